@@ -1,0 +1,18 @@
+//! section9: zero-knowledge proofs that an integer-only neural network
+//! produced a given output.
+//!
+//! Every operator is declared once with [`zk_op`]; the declaration yields its
+//! reference implementation on native integers, its constraints over BN254
+//! and its circom template.
+
+extern crate self as section9;
+
+pub use section9_macros::zk_op;
+
+pub mod bound;
+pub mod error;
+pub mod field;
+pub mod r1cs;
+
+pub use bound::Bound;
+pub use error::OpError;

@@ -1,0 +1,432 @@
+//! The constraint-system builder: wires, sparse rows, witness, names.
+//!
+//! Rows are stored compactly (one coefficient array per matrix with row
+//! offsets), so a model of millions of constraints is a few flat vectors
+//! that the prover reads without synthesizing again. Names are optional: a
+//! builder made with [`Builder::with_names`] remembers a path for every wire
+//! and row (`dense/acc[3]`), so a failing constraint is reported by name.
+
+use super::lc::{Lc, Quad, Sig, Wire};
+use crate::error::{OpError, OVERFLOW};
+use crate::field::{fr_from_i128, Fr};
+use ark_ff::{One, Zero};
+
+/// Who supplies a wire's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireKind {
+    /// Wire 0, the constant one.
+    One,
+    /// An input of the circuit, public or private.
+    Input { public: bool },
+    /// A value the prover supplies; constraints must pin it.
+    Hint,
+    /// A value defined by the constraint that allocates it (a product).
+    Internal,
+}
+
+/// One sparse matrix: row `i` holds `terms[starts[i]..starts[i + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub struct Matrix {
+    starts: Vec<usize>,
+    terms: Vec<(Wire, Fr)>,
+}
+
+impl Matrix {
+    fn new() -> Matrix {
+        Matrix {
+            starts: vec![0],
+            terms: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, lc: &Lc) {
+        let mut pairs: Vec<(Wire, i128)> = lc.terms.to_vec();
+        if lc.constant != 0 {
+            pairs.push((0, lc.constant));
+        }
+        pairs.sort_unstable_by_key(|&(w, _)| w);
+        let mut merged: Vec<(Wire, i128)> = Vec::with_capacity(pairs.len());
+        for (w, c) in pairs {
+            match merged.last_mut() {
+                Some((lw, lc)) if *lw == w => *lc += c,
+                _ => merged.push((w, c)),
+            }
+        }
+        self.terms.extend(
+            merged
+                .into_iter()
+                .filter(|&(_, c)| c != 0)
+                .map(|(w, c)| (w, fr_from_i128(c))),
+        );
+        self.starts.push(self.terms.len());
+    }
+
+    pub fn row(&self, i: usize) -> &[(Wire, Fr)] {
+        &self.terms[self.starts[i]..self.starts[i + 1]]
+    }
+
+    pub fn rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Number of non-zero coefficients.
+    pub fn nnz(&self) -> usize {
+        self.terms.len()
+    }
+}
+
+/// What a builder keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Only counts: wires and rows are numbered, nothing is stored.
+    Count,
+    /// Rows and witness.
+    Full,
+    /// Rows, witness, and a name for every wire and row.
+    Named,
+}
+
+type Forgery = (String, Box<dyn Fn(i128) -> i128>);
+
+/// Builds a rank-1 constraint system `A w . B w = C w` together with its
+/// witness `w`.
+pub struct Builder {
+    keep: Keep,
+    values: Vec<Fr>,
+    kinds: Vec<WireKind>,
+    a: Matrix,
+    b: Matrix,
+    c: Matrix,
+    rows: usize,
+    wire_names: Vec<String>,
+    row_names: Vec<String>,
+    scope: Vec<String>,
+    hints: Vec<Wire>,
+    forgeries: Vec<Forgery>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+fn label(name: &str, index: &[i128]) -> String {
+    let mut s = String::from(name);
+    for i in index {
+        s.push('[');
+        s.push_str(&i.to_string());
+        s.push(']');
+    }
+    s
+}
+
+impl Builder {
+    fn with_keep(keep: Keep) -> Builder {
+        let mut b = Builder {
+            keep,
+            values: Vec::new(),
+            kinds: Vec::new(),
+            a: Matrix::new(),
+            b: Matrix::new(),
+            c: Matrix::new(),
+            rows: 0,
+            wire_names: Vec::new(),
+            row_names: Vec::new(),
+            scope: Vec::new(),
+            hints: Vec::new(),
+            forgeries: Vec::new(),
+        };
+        b.alloc(WireKind::One, Fr::one(), || "one".to_string());
+        b
+    }
+
+    /// A builder for proving: rows and witness, no names.
+    pub fn new() -> Builder {
+        Builder::with_keep(Keep::Full)
+    }
+
+    /// A builder for tests and diagnosis: every wire and row is named.
+    pub fn with_names() -> Builder {
+        Builder::with_keep(Keep::Named)
+    }
+
+    /// A builder that only counts wires and constraints.
+    pub fn counting() -> Builder {
+        Builder::with_keep(Keep::Count)
+    }
+
+    fn path(&self, leaf: String) -> String {
+        let mut s = self.scope.join("/");
+        if !s.is_empty() {
+            s.push('/');
+        }
+        s.push_str(&leaf);
+        s
+    }
+
+    fn alloc(&mut self, kind: WireKind, value: Fr, name: impl FnOnce() -> String) -> Wire {
+        let w = self.kinds.len() as Wire;
+        self.kinds.push(kind);
+        if self.keep != Keep::Count {
+            self.values.push(value);
+        }
+        if self.keep == Keep::Named {
+            let n = self.path(name());
+            self.wire_names.push(n);
+        }
+        w
+    }
+
+    /// Opens a namespace for the wires and rows that follow (`conv/acc[2]`).
+    pub fn enter(&mut self, name: &str, index: &[i128]) {
+        if self.keep == Keep::Named {
+            self.scope.push(label(name, index));
+        }
+    }
+
+    /// Closes the namespace [`Builder::enter`] opened.
+    pub fn leave(&mut self) {
+        self.scope.pop();
+    }
+
+    /// A new input wire.
+    pub fn input(&mut self, name: &str, index: &[i128], value: i128, public: bool) -> Sig {
+        let w = self.alloc(WireKind::Input { public }, fr_from_i128(value), || {
+            label(name, index)
+        });
+        Sig {
+            lc: Lc::wire(w),
+            val: value,
+        }
+    }
+
+    /// A hint: a wire whose value the prover supplies. In a named builder a
+    /// registered forgery may replace the honest value, so tests can play
+    /// the cheating prover.
+    pub fn hint(&mut self, name: &str, index: &[i128], value: i128) -> Sig {
+        let mut value = value;
+        if self.keep == Keep::Named && !self.forgeries.is_empty() {
+            let path = self.path(label(name, index));
+            if let Some((_, f)) = self.forgeries.iter().find(|(p, _)| *p == path) {
+                value = f(value);
+            }
+        }
+        let w = self.alloc(WireKind::Hint, fr_from_i128(value), || label(name, index));
+        self.hints.push(w);
+        Sig {
+            lc: Lc::wire(w),
+            val: value,
+        }
+    }
+
+    /// A hint whose value is a field element rather than an integer (an
+    /// inverse). Its integer value is meaningless and reads as 0; generated
+    /// code only lets such hints appear in constraints.
+    pub fn hint_field(&mut self, name: &str, index: &[i128], value: Fr) -> Sig {
+        let w = self.alloc(WireKind::Hint, value, || label(name, index));
+        self.hints.push(w);
+        Sig {
+            lc: Lc::wire(w),
+            val: 0,
+        }
+    }
+
+    /// The value of a combination in the current witness.
+    pub fn eval(&self, lc: &Lc) -> Fr {
+        let mut acc = fr_from_i128(lc.constant);
+        for &(w, c) in &lc.terms {
+            acc += self.values[w as usize] * fr_from_i128(c);
+        }
+        acc
+    }
+
+    /// Gives a quadratic expression a wire of its own, with the one
+    /// constraint that defines it. A linear expression, or a product with a
+    /// constant factor, needs no wire and costs nothing.
+    pub fn wire(&mut self, name: &str, index: &[i128], q: Quad) -> Result<Sig, OpError> {
+        match q.product {
+            None => Ok(q.linear),
+            Some((a, b)) => {
+                let val = a
+                    .val
+                    .checked_mul(b.val)
+                    .and_then(|p| p.checked_add(q.linear.val))
+                    .ok_or(OVERFLOW)?;
+                let value = if self.keep == Keep::Count {
+                    Fr::zero()
+                } else if a.val == 0 && a.lc.terms.is_empty() {
+                    fr_from_i128(val)
+                } else {
+                    self.eval(&a.lc) * self.eval(&b.lc) + self.eval(&q.linear.lc)
+                };
+                let w = self.alloc(WireKind::Internal, value, || label(name, index));
+                let out = Sig {
+                    lc: Lc::wire(w),
+                    val,
+                };
+                let c = out.sub(&q.linear)?;
+                self.push_row(&a.lc, &b.lc, &c.lc, || label(name, index));
+                Ok(out)
+            }
+        }
+    }
+
+    /// Constrains `lhs == rhs`; together the two sides may hold one product.
+    pub fn enforce(&mut self, name: &str, index: &[i128], lhs: Quad, rhs: Quad) -> Result<(), OpError> {
+        let d = lhs.sub(rhs)?;
+        let (a, b, c) = match d.product {
+            // a*b + l == 0  <=>  a*b == -l
+            Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
+            None => (d.linear.lc, Lc::constant(1), Lc::constant(0)),
+        };
+        self.push_row(&a, &b, &c, || label(name, index));
+        Ok(())
+    }
+
+    fn push_row(&mut self, a: &Lc, b: &Lc, c: &Lc, name: impl FnOnce() -> String) {
+        self.rows += 1;
+        if self.keep == Keep::Count {
+            return;
+        }
+        self.a.push(a);
+        self.b.push(b);
+        self.c.push(c);
+        if self.keep == Keep::Named {
+            let n = self.path(name());
+            self.row_names.push(n);
+        }
+    }
+
+    /// Registers a forgery before synthesis: the hint at `path` gets
+    /// `f(honest value)`, and later hints are computed from the forged one.
+    pub fn forge(&mut self, path: impl Into<String>, f: impl Fn(i128) -> i128 + 'static) {
+        assert_eq!(self.keep, Keep::Named, "forgeries need a named builder");
+        self.forgeries.push((path.into(), Box::new(f)));
+    }
+
+    /// Overwrites a wire's value after synthesis.
+    pub fn set_value(&mut self, w: Wire, v: Fr) {
+        self.values[w as usize] = v;
+    }
+
+    pub fn value(&self, w: Wire) -> Fr {
+        self.values[w as usize]
+    }
+
+    pub fn num_constraints(&self) -> usize {
+        self.rows
+    }
+
+    pub fn num_wires(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Constraints whose two factors both contain a wire: what circom counts
+    /// as non-linear.
+    pub fn num_nonlinear(&self) -> usize {
+        let varying = |m: &Matrix, i: usize| m.row(i).iter().any(|&(w, _)| w != 0);
+        (0..self.a.rows())
+            .filter(|&i| varying(&self.a, i) && varying(&self.b, i))
+            .count()
+    }
+
+    pub fn kind(&self, w: Wire) -> WireKind {
+        self.kinds[w as usize]
+    }
+
+    pub fn kinds(&self) -> &[WireKind] {
+        &self.kinds
+    }
+
+    pub fn values(&self) -> &[Fr] {
+        &self.values
+    }
+
+    pub fn matrices(&self) -> (&Matrix, &Matrix, &Matrix) {
+        (&self.a, &self.b, &self.c)
+    }
+
+    /// Hint wires in allocation order.
+    pub fn hints(&self) -> &[Wire] {
+        &self.hints
+    }
+
+    /// The name of a wire (named builders only; otherwise its number).
+    pub fn wire_name(&self, w: Wire) -> String {
+        self.wire_names
+            .get(w as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("w{w}"))
+    }
+
+    /// The name of a row (named builders only; otherwise its number).
+    pub fn row_name(&self, i: usize) -> String {
+        self.row_names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("constraint {i}"))
+    }
+
+    fn eval_row(&self, row: &[(Wire, Fr)]) -> Fr {
+        row.iter().map(|&(w, c)| self.values[w as usize] * c).sum()
+    }
+
+    /// The first constraint the witness violates, by name.
+    pub fn which_unsatisfied(&self) -> Option<String> {
+        (0..self.a.rows())
+            .find(|&i| {
+                self.eval_row(self.a.row(i)) * self.eval_row(self.b.row(i))
+                    != self.eval_row(self.c.row(i))
+            })
+            .map(|i| self.row_name(i))
+    }
+
+    pub fn is_satisfied(&self) -> bool {
+        self.which_unsatisfied().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_work_is_free_and_products_cost_one() {
+        let mut cs = Builder::with_names();
+        let x = cs.input("x", &[], 3, false);
+        let y = cs.input("y", &[], -4, false);
+        let s = x.add(&y).unwrap().scale(5).unwrap();
+        assert_eq!(cs.num_constraints(), 0);
+        assert_eq!(s.val, -5);
+        let p = cs.wire("p", &[], Quad::mul(x.clone(), y).unwrap()).unwrap();
+        assert_eq!(p.val, -12);
+        let q = cs.wire("q", &[], Quad::mul(x, Sig::constant(7)).unwrap()).unwrap();
+        assert_eq!(q.val, 21);
+        assert_eq!(cs.num_constraints(), 1);
+        assert!(cs.is_satisfied());
+    }
+
+    #[test]
+    fn a_violated_constraint_is_reported_by_path() {
+        let mut cs = Builder::with_names();
+        cs.enter("layer", &[2]);
+        let x = cs.input("x", &[], 3, false);
+        let h = cs.hint("h", &[0], 3);
+        cs.enforce("same", &[0], Quad::lin(x), Quad::lin(h.clone())).unwrap();
+        cs.leave();
+        assert!(cs.is_satisfied());
+        let w = h.lc.terms[0].0;
+        assert_eq!(cs.wire_name(w), "layer[2]/h[0]");
+        cs.set_value(w, fr_from_i128(4));
+        assert_eq!(cs.which_unsatisfied().as_deref(), Some("layer[2]/same[0]"));
+    }
+
+    #[test]
+    fn forged_hints_replace_honest_values() {
+        let mut cs = Builder::with_names();
+        cs.forge("h", |v| v + 1);
+        let h = cs.hint("h", &[], 10);
+        assert_eq!(h.val, 11);
+    }
+}
