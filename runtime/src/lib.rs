@@ -16,3 +16,9 @@ pub mod r1cs;
 
 pub use bound::Bound;
 pub use error::OpError;
+pub mod circom;
+pub mod dsl;
+pub mod op;
+
+pub use op::ZkOp;
+pub mod gadgets;

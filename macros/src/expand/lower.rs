@@ -1,0 +1,373 @@
+//! Expressions of the body language in each target: native integers,
+//! circuit signals, and circom text.
+
+use crate::parse::{Bop, Decl, Ex, Uop};
+use crate::validate::{Info, Kind, Ty};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::HashMap;
+use syn::Ident;
+
+pub struct Ctx<'a> {
+    pub decl: &'a Decl,
+    pub info: &'a Info,
+    /// The operator each nested instance runs.
+    pub targets: HashMap<String, syn::Path>,
+}
+
+/// Circom text with holes filled at run time (names of nested operators'
+/// ports), as a format string and its arguments.
+#[derive(Default, Clone)]
+pub struct Text {
+    pub fmt: String,
+    pub args: Vec<TokenStream>,
+}
+
+impl Text {
+    pub fn lit(s: &str) -> Text {
+        Text {
+            fmt: s.replace('{', "{{").replace('}', "}}"),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.fmt.push_str(&s.replace('{', "{{").replace('}', "}}"));
+        self
+    }
+
+    pub fn append(&mut self, t: Text) -> &mut Self {
+        self.fmt.push_str(&t.fmt);
+        self.args.extend(t.args);
+        self
+    }
+
+    pub fn hole(&mut self, arg: TokenStream) -> &mut Self {
+        self.fmt.push_str("{}");
+        self.args.push(arg);
+        self
+    }
+
+    /// Code that appends this text to the `String` named `__t`.
+    pub fn emit(&self) -> TokenStream {
+        let fmt = &self.fmt;
+        let args = &self.args;
+        if args.is_empty() {
+            let s = fmt.replace("{{", "{").replace("}}", "}");
+            quote! { __t.push_str(#s); }
+        } else {
+            quote! { __t.push_str(&::std::format!(#fmt, #(#args),*)); }
+        }
+    }
+}
+
+pub fn dims_ident(port: &Ident) -> Ident {
+    format_ident!("__dims_{}", port)
+}
+
+fn loop_index(loops: &[Ident]) -> TokenStream {
+    quote! { &[#(#loops),*] }
+}
+
+impl Ctx<'_> {
+    fn kind(&self, i: &Ident) -> Kind {
+        self.info
+            .kind(i)
+            .cloned()
+            .unwrap_or(Kind::Const { mutable: false })
+    }
+
+    fn call_out(&self, comp: &Ident, out: usize) -> TokenStream {
+        let target = &self.targets[&comp.to_string()];
+        quote! { <#target as ::section9::ZkOp>::OUTPUTS[#out] }
+    }
+
+    /// An `i128` expression: constants, and in hints the values of signals
+    /// (`synth` reads a signal's value from its `Sig`).
+    pub fn int(&self, e: &Ex, synth: bool) -> TokenStream {
+        let d = quote! { ::section9::dsl };
+        match e {
+            Ex::Lit(v, _) => quote! { (#v as i128) },
+            Ex::Name(i) => match self.kind(i) {
+                Kind::Const { .. } => quote! { #i },
+                Kind::Input { .. } => {
+                    let dims = dims_ident(i);
+                    let name = i.to_string();
+                    if synth {
+                        quote! { #i[#d::offset(#name, &#dims, &[])?].val }
+                    } else {
+                        quote! { #d::read(#name, #i, &#dims, &[])? }
+                    }
+                }
+                Kind::CallOut { .. } => self.int(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())]), synth),
+                _ if synth => quote! { #i.val },
+                _ => quote! { #i },
+            },
+            Ex::Index(i, idx) => {
+                let name = i.to_string();
+                let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
+                match self.kind(i) {
+                    Kind::Input { .. } => {
+                        let dims = dims_ident(i);
+                        if synth {
+                            quote! { #i[#d::offset(#name, &#dims, &[#(#idx),*])?].val }
+                        } else {
+                            quote! { #d::read(#name, #i, &#dims, &[#(#idx),*])? }
+                        }
+                    }
+                    _ if synth => quote! { #d::elem(#name, &#i, #(#idx),*)?.val },
+                    _ => quote! { (#d::elem(#name, &#i, #(#idx),*)? as i128) },
+                }
+            }
+            Ex::Bin(op, l, r, _) => {
+                let (a, b) = (self.int(l, synth), self.int(r, synth));
+                match op {
+                    Bop::Add => quote! { #d::add(#a, #b)? },
+                    Bop::Sub => quote! { #d::sub(#a, #b)? },
+                    Bop::Mul => quote! { #d::mul(#a, #b)? },
+                    Bop::Div => quote! { #d::div(#a, #b)? },
+                    Bop::Rem => quote! { #d::rem(#a, #b)? },
+                    Bop::Shl => quote! { #d::shl(#a, #b)? },
+                    Bop::Shr => quote! { #d::shr(#a, #b)? },
+                    Bop::BitAnd => quote! { (#a & #b) },
+                    Bop::BitOr => quote! { (#a | #b) },
+                    Bop::BitXor => quote! { (#a ^ #b) },
+                    Bop::Eq => quote! { ((#a == #b) as i128) },
+                    Bop::Ne => quote! { ((#a != #b) as i128) },
+                    Bop::Lt => quote! { ((#a < #b) as i128) },
+                    Bop::Le => quote! { ((#a <= #b) as i128) },
+                    Bop::Gt => quote! { ((#a > #b) as i128) },
+                    Bop::Ge => quote! { ((#a >= #b) as i128) },
+                    Bop::And => quote! { ((#a != 0 && #b != 0) as i128) },
+                    Bop::Or => quote! { ((#a != 0 || #b != 0) as i128) },
+                }
+            }
+            Ex::Un(Uop::Neg, x, _) => {
+                let x = self.int(x, synth);
+                quote! { #d::neg(#x)? }
+            }
+            Ex::Un(Uop::Not, x, _) => {
+                let x = self.int(x, synth);
+                quote! { ((#x == 0) as i128) }
+            }
+            Ex::Call(f, args) => {
+                let args: Vec<TokenStream> = args.iter().map(|a| self.int(a, synth)).collect();
+                match f.to_string().as_str() {
+                    "div_floor" | "rem_floor" | "abs" => quote! { #d::#f(#(#args),*)? },
+                    _ => quote! { #d::#f(#(#args),*) },
+                }
+            }
+            Ex::Cond(c, a, b, _) => {
+                let (c, a, b) = (self.int(c, synth), self.int(a, synth), self.int(b, synth));
+                quote! { (if #c != 0 { #a } else { #b }) }
+            }
+        }
+    }
+
+    /// A `Sig` expression for a linear (or constant) expression.
+    pub fn sig(&self, e: &Ex) -> TokenStream {
+        let d = quote! { ::section9::dsl };
+        let s = quote! { ::section9::r1cs::Sig };
+        if self.info.ty(e) == Ty::Const {
+            let c = self.int(e, true);
+            return quote! { #s::constant(#c) };
+        }
+        match e {
+            Ex::Name(i) => match self.kind(i) {
+                Kind::Input { .. } => {
+                    let dims = dims_ident(i);
+                    let name = i.to_string();
+                    quote! { #d::read_sig(#name, #i, &#dims, &[])? }
+                }
+                Kind::CallOut { .. } => self.sig(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())])),
+                _ => quote! { #i.clone() },
+            },
+            Ex::Index(i, idx) => {
+                let name = i.to_string();
+                let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, true)).collect();
+                match self.kind(i) {
+                    Kind::Input { .. } => {
+                        let dims = dims_ident(i);
+                        quote! { #d::read_sig(#name, #i, &#dims, &[#(#idx),*])? }
+                    }
+                    _ => quote! { #d::elem(#name, &#i, #(#idx),*)? },
+                }
+            }
+            Ex::Bin(op, l, r, _) => {
+                let (tl, tr) = (self.info.ty(l), self.info.ty(r));
+                match op {
+                    Bop::Add => {
+                        let (a, b) = (self.sig(l), self.sig(r));
+                        quote! { #a.add(&#b)? }
+                    }
+                    Bop::Sub => {
+                        let (a, b) = (self.sig(l), self.sig(r));
+                        quote! { #a.sub(&#b)? }
+                    }
+                    _ if tl == Ty::Const => {
+                        let (k, x) = (self.int(l, true), self.sig(r));
+                        quote! { #x.scale(#k)? }
+                    }
+                    _ => {
+                        let (x, k) = (self.sig(l), self.int(r, true));
+                        debug_assert_eq!(tr, Ty::Const);
+                        quote! { #x.scale(#k)? }
+                    }
+                }
+            }
+            Ex::Un(_, x, _) => {
+                let x = self.sig(x);
+                quote! { #x.neg()? }
+            }
+            Ex::Lit(..) | Ex::Call(..) | Ex::Cond(..) => {
+                let c = self.int(e, true);
+                quote! { #s::constant(#c) }
+            }
+        }
+    }
+
+    /// A `Quad` expression: at most one product of signals.
+    pub fn quad(&self, e: &Ex) -> TokenStream {
+        let q = quote! { ::section9::r1cs::Quad };
+        if self.info.ty(e) <= Ty::Lin {
+            let s = self.sig(e);
+            return quote! { #q::lin(#s) };
+        }
+        match e {
+            Ex::Bin(Bop::Add, l, r, _) => {
+                let (a, b) = (self.quad(l), self.quad(r));
+                quote! { #a.add(#b)? }
+            }
+            Ex::Bin(Bop::Sub, l, r, _) => {
+                let (a, b) = (self.quad(l), self.quad(r));
+                quote! { #a.sub(#b)? }
+            }
+            Ex::Bin(Bop::Mul, l, r, _) => match (self.info.ty(l), self.info.ty(r)) {
+                (Ty::Const, _) => {
+                    let (k, x) = (self.int(l, true), self.quad(r));
+                    quote! { #x.scale(#k)? }
+                }
+                (_, Ty::Const) => {
+                    let (x, k) = (self.quad(l), self.int(r, true));
+                    quote! { #x.scale(#k)? }
+                }
+                _ => {
+                    let (a, b) = (self.sig(l), self.sig(r));
+                    quote! { #q::mul(#a, #b)? }
+                }
+            },
+            Ex::Un(Uop::Neg, x, _) => {
+                let x = self.quad(x);
+                quote! { #x.neg()? }
+            }
+            _ => {
+                let s = self.sig(e);
+                quote! { #q::lin(#s) }
+            }
+        }
+    }
+
+    /// The subscripts `[i][j]` of a name declared inside loops.
+    fn subscripts(loops: &[Ident]) -> String {
+        loops.iter().map(|l| format!("[{l}]")).collect()
+    }
+
+    pub fn circom(&self, e: &Ex) -> Text {
+        let mut t = Text::default();
+        match e {
+            Ex::Lit(v, _) if *v < 0 => {
+                t.push(&format!("({v})"));
+            }
+            Ex::Lit(v, _) => {
+                t.push(&v.to_string());
+            }
+            Ex::Name(i) => match self.kind(i) {
+                Kind::Hint { loops, .. } | Kind::Wire { loops } => {
+                    t.push(&format!("{i}{}", Self::subscripts(&loops)));
+                }
+                Kind::CallOut { comp, out, loops } => {
+                    t.push(&format!("{comp}{}.", Self::subscripts(&loops)));
+                    t.hole(self.call_out(&comp, out));
+                }
+                _ => {
+                    t.push(&i.to_string());
+                }
+            },
+            Ex::Index(i, idx) => {
+                match self.kind(i) {
+                    Kind::CallOut { comp, out, loops } => {
+                        t.push(&format!("{comp}{}.", Self::subscripts(&loops)));
+                        t.hole(self.call_out(&comp, out));
+                    }
+                    _ => {
+                        t.push(&i.to_string());
+                    }
+                }
+                for x in idx {
+                    t.push("[").append(self.circom(x)).push("]");
+                }
+            }
+            Ex::Bin(op, l, r, _) => {
+                let (a, b) = (self.circom(l), self.circom(r));
+                if *op == Bop::Shr {
+                    t.push("s9_shr(").append(a).push(", ").append(b).push(")");
+                    return t;
+                }
+                let sym = match op {
+                    Bop::Add => "+",
+                    Bop::Sub => "-",
+                    Bop::Mul => "*",
+                    Bop::Div => "\\",
+                    Bop::Rem => "%",
+                    Bop::Shl => "<<",
+                    Bop::Shr => unreachable!("handled above"),
+                    Bop::BitAnd => "&",
+                    Bop::BitOr => "|",
+                    Bop::BitXor => "^",
+                    Bop::Eq => "==",
+                    Bop::Ne => "!=",
+                    Bop::Lt => "<",
+                    Bop::Le => "<=",
+                    Bop::Gt => ">",
+                    Bop::Ge => ">=",
+                    Bop::And => "&&",
+                    Bop::Or => "||",
+                };
+                t.push("(").append(a).push(&format!(" {sym} ")).append(b).push(")");
+            }
+            Ex::Un(op, x, _) => {
+                let sym = if *op == Uop::Neg { "-" } else { "!" };
+                t.push(&format!("({sym}")).append(self.circom(x)).push(")");
+            }
+            Ex::Call(f, args) => {
+                let name = if f == "field_inv" {
+                    "s9_inv".to_string()
+                } else {
+                    format!("s9_{f}")
+                };
+                t.push(&name).push("(");
+                for (k, a) in args.iter().enumerate() {
+                    if k > 0 {
+                        t.push(", ");
+                    }
+                    t.append(self.circom(a));
+                }
+                t.push(")");
+            }
+            Ex::Cond(c, a, b, _) => {
+                t.push("(")
+                    .append(self.circom(c))
+                    .push(" ? ")
+                    .append(self.circom(a))
+                    .push(" : ")
+                    .append(self.circom(b))
+                    .push(")");
+            }
+        }
+        t
+    }
+
+    pub fn loop_index(loops: &[Ident]) -> TokenStream {
+        loop_index(loops)
+    }
+}

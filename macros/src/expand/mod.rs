@@ -1,0 +1,345 @@
+//! Writes the operator: a struct of its parameters and an implementation of
+//! `section9::ZkOp` whose reference, synthesis and circom text all come from
+//! the one body.
+
+mod body;
+mod circom;
+mod lower;
+
+use crate::errors::Errors;
+use crate::parse::{self, Decl, St};
+use crate::validate;
+use body::Target;
+use lower::Ctx;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::HashMap;
+
+pub fn zk_op(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let Some(decl) = parse::parse(attr, item, &mut errors) else {
+        return errors.to_compile_errors();
+    };
+    let info = validate::validate(&decl, &mut errors);
+    if !errors.is_empty() {
+        return fallback(&decl, &errors);
+    }
+    let mut targets = HashMap::new();
+    collect_targets(&decl.body, &mut targets);
+    let ctx = Ctx {
+        decl: &decl,
+        info: &info,
+        targets,
+    };
+    generate(&ctx)
+}
+
+/// The struct alone, so one mistake gives one message rather than a cascade
+/// of unknown-type errors wherever the operator is named.
+fn fallback(decl: &Decl, errors: &Errors) -> TokenStream {
+    let errs = errors.to_compile_errors();
+    let vis = &decl.vis;
+    let name = struct_name(&decl.name);
+    let fields = decl.params.iter().map(|p| {
+        let (i, t) = (&p.ident, &p.ty);
+        quote! { pub #i: #t }
+    });
+    quote! {
+        #errs
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #vis struct #name { #(#fields),* }
+    }
+}
+
+fn struct_name(fn_name: &syn::Ident) -> syn::Ident {
+    let camel: String = fn_name
+        .to_string()
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    format_ident!("{}", camel, span = fn_name.span())
+}
+
+fn collect_targets(body: &[St], out: &mut HashMap<String, syn::Path>) {
+    for s in body {
+        match s {
+            St::Call { comp, target, .. } => {
+                out.insert(comp.to_string(), target.clone());
+            }
+            St::For { body, .. } => collect_targets(body, out),
+            St::If { then, els, .. } => {
+                collect_targets(then, out);
+                collect_targets(els, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn generate(ctx: &Ctx) -> TokenStream {
+    let decl = ctx.decl;
+    let d = quote! { ::section9::dsl };
+    let e = quote! { ::section9::OpError };
+    let vis = &decl.vis;
+    let name = struct_name(&decl.name);
+    let op_name = decl.name.to_string();
+    let template = name.to_string();
+    let docs = &decl.docs;
+
+    let fields = decl.params.iter().map(|p| {
+        let (i, t) = (&p.ident, &p.ty);
+        let doc = match p.origin {
+            parse::Origin::Attr => format!("Attribute `{i}`."),
+            parse::Origin::Dim => format!("Dimension `{i}`, named by an input's shape."),
+            parse::Origin::Prec => format!("Precision `{i}`, declared by an input's bound."),
+        };
+        quote! { #[doc = #doc] pub #i: #t }
+    });
+    let param_names: Vec<String> = decl.params.iter().map(|p| p.ident.to_string()).collect();
+    let input_names: Vec<String> = decl.inputs.iter().map(|p| p.ident.to_string()).collect();
+    let output_names: Vec<String> = decl.outputs.iter().map(|p| p.ident.to_string()).collect();
+    let output_rules: Vec<&String> = decl.outputs.iter().map(|p| &p.bound_text).collect();
+    let param_values = decl.params.iter().map(|p| {
+        let i = &p.ident;
+        quote! { #d::ParamValue::to_i128(self.#i) }
+    });
+
+    let prologue: TokenStream = decl
+        .params
+        .iter()
+        .map(|p| {
+            let i = &p.ident;
+            quote! { let #i: i128 = #d::ParamValue::to_i128(self.#i); }
+        })
+        .chain(decl.derived.iter().map(|(i, x)| {
+            let v = ctx.int(x, false);
+            quote! { let #i: i128 = #v; }
+        }))
+        .collect();
+
+    let ranges: TokenStream = decl
+        .params
+        .iter()
+        .filter_map(|p| {
+            let (lo, hi) = p.range.as_ref()?;
+            let i = &p.ident;
+            let n = i.to_string();
+            let (lo, hi) = (ctx.int(lo, false), ctx.int(hi, false));
+            Some(quote! {
+                let (__lo, __hi) = (#lo, #hi);
+                if !(__lo <= #i && #i <= __hi) {
+                    return ::std::result::Result::Err(#e::Param {
+                        op: "",
+                        param: #n,
+                        why: ::std::format!("is {}, outside [{}, {}]", #i, __lo, __hi),
+                    });
+                }
+            })
+        })
+        .collect();
+    let requires: TokenStream = decl
+        .requires
+        .iter()
+        .map(|(x, text)| {
+            let v = ctx.int(x, false);
+            quote! {
+                if #v == 0 {
+                    return ::std::result::Result::Err(#e::Param {
+                        op: "",
+                        param: "require",
+                        why: ::std::format!("`{}` does not hold", #text),
+                    });
+                }
+            }
+        })
+        .collect();
+    let shapes = |ports: &[parse::Port]| -> TokenStream {
+        let each = ports.iter().map(|p| {
+            let dims = p.shape.iter().map(|x| ctx.int(x, false));
+            quote! { ::std::vec![#(#d::dim(#dims)?),*] }
+        });
+        quote! { ::std::vec![#(#each),*] }
+    };
+    let bounds = |ports: &[parse::Port]| -> TokenStream {
+        let each = ports.iter().map(|p| ctx.bound(&p.bound));
+        quote! { ::std::vec![#(#each),*] }
+    };
+    let (in_shapes, out_shapes) = (shapes(&decl.inputs), shapes(&decl.outputs));
+    let (in_bounds, out_bounds) = (bounds(&decl.inputs), bounds(&decl.outputs));
+    let all_ports: Vec<(&String, TokenStream)> = decl
+        .inputs
+        .iter()
+        .chain(&decl.outputs)
+        .map(|p| (&p.bound_text, ctx.bound(&p.bound)))
+        .collect();
+    let port_names: Vec<String> = decl
+        .inputs
+        .iter()
+        .chain(&decl.outputs)
+        .map(|p| p.ident.to_string())
+        .collect();
+    let wide_checks = all_ports.iter().zip(&port_names).map(|((_, b), n)| {
+        quote! {
+            let __b = #b;
+            if !__b.fits_engine() {
+                return ::std::result::Result::Err(#e::BoundTooWide { op: "", tensor: #n, bound: __b });
+            }
+        }
+    });
+
+    let mut loops = Vec::new();
+    let ref_body = ctx.body(&decl.body, Target::Reference, &mut loops);
+    let syn_body = ctx.body(&decl.body, Target::Synthesis, &mut loops);
+    let (ref_inputs, syn_inputs) = (ctx.bind_inputs(Target::Reference), ctx.bind_inputs(Target::Synthesis));
+    let (ref_outs, syn_outs) = (ctx.open_outputs(Target::Reference), ctx.open_outputs(Target::Synthesis));
+    let close = ctx.close_outputs();
+    let circom = ctx.circom_text();
+    let mut dep_paths: Vec<(String, &syn::Path)> = ctx
+        .targets
+        .values()
+        .map(|p| (quote!(#p).to_string(), p))
+        .collect();
+    dep_paths.sort_by(|a, b| a.0.cmp(&b.0));
+    dep_paths.dedup_by(|a, b| a.0 == b.0);
+    let deps = dep_paths.iter().map(|(_, p)| {
+        quote! { <#p as ::section9::ZkOp>::circom_template(&[]) }
+    });
+    let doc_lines: Vec<String> = decl
+        .docs
+        .iter()
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) => Some(format!("//{}\n", s.value())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let doc_text: String = doc_lines.concat();
+    let allow = quote! {
+        #[allow(unused_variables, unused_mut, unused_parens, unused_braces, non_snake_case, clippy::all, clippy::pedantic)]
+    };
+
+    quote! {
+        #(#docs)*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #vis struct #name { #(#fields),* }
+
+        #allow
+        impl #name {
+            fn __reference(&self, __inputs: &[&[i64]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+                #prologue
+                #ref_inputs
+                #ref_outs
+                #ref_body
+                #close
+            }
+
+            fn __synthesize(
+                &self,
+                __cs: &mut ::section9::r1cs::Builder,
+                __inputs: &[&[::section9::r1cs::Sig]],
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<::section9::r1cs::Sig>>, #e> {
+                #prologue
+                #syn_inputs
+                #syn_outs
+                #syn_body
+                #close
+            }
+
+            fn __check(&self) -> ::std::result::Result<(), #e> {
+                #prologue
+                #ranges
+                #requires
+                #(#wide_checks)*
+                ::std::result::Result::Ok(())
+            }
+
+            fn __shapes(&self) -> ::std::result::Result<(::std::vec::Vec<::std::vec::Vec<usize>>, ::std::vec::Vec<::std::vec::Vec<usize>>), #e> {
+                #prologue
+                ::std::result::Result::Ok((#in_shapes, #out_shapes))
+            }
+
+            fn __bounds(&self) -> ::std::result::Result<(::std::vec::Vec<::section9::Bound>, ::std::vec::Vec<::section9::Bound>), #e> {
+                #prologue
+                ::std::result::Result::Ok((#in_bounds, #out_bounds))
+            }
+        }
+
+        #allow
+        impl ::section9::ZkOp for #name {
+            const NAME: &'static str = #op_name;
+            const TEMPLATE: &'static str = #template;
+            const PARAMS: &'static [&'static str] = &[#(#param_names),*];
+            const INPUTS: &'static [&'static str] = &[#(#input_names),*];
+            const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
+            const OUTPUT_RULES: &'static [&'static str] = &[#(#output_rules),*];
+
+            fn params(&self) -> ::std::vec::Vec<i128> {
+                ::std::vec![#(#param_values),*]
+            }
+
+            fn check(&self) -> ::std::result::Result<(), #e> {
+                self.__check().map_err(|e| e.in_op(#op_name))
+            }
+
+            fn input_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
+                self.__shapes().map(|s| s.0).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn output_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
+                self.__shapes().map(|s| s.1).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn input_bounds(&self) -> ::std::result::Result<::std::vec::Vec<::section9::Bound>, #e> {
+                self.__bounds().map(|s| s.0).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn output_bounds(&self) -> ::std::result::Result<::std::vec::Vec<::section9::Bound>, #e> {
+                self.__bounds().map(|s| s.1).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn reference(&self, inputs: &[&[i64]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+                self.__reference(inputs).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn synthesize(
+                &self,
+                cs: &mut ::section9::r1cs::Builder,
+                inputs: &[&[::section9::r1cs::Sig]],
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<::section9::r1cs::Sig>>, #e> {
+                self.__synthesize(cs, inputs).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn circom_template(__constant_inputs: &[bool]) -> ::section9::circom::CircomTemplate {
+                let __constant = |k: usize| __constant_inputs.get(k).copied().unwrap_or(false);
+                let mut __name = ::std::string::String::from(#template);
+                let mut __params: ::std::vec::Vec<&str> = <Self as ::section9::ZkOp>::PARAMS.to_vec();
+                for (k, n) in <Self as ::section9::ZkOp>::INPUTS.iter().enumerate() {
+                    if __constant(k) {
+                        __name.push_str("_c_");
+                        __name.push_str(n);
+                        __params.push(n);
+                    }
+                }
+                let mut __t = ::std::string::String::from(#doc_text);
+                __t.push_str(&::std::format!("template {}({}) {{\n", __name, __params.join(", ")));
+                #circom
+                __t.push_str("}\n");
+                ::section9::circom::CircomTemplate {
+                    name: __name,
+                    text: __t,
+                    deps: ::std::vec![#(#deps),*],
+                }
+            }
+        }
+    }
+}

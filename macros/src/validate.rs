@@ -1,0 +1,588 @@
+//! Checks a declaration before anything is generated: every name known and
+//! bound once, every hint pinned by a constraint, every constraint at most
+//! quadratic, indices matching shapes, loops and conditions known when the
+//! circuit is built. Computes the kind of every name for the expanders.
+
+use crate::errors::Errors;
+use crate::parse::{Aop, Bop, Decl, Ex, St, Uop};
+use proc_macro2::Span;
+use std::collections::{HashMap, HashSet};
+use syn::Ident;
+
+/// What a name denotes in the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Parameters, derived values, loop variables and constant locals: known
+    /// when the circuit is built.
+    Const { mutable: bool },
+    /// A local holding a linear combination of signals.
+    Lin { mutable: bool },
+    Input { index: usize, dims: usize },
+    Output { index: usize, dims: usize },
+    /// A prover-supplied value; `field` when it is a field element (an
+    /// inverse) rather than an integer.
+    Hint { field: bool, loops: Vec<Ident> },
+    Wire { loops: Vec<Ident> },
+    /// Output `out` of the nested operator instance `comp`.
+    CallOut { comp: Ident, out: usize, loops: Vec<Ident> },
+}
+
+/// The degree of an expression in signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ty {
+    Const,
+    Lin,
+    /// One product of two linear factors plus a linear part.
+    Quad,
+    /// More than a constraint can hold.
+    Bad,
+}
+
+pub struct Info {
+    pub kinds: HashMap<String, Kind>,
+}
+
+impl Info {
+    pub fn kind(&self, i: &Ident) -> Option<&Kind> {
+        self.kinds.get(&i.to_string())
+    }
+
+    pub fn is_const(&self, i: &Ident) -> bool {
+        matches!(self.kind(i), Some(Kind::Const { .. }))
+    }
+
+    pub fn ty(&self, e: &Ex) -> Ty {
+        match e {
+            Ex::Lit(..) => Ty::Const,
+            Ex::Name(i) | Ex::Index(i, _) => match self.kind(i) {
+                Some(Kind::Const { .. }) => Ty::Const,
+                Some(_) => Ty::Lin,
+                None => Ty::Bad,
+            },
+            Ex::Bin(op, l, r, _) => {
+                let (a, b) = (self.ty(l), self.ty(r));
+                match op {
+                    Bop::Add | Bop::Sub => match (a, b) {
+                        (Ty::Quad, Ty::Quad) => Ty::Bad,
+                        _ => a.max(b),
+                    },
+                    Bop::Mul => match (a, b) {
+                        (Ty::Const, t) | (t, Ty::Const) => t,
+                        (Ty::Lin, Ty::Lin) => Ty::Quad,
+                        _ => Ty::Bad,
+                    },
+                    _ if a == Ty::Const && b == Ty::Const => Ty::Const,
+                    _ => Ty::Bad,
+                }
+            }
+            Ex::Un(Uop::Neg, e, _) => self.ty(e),
+            Ex::Un(Uop::Not, e, _) => match self.ty(e) {
+                Ty::Const => Ty::Const,
+                _ => Ty::Bad,
+            },
+            Ex::Call(_, args) => {
+                if args.iter().all(|a| self.ty(a) == Ty::Const) {
+                    Ty::Const
+                } else {
+                    Ty::Bad
+                }
+            }
+            Ex::Cond(c, a, b, _) => {
+                if [c, a, b].iter().all(|x| self.ty(x) == Ty::Const) {
+                    Ty::Const
+                } else {
+                    Ty::Bad
+                }
+            }
+        }
+    }
+}
+
+const CIRCOM_WORDS: &[&str] = &[
+    "signal", "input", "output", "var", "component", "template", "function", "include", "pragma", "circom",
+    "for", "while", "if", "else", "return", "log", "assert", "main", "public", "parallel", "custom", "bus",
+    "do", "self",
+];
+
+pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
+    let mut v = Validator {
+        errors,
+        info: Info { kinds: HashMap::new() },
+        constrained: HashSet::new(),
+        enforce_names: HashSet::new(),
+        loops: Vec::new(),
+        hints: Vec::new(),
+    };
+    for p in &decl.params {
+        v.bind(&p.ident, Kind::Const { mutable: false });
+    }
+    for (i, _) in &decl.derived {
+        v.bind(i, Kind::Const { mutable: false });
+    }
+    for (index, p) in decl.inputs.iter().enumerate() {
+        v.bind(
+            &p.ident,
+            Kind::Input {
+                index,
+                dims: p.shape.len(),
+            },
+        );
+    }
+    for (index, p) in decl.outputs.iter().enumerate() {
+        v.bind(
+            &p.ident,
+            Kind::Output {
+                index,
+                dims: p.shape.len(),
+            },
+        );
+    }
+    v.declare(&decl.body);
+    v.widen(&decl.body);
+    for p in &decl.params {
+        if let Some((lo, hi)) = &p.range {
+            v.need_const(lo, "a range bound");
+            v.need_const(hi, "a range bound");
+        }
+    }
+    for (_, e) in &decl.derived {
+        v.need_const(e, "a derived value");
+    }
+    for (e, _) in &decl.requires {
+        v.need_const(e, "a requirement");
+    }
+    for p in decl.inputs.iter().chain(&decl.outputs) {
+        for d in &p.shape {
+            v.need_const(d, "a dimension");
+        }
+        match &p.bound {
+            crate::parse::BoundSpec::Prec(e) => v.need_const(e, "a precision"),
+            crate::parse::BoundSpec::Range(lo, hi) => {
+                v.need_const(lo, "a bound");
+                v.need_const(hi, "a bound");
+            }
+        }
+    }
+    v.check(&decl.body);
+    for (name, span) in std::mem::take(&mut v.hints) {
+        if !v.constrained.contains(&name) {
+            v.errors.push(syn::Error::new(
+                span,
+                format!(
+                    "hint `{name}` takes part in no constraint: pin it with `enforce!` or pass it to a `call!`"
+                ),
+            ));
+        }
+    }
+    v.info
+}
+
+struct Validator<'a> {
+    errors: &'a mut Errors,
+    info: Info,
+    /// Names that occur in a constraint or a nested operator's inputs.
+    constrained: HashSet<String>,
+    /// Names that occur in an `enforce!`.
+    enforce_names: HashSet<String>,
+    loops: Vec<Ident>,
+    hints: Vec<(String, Span)>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new(span, msg));
+    }
+
+    fn bind(&mut self, i: &Ident, kind: Kind) {
+        let name = i.to_string();
+        if CIRCOM_WORDS.contains(&name.as_str()) || name.starts_with("s9_") || name.starts_with("__") {
+            self.err(
+                i.span(),
+                format!("`{name}` is reserved in the generated circom; choose another name"),
+            );
+        }
+        if self.info.kinds.insert(name.clone(), kind).is_some() {
+            self.err(
+                i.span(),
+                format!("`{name}` is already bound in this operator; every name is bound once"),
+            );
+        }
+    }
+
+    /// Binds every name the body introduces, with its first-guess kind.
+    fn declare(&mut self, body: &[St]) {
+        for s in body {
+            match s {
+                St::Let { name, mutable, init } => {
+                    let kind = match self.info.ty(init) {
+                        Ty::Const => Kind::Const { mutable: *mutable },
+                        _ => Kind::Lin { mutable: *mutable },
+                    };
+                    self.bind(name, kind);
+                }
+                St::Hint { name, expr } => {
+                    let field = matches!(expr, Ex::Call(f, _) if f == "field_inv");
+                    self.hints.push((name.to_string(), name.span()));
+                    self.bind(
+                        name,
+                        Kind::Hint {
+                            field,
+                            loops: self.loops.clone(),
+                        },
+                    );
+                }
+                St::Wire { name, .. } => self.bind(
+                    name,
+                    Kind::Wire {
+                        loops: self.loops.clone(),
+                    },
+                ),
+                St::Call { binds, comp, .. } => {
+                    for (out, b) in binds.iter().enumerate() {
+                        self.bind(
+                            b,
+                            Kind::CallOut {
+                                comp: comp.clone(),
+                                out,
+                                loops: self.loops.clone(),
+                            },
+                        );
+                    }
+                }
+                St::For { var, body, .. } => {
+                    self.bind(var, Kind::Const { mutable: false });
+                    self.loops.push(var.clone());
+                    self.declare(body);
+                    self.loops.pop();
+                }
+                St::If { then, els, .. } => {
+                    self.declare(then);
+                    self.declare(els);
+                }
+                St::Enforce { .. } | St::Assign { .. } => {}
+            }
+        }
+    }
+
+    /// A mutable constant that is ever assigned a signal holds signals.
+    fn widen(&mut self, body: &[St]) {
+        loop {
+            let mut changed = false;
+            self.widen_pass(body, &mut changed);
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    fn widen_pass(&mut self, body: &[St], changed: &mut bool) {
+        for s in body {
+            match s {
+                St::Assign { target, value, .. } => {
+                    if self.info.kind(target) == Some(&Kind::Const { mutable: true })
+                        && self.info.ty(value) != Ty::Const
+                    {
+                        self.info
+                            .kinds
+                            .insert(target.to_string(), Kind::Lin { mutable: true });
+                        *changed = true;
+                    }
+                }
+                St::Let { name, init, .. } => {
+                    if self.info.is_const(name) && self.info.ty(init) != Ty::Const {
+                        let mutable = matches!(self.info.kind(name), Some(Kind::Const { mutable: true }));
+                        self.info.kinds.insert(name.to_string(), Kind::Lin { mutable });
+                        *changed = true;
+                    }
+                }
+                St::For { body, .. } => self.widen_pass(body, changed),
+                St::If { then, els, .. } => {
+                    self.widen_pass(then, changed);
+                    self.widen_pass(els, changed);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Every name known, every index well-formed.
+    fn names(&mut self, e: &Ex) {
+        match e {
+            Ex::Lit(..) => {}
+            Ex::Name(i) => match self.info.kind(i).cloned() {
+                None => self.err(i.span(), format!("unknown name `{i}`")),
+                Some(Kind::Input { dims, .. }) if dims > 0 => {
+                    self.err(i.span(), format!("`{i}` is a tensor: index it with {dims} subscript(s)"))
+                }
+                Some(Kind::Output { .. }) => {
+                    self.err(i.span(), format!("output `{i}` can be assigned but not read"))
+                }
+                _ => {}
+            },
+            Ex::Index(i, idx) => {
+                for x in idx {
+                    self.names(x);
+                    self.need_const(x, "an index");
+                }
+                match self.info.kind(i).cloned() {
+                    None => self.err(i.span(), format!("unknown name `{i}`")),
+                    Some(Kind::Input { dims, .. }) if dims != idx.len() => self.err(
+                        i.span(),
+                        format!("`{i}` has {dims} dimension(s) but {} subscript(s)", idx.len()),
+                    ),
+                    Some(Kind::Input { .. }) => {}
+                    Some(Kind::CallOut { .. }) if idx.len() == 1 => {}
+                    Some(Kind::CallOut { .. }) => {
+                        self.err(i.span(), format!("`{i}` is a nested operator's output: one subscript"))
+                    }
+                    Some(Kind::Output { .. }) => {
+                        self.err(i.span(), format!("output `{i}` can be assigned but not read"))
+                    }
+                    Some(_) => self.err(i.span(), format!("`{i}` is not a tensor")),
+                }
+            }
+            Ex::Bin(_, l, r, _) => {
+                self.names(l);
+                self.names(r);
+            }
+            Ex::Un(_, x, _) => self.names(x),
+            Ex::Call(f, args) => {
+                if f == "field_inv" {
+                    self.err(f.span(), "`field_inv` is a whole hint: `let inv = hint!(field_inv(x));`");
+                }
+                args.iter().for_each(|a| self.names(a));
+            }
+            Ex::Cond(c, a, b, _) => {
+                self.names(c);
+                self.names(a);
+                self.names(b);
+            }
+        }
+    }
+
+    fn need_const(&mut self, e: &Ex, what: &str) {
+        if self.info.ty(e) != Ty::Const {
+            self.err(
+                e.span(),
+                format!("{what} must be known when the circuit is built: parameters, loop variables and constants only"),
+            );
+        }
+    }
+
+    fn need_degree(&mut self, e: &Ex, max: Ty, what: &str) {
+        let t = self.info.ty(e);
+        if t == Ty::Bad {
+            self.bad_expr(e);
+        } else if t > max {
+            let msg = if max == Ty::Lin {
+                format!("{what} must be linear in signals: give the product a wire with `let p = wire!(..);`")
+            } else {
+                format!("{what} holds more than one product of signals")
+            };
+            self.err(e.span(), msg);
+        }
+    }
+
+    /// Points at the smallest part of an expression that breaks the rules.
+    fn bad_expr(&mut self, e: &Ex) {
+        match e {
+            Ex::Bin(op, l, r, span) => {
+                for side in [l, r] {
+                    if self.info.ty(side) == Ty::Bad {
+                        return self.bad_expr(side);
+                    }
+                }
+                let msg = match op {
+                    Bop::Add | Bop::Sub => "a constraint can hold one product of signals; give one a wire with `wire!`",
+                    Bop::Mul => "the product has degree above two; give a factor a wire with `wire!`",
+                    _ => "this operator works on constants; on signals use it inside `hint!` and constrain the result",
+                };
+                self.err(*span, msg);
+            }
+            Ex::Un(_, x, span) => {
+                if self.info.ty(x) == Ty::Bad {
+                    return self.bad_expr(x);
+                }
+                self.err(*span, "`!` works on constants only");
+            }
+            Ex::Call(f, _) => self.err(
+                f.span(),
+                format!("`{f}` works on constants; on signals use it inside `hint!` and constrain the result"),
+            ),
+            Ex::Cond(_, _, _, span) => self.err(*span, "an `if` expression on signals belongs inside `hint!`"),
+            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
+        }
+    }
+
+    /// A hint's expression: any arithmetic on values, but the operators
+    /// whose circom meaning differs for negative field elements only on
+    /// constants.
+    fn native(&mut self, e: &Ex) {
+        match e {
+            Ex::Bin(op, l, r, span) => {
+                let on_signals = self.info.ty(l) != Ty::Const || self.info.ty(r) != Ty::Const;
+                if on_signals
+                    && matches!(
+                        op,
+                        Bop::Div | Bop::Rem | Bop::Shl | Bop::Shr | Bop::BitAnd | Bop::BitOr | Bop::BitXor
+                    )
+                {
+                    self.err(
+                        *span,
+                        "on signal values use div_floor, rem_floor or bit: circom reads negative values as field elements",
+                    );
+                }
+                self.native(l);
+                self.native(r);
+            }
+            Ex::Un(_, x, _) => self.native(x),
+            Ex::Call(_, args) => args.iter().for_each(|a| self.native(a)),
+            Ex::Cond(c, a, b, _) => {
+                self.native(c);
+                self.native(a);
+                self.native(b);
+            }
+            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
+        }
+    }
+
+    fn mark(&mut self, e: &Ex, enforce: bool) {
+        let mut names = Vec::new();
+        e.names(&mut names);
+        for n in names {
+            self.constrained.insert(n.to_string());
+            if enforce {
+                self.enforce_names.insert(n.to_string());
+            }
+        }
+    }
+
+    /// Field hints may only occur in constraints: their integer value is
+    /// meaningless, so nothing may compute with it.
+    fn no_field_hints(&mut self, e: &Ex) {
+        let mut names = Vec::new();
+        e.names(&mut names);
+        for n in names {
+            if matches!(self.info.kind(&n), Some(Kind::Hint { field: true, .. })) {
+                self.err(
+                    n.span(),
+                    format!("`{n}` is a field element (an inverse): it may appear only in `enforce!`"),
+                );
+            }
+        }
+    }
+
+    fn check(&mut self, body: &[St]) {
+        for s in body {
+            match s {
+                St::Let { init, .. } => {
+                    self.names(init);
+                    self.no_field_hints(init);
+                    self.need_degree(init, Ty::Lin, "a `let` value");
+                }
+                St::Hint { expr, .. } => {
+                    let inner = match expr {
+                        Ex::Call(f, args) if f == "field_inv" => &args[0],
+                        e => e,
+                    };
+                    self.names(inner);
+                    self.no_field_hints(inner);
+                    self.native(inner);
+                }
+                St::Wire { expr, .. } => {
+                    self.names(expr);
+                    self.no_field_hints(expr);
+                    self.need_degree(expr, Ty::Quad, "a `wire!`");
+                }
+                St::Call { fields, args, .. } => {
+                    for (_, f) in fields {
+                        self.names(f);
+                        self.need_const(f, "a parameter of a nested operator");
+                    }
+                    for a in args {
+                        self.names(a);
+                        self.no_field_hints(a);
+                        self.need_degree(a, Ty::Lin, "an input of a nested operator");
+                        self.mark(a, false);
+                    }
+                }
+                St::Enforce { lhs, rhs, span, .. } => {
+                    self.names(lhs);
+                    self.names(rhs);
+                    let diff = Ex::Bin(Bop::Sub, Box::new(lhs.clone()), Box::new(rhs.clone()), *span);
+                    self.need_degree(&diff, Ty::Quad, "an `enforce!`");
+                    self.mark(lhs, true);
+                    self.mark(rhs, true);
+                }
+                St::Assign {
+                    target,
+                    index,
+                    op,
+                    value,
+                } => self.check_assign(target, index, *op, value),
+                St::For { var, start, end, body } => {
+                    self.names(start);
+                    self.names(end);
+                    self.need_const(start, "a loop bound");
+                    self.need_const(end, "a loop bound");
+                    let mut used = Vec::new();
+                    end.names(&mut used);
+                    for u in used {
+                        if self.loops.contains(&u) {
+                            self.err(
+                                u.span(),
+                                "a loop's end may not depend on an enclosing loop: circom sizes arrays by it",
+                            );
+                        }
+                    }
+                    self.loops.push(var.clone());
+                    self.check(body);
+                    self.loops.pop();
+                }
+                St::If { cond, then, els } => {
+                    self.names(cond);
+                    self.need_const(cond, "an `if` condition");
+                    self.check(then);
+                    self.check(els);
+                }
+            }
+        }
+    }
+
+    fn check_assign(&mut self, target: &Ident, index: &[Ex], op: Aop, value: &Ex) {
+        self.names(value);
+        self.no_field_hints(value);
+        for i in index {
+            self.names(i);
+            self.need_const(i, "an index");
+        }
+        match self.info.kind(target).cloned() {
+            Some(Kind::Output { dims, .. }) => {
+                if op != Aop::Set {
+                    self.err(target.span(), "assign each output element once, with `=`");
+                }
+                if dims != index.len() {
+                    self.err(
+                        target.span(),
+                        format!("`{target}` has {dims} dimension(s) but {} subscript(s)", index.len()),
+                    );
+                }
+                self.need_degree(value, Ty::Quad, "an output");
+            }
+            Some(Kind::Const { mutable: true }) if index.is_empty() => {
+                self.need_const(value, "a constant's new value")
+            }
+            Some(Kind::Lin { mutable: true }) if index.is_empty() => {
+                self.need_degree(value, Ty::Lin, "a signal variable's new value")
+            }
+            Some(Kind::Const { mutable: false }) | Some(Kind::Lin { mutable: false }) => {
+                self.err(target.span(), format!("`{target}` is not `mut`"))
+            }
+            None => self.err(target.span(), format!("unknown name `{target}`")),
+            Some(_) => self.err(
+                target.span(),
+                format!("`{target}` cannot be assigned: only outputs and `let mut` locals can"),
+            ),
+        }
+    }
+}

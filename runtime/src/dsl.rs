@@ -1,0 +1,309 @@
+//! The support library of code that `#[zk_op]` generates. Operator authors
+//! do not call these directly; they are the few primitives the macro lowers
+//! a declaration onto, in each of its three forms.
+//!
+//! The hint functions (`div_floor`, `rem_floor`, `bit`, `field_inv`, `min`,
+//! `max`, `abs`, `bits`) exist twice by necessity: here for Rust, and in
+//! [`crate::circom::PRELUDE`] for circom's witness calculator. They are the
+//! whole vocabulary of hints, each a line long, and the agreement tests run
+//! both.
+
+use crate::bound::Bound;
+use crate::error::{OpError, OVERFLOW};
+use crate::field::{fr_from_i128, Fr};
+use crate::r1cs::Sig;
+use ark_ff::Field;
+
+pub use crate::bound::bits;
+
+/// A parameter type of an operator: integers and flags.
+pub trait ParamValue: Copy {
+    fn to_i128(self) -> i128;
+    fn from_i128(v: i128) -> Option<Self>;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl ParamValue for $t {
+            fn to_i128(self) -> i128 { self as i128 }
+            fn from_i128(v: i128) -> Option<Self> { <$t>::try_from(v).ok() }
+        }
+    )*};
+}
+int_param!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl ParamValue for bool {
+    fn to_i128(self) -> i128 {
+        self as i128
+    }
+    fn from_i128(v: i128) -> Option<Self> {
+        match v {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// Converts a computed parameter for a nested operator.
+pub fn param<T: ParamValue>(name: &'static str, v: i128) -> Result<T, OpError> {
+    T::from_i128(v).ok_or_else(|| OpError::Param {
+        op: "",
+        param: name,
+        why: format!("has value {v}, which its type cannot hold"),
+    })
+}
+
+pub fn add(a: i128, b: i128) -> Result<i128, OpError> {
+    a.checked_add(b).ok_or(OVERFLOW)
+}
+
+pub fn sub(a: i128, b: i128) -> Result<i128, OpError> {
+    a.checked_sub(b).ok_or(OVERFLOW)
+}
+
+pub fn mul(a: i128, b: i128) -> Result<i128, OpError> {
+    a.checked_mul(b).ok_or(OVERFLOW)
+}
+
+pub fn neg(a: i128) -> Result<i128, OpError> {
+    a.checked_neg().ok_or(OVERFLOW)
+}
+
+/// Compile-time division (truncating, as Rust's `/`).
+pub fn div(a: i128, b: i128) -> Result<i128, OpError> {
+    a.checked_div(b).ok_or(OVERFLOW)
+}
+
+/// Compile-time remainder (as Rust's `%`).
+pub fn rem(a: i128, b: i128) -> Result<i128, OpError> {
+    a.checked_rem(b).ok_or(OVERFLOW)
+}
+
+pub fn shl(a: i128, b: i128) -> Result<i128, OpError> {
+    let s = u32::try_from(b).map_err(|_| OVERFLOW)?;
+    let r = a.checked_shl(s).ok_or(OVERFLOW)?;
+    if r >> s != a {
+        return Err(OVERFLOW);
+    }
+    Ok(r)
+}
+
+/// Arithmetic shift right: floor division by `2^b`.
+pub fn shr(a: i128, b: i128) -> Result<i128, OpError> {
+    let s = u32::try_from(b).map_err(|_| OVERFLOW)?;
+    Ok(a >> s.min(127))
+}
+
+/// `floor(a / b)` for `b > 0`.
+pub fn div_floor(a: i128, b: i128) -> Result<i128, OpError> {
+    if b <= 0 {
+        return Err(OVERFLOW);
+    }
+    Ok(a.div_euclid(b))
+}
+
+/// `a - b * floor(a / b)`, in `[0, b)` for `b > 0`.
+pub fn rem_floor(a: i128, b: i128) -> Result<i128, OpError> {
+    if b <= 0 {
+        return Err(OVERFLOW);
+    }
+    Ok(a.rem_euclid(b))
+}
+
+/// Bit `i` of `a` in two's complement.
+pub fn bit(a: i128, i: i128) -> i128 {
+    (a >> i.clamp(0, 127)) & 1
+}
+
+pub fn min(a: i128, b: i128) -> i128 {
+    a.min(b)
+}
+
+pub fn max(a: i128, b: i128) -> i128 {
+    a.max(b)
+}
+
+pub fn abs(a: i128) -> Result<i128, OpError> {
+    a.checked_abs().ok_or(OVERFLOW)
+}
+
+/// The field inverse of `a`, or 0 for 0: the hint of an is-zero test.
+pub fn field_inv(a: i128) -> Fr {
+    fr_from_i128(a).inverse().unwrap_or_default()
+}
+
+/// Flat offset of a multi-index, each coordinate checked against its dimension.
+pub fn offset(tensor: &'static str, dims: &[i128], index: &[i128]) -> Result<usize, OpError> {
+    let mut flat: i128 = 0;
+    for (&i, &d) in index.iter().zip(dims) {
+        if i < 0 || i >= d {
+            return Err(OpError::Index {
+                op: "",
+                tensor,
+                index: index.to_vec(),
+                shape: dims.to_vec(),
+            });
+        }
+        flat = flat * d + i;
+    }
+    usize::try_from(flat).map_err(|_| OVERFLOW)
+}
+
+/// Number of elements of a shape.
+pub fn volume(dims: &[i128]) -> Result<usize, OpError> {
+    let mut n: i128 = 1;
+    for &d in dims {
+        if d < 0 {
+            return Err(OVERFLOW);
+        }
+        n = n.checked_mul(d).ok_or(OVERFLOW)?;
+    }
+    usize::try_from(n).map_err(|_| OVERFLOW)
+}
+
+/// Checks an input tensor's length against its declared shape.
+pub fn check_len(tensor: &'static str, dims: &[i128], got: usize) -> Result<(), OpError> {
+    let expected = volume(dims)?;
+    if expected != got {
+        return Err(OpError::Shape {
+            op: "",
+            tensor,
+            shape: dims.to_vec(),
+            expected,
+            got,
+        });
+    }
+    Ok(())
+}
+
+/// Checks every element of a reference input against its declared bound.
+pub fn check_values(tensor: &'static str, bound: Bound, values: &[i64]) -> Result<(), OpError> {
+    match values.iter().position(|&v| !bound.contains(v as i128)) {
+        None => Ok(()),
+        Some(index) => Err(OpError::OutOfBound {
+            op: "",
+            tensor,
+            index,
+            value: values[index] as i128,
+            bound,
+        }),
+    }
+}
+
+pub fn arity<T>(inputs: &[T], expected: usize) -> Result<(), OpError> {
+    if inputs.len() != expected {
+        return Err(OpError::Arity {
+            op: "",
+            expected,
+            got: inputs.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads an element of a reference tensor.
+pub fn read(tensor: &'static str, data: &[i64], dims: &[i128], index: &[i128]) -> Result<i128, OpError> {
+    Ok(data[offset(tensor, dims, index)?] as i128)
+}
+
+/// Reads an element of a circuit tensor.
+pub fn read_sig(tensor: &'static str, data: &[Sig], dims: &[i128], index: &[i128]) -> Result<Sig, OpError> {
+    Ok(data[offset(tensor, dims, index)?].clone())
+}
+
+/// Reads element `i` of a nested operator's output.
+pub fn elem<T: Clone>(tensor: &'static str, data: &[T], i: i128) -> Result<T, OpError> {
+    usize::try_from(i)
+        .ok()
+        .and_then(|u| data.get(u))
+        .cloned()
+        .ok_or_else(|| OpError::Index {
+            op: "",
+            tensor,
+            index: vec![i],
+            shape: vec![data.len() as i128],
+        })
+}
+
+/// An output under construction: every element must be written exactly once.
+pub struct Output<T> {
+    name: &'static str,
+    dims: Vec<i128>,
+    slots: Vec<Option<T>>,
+}
+
+impl<T: Clone> Output<T> {
+    pub fn new(name: &'static str, dims: &[i128]) -> Result<Self, OpError> {
+        Ok(Output {
+            name,
+            dims: dims.to_vec(),
+            slots: vec![None; volume(dims)?],
+        })
+    }
+
+    pub fn write(&mut self, index: &[i128], v: T) -> Result<(), OpError> {
+        let at = offset(self.name, &self.dims, index)?;
+        if self.slots[at].replace(v).is_some() {
+            return Err(OpError::Assignment {
+                op: "",
+                tensor: self.name,
+                index: at,
+                problem: "assigned twice",
+            });
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<Vec<T>, OpError> {
+        let name = self.name;
+        self.slots
+            .into_iter()
+            .enumerate()
+            .map(|(index, v)| {
+                v.ok_or(OpError::Assignment {
+                    op: "",
+                    tensor: name,
+                    index,
+                    problem: "never assigned",
+                })
+            })
+            .collect()
+    }
+}
+
+/// Narrows a reference value to the engine's integer type.
+pub fn to_i64(v: i128) -> Result<i64, OpError> {
+    i64::try_from(v).map_err(|_| OVERFLOW)
+}
+
+/// The bound of a declared precision.
+pub fn prec_bound(p: i128) -> Result<Bound, OpError> {
+    match u32::try_from(p) {
+        Ok(p) if (1..=126).contains(&p) => Ok(Bound::prec(p)),
+        _ => Err(OpError::Param {
+            op: "",
+            param: "precision",
+            why: format!("is {p}; a precision lies in 1..=126"),
+        }),
+    }
+}
+
+/// A declared dimension as a length.
+pub fn dim(d: i128) -> Result<usize, OpError> {
+    usize::try_from(d).map_err(|_| OpError::Param {
+        op: "",
+        param: "dimension",
+        why: format!("is {d}; a dimension is not negative"),
+    })
+}
+
+/// Splits a nested operator's outputs into the names a `call!` binds.
+pub fn outputs<T, const N: usize>(v: Vec<Vec<T>>) -> Result<[Vec<T>; N], OpError> {
+    let got = v.len();
+    v.try_into().map_err(|_| OpError::Arity {
+        op: "",
+        expected: N,
+        got,
+    })
+}
