@@ -111,6 +111,7 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
         constrained: HashSet::new(),
         enforce_names: HashSet::new(),
         loops: Vec::new(),
+        loop_vars: HashSet::new(),
         hints: Vec::new(),
     };
     for p in &decl.params {
@@ -185,6 +186,7 @@ struct Validator<'a> {
     /// Names that occur in an `enforce!`.
     enforce_names: HashSet<String>,
     loops: Vec<Ident>,
+    loop_vars: HashSet<String>,
     hints: Vec<(String, Span)>,
 }
 
@@ -250,6 +252,12 @@ impl Validator<'_> {
                     }
                 }
                 St::For { var, body, .. } => {
+                    // Sibling loops may reuse a variable; nested ones may not.
+                    let name = var.to_string();
+                    if self.loop_vars.contains(&name) && !self.loops.contains(var) {
+                        self.info.kinds.remove(&name);
+                    }
+                    self.loop_vars.insert(name);
                     self.bind(var, Kind::Const { mutable: false });
                     self.loops.push(var.clone());
                     self.declare(body);

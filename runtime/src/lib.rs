@@ -22,3 +22,4 @@ pub mod op;
 
 pub use op::ZkOp;
 pub mod gadgets;
+pub mod ops;

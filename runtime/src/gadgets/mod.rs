@@ -2,5 +2,7 @@
 //! soundness argument beside it.
 
 mod bits;
+mod compare;
 
 pub use bits::Bits;
+pub use compare::{Clamp, IsNonneg, IsZero, Max2};

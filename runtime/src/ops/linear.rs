@@ -1,0 +1,72 @@
+//! Dense layers and convolutions: sums of products. With constant weights
+//! (a public model) every product is free; with private weights each costs
+//! one constraint.
+
+use crate::zk_op;
+
+/// `y[i][j] = b[j] + sum_t x[i][t] * w[j][t]`.
+#[zk_op]
+pub fn dense(
+    #[input(shape = [m, k], prec = px)] x: Tensor,
+    #[input(shape = [n, k], prec = pw)] w: Tensor,
+    #[input(shape = [n], prec = pb)] b: Tensor,
+    #[output(shape = [m, n], prec = max(px + pw + bits(k), pb) + 1)] y: Tensor,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = b[j];
+            for t in 0..k {
+                let prod = wire!(x[i][t] * w[j][t]);
+                acc += prod;
+            }
+            y[i][j] = acc;
+        }
+    }
+}
+
+/// 2-D convolution over NCHW input and OIHW weights with stride, padding,
+/// dilation and groups; taps outside the image count 0.
+#[zk_op(
+    derive(
+        oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1,
+        ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1,
+    ),
+    require(c == cg * groups, o % groups == 0, h + 2 * ph > dh * (kh - 1), w + 2 * pw > dw * (kw - 1))
+)]
+pub fn conv2d(
+    #[attr(range = [1, 64])] sh: usize,
+    #[attr(range = [1, 64])] sw: usize,
+    #[attr(range = [0, 64])] ph: usize,
+    #[attr(range = [0, 64])] pw: usize,
+    #[attr(range = [1, 64])] dh: usize,
+    #[attr(range = [1, 64])] dw: usize,
+    #[attr(range = [1, 4096])] groups: usize,
+    #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
+    #[input(shape = [o, cg, kh, kw], prec = pk)] wt: Tensor,
+    #[input(shape = [o], prec = pb)] b: Tensor,
+    #[output(shape = [nb, o, oh, ow], prec = max(px + pk + bits(cg * kh * kw), pb) + 1)] y: Tensor,
+) {
+    let per_group = o / groups;
+    for bi in 0..nb {
+        for oc in 0..o {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = b[oc];
+                    for ic in 0..cg {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = oy * sh + ky * dh - ph;
+                                let ix = ox * sw + kx * dw - pw;
+                                if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                    let tap = wire!(x[bi][(oc / per_group) * cg + ic][iy][ix] * wt[oc][ic][ky][kx]);
+                                    acc += tap;
+                                }
+                            }
+                        }
+                    }
+                    y[bi][oc][oy][ox] = acc;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Clipping, shifts and requantization: how accumulators return to 8 bits.
+
+use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero};
+use crate::zk_op;
+
+/// `max(x, 0)`: one sign test and one product per element.
+#[zk_op]
+pub fn relu(
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [0, (1 << (px - 1)) - 1])] y: Tensor,
+) {
+    for i in 0..n {
+        let pos = call!(IsNonneg { k: px }, x[i]);
+        y[i] = pos * x[i];
+    }
+}
+
+/// Clamps to `[a_min, a_max]`.
+#[zk_op]
+pub fn clip(
+    #[attr] a_min: i64,
+    #[attr] a_max: i64,
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [max(a_min, 1 - (1 << (px - 1))), min(a_max, (1 << (px - 1)) - 1)])] y: Tensor,
+) {
+    for i in 0..n {
+        let c = call!(Clamp { k: px, lo: a_min, hi: a_max }, x[i]);
+        y[i] = c;
+    }
+}
+
+/// Clamps to precision `p`: `[-(2^(p-1) - 1), 2^(p-1) - 1]`. Free when the
+/// input's precision is at most `p`.
+#[zk_op]
+pub fn cvm_clip(
+    #[attr(range = [1, 64])] p: u32,
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], prec = min(p, px))] y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    for i in 0..n {
+        let c = call!(Clamp { k: px, lo: -m, hi: m }, x[i]);
+        y[i] = c;
+    }
+}
+
+/// `cvm_clip(p)(floor((x + 2^(s-1)) / 2^s))`: division by `2^s` rounding
+/// half toward +inf, then a clip to precision `p`.
+///
+/// One decomposition of `v = x + 2^(s-1) + 2^(s+kq-1)` into `s + kq` bits
+/// proves the division: its low `s` bits are the remainder (so
+/// `0 <= r < 2^s`), its high `kq` bits are `q + 2^(kq-1)` (so the quotient
+/// is bounded too, and a forged quotient cannot absorb a forged remainder).
+#[zk_op(derive(kq = max(px - s + 1, 2)))]
+pub fn cvm_right_shift(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], prec = min(p, kq))] y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    for i in 0..n {
+        let v = call!(Bits { k: s + kq }, x[i] + (1 << (s - 1)) + (1 << (s + kq - 1)));
+        let mut q = -(1 << (kq - 1));
+        for j in 0..kq {
+            q += v[s + j] * (1 << j);
+        }
+        let c = call!(Clamp { k: kq, lo: -m, hi: m }, q);
+        y[i] = c;
+    }
+}
+
+/// `cvm_clip(p)(x * 2^s)`; refused when `px + s > 32`.
+#[zk_op(require(px + s <= 32))]
+pub fn cvm_left_shift(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], prec = min(p, px + s))] y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    for i in 0..n {
+        let c = call!(Clamp { k: px + s, lo: -m, hi: m }, x[i] * (1 << s));
+        y[i] = c;
+    }
+}
+
+/// `cvm_right_shift(p, s)(relu(x))` in one pass: the requantization after a
+/// layer, back to a non-negative `p`-bit activation.
+///
+/// As in [`cvm_right_shift`], one decomposition proves the division; its
+/// top bit is the sign of the quotient (relu commutes with the monotone
+/// shift), and the quotient's bits above `p - 1` are zero exactly when no
+/// clip is needed, which one is-zero test decides. About `px + 6`
+/// constraints per element.
+#[zk_op(derive(kq = max(px - s + 1, 2)))]
+pub fn requant(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [2, 64])] p: u32,
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    let lowbits = min(p - 1, kq - 1);
+    for i in 0..n {
+        let v = call!(Bits { k: s + kq }, x[i] + (1 << (s - 1)) + (1 << (s + kq - 1)));
+        let mut low = 0;
+        for j in 0..lowbits {
+            low += v[s + j] * (1 << j);
+        }
+        if kq - 1 > lowbits {
+            let mut high = 0;
+            for j in lowbits..(kq - 1) {
+                high += v[s + j] * (1 << (j - lowbits));
+            }
+            let fits = call!(IsZero { p: kq + 1 }, high);
+            let kept = wire!(fits * (low - m));
+            y[i] = v[s + kq - 1] * (kept + m);
+        } else {
+            y[i] = v[s + kq - 1] * low;
+        }
+    }
+}
