@@ -1,0 +1,199 @@
+//! The checks every operator goes through: the reference and the circuit
+//! agree, the system is satisfied, and a cheating prover is caught.
+
+use section9::field::{fr_from_i128, Fr};
+use section9::r1cs::{Builder, Sig, Wire, WireKind};
+use section9::{OpError, ZkOp};
+
+/// A synthesized operator with its inputs as wires (or constants).
+pub struct Run {
+    pub cs: Builder,
+    pub outputs: Vec<Vec<Sig>>,
+}
+
+impl Run {
+    /// The outputs' values in the witness, as field elements.
+    pub fn output_values(&self) -> Vec<Vec<Fr>> {
+        self.outputs
+            .iter()
+            .map(|t| t.iter().map(|s| self.cs.eval(&s.lc)).collect())
+            .collect()
+    }
+
+    /// Every wire an output depends on directly.
+    pub fn output_wires(&self) -> Vec<Wire> {
+        let mut w: Vec<Wire> = self
+            .outputs
+            .iter()
+            .flatten()
+            .flat_map(|s| s.lc.terms.iter().map(|&(w, _)| w))
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+}
+
+pub type Forgery = (String, fn(i128) -> i128);
+
+/// Synthesizes `op` in a named builder; `constant[k]` makes input `k` a
+/// circuit constant. Forged hints are applied as the builder meets them.
+pub fn synthesize<O: ZkOp>(
+    op: &O,
+    inputs: &[Vec<i64>],
+    constant: &[bool],
+    forgeries: &[Forgery],
+) -> Result<Run, OpError> {
+    let mut cs = Builder::with_names();
+    for (path, f) in forgeries {
+        cs.forge(path.clone(), *f);
+    }
+    let sigs: Vec<Vec<Sig>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(t, v)| {
+            let name = O::INPUTS.get(t).copied().unwrap_or("input");
+            v.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    if constant.get(t).copied().unwrap_or(false) {
+                        Sig::constant(x as i128)
+                    } else {
+                        cs.input(name, &[i as i128], x as i128, false)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[Sig]> = sigs.iter().map(Vec::as_slice).collect();
+    let outputs = op.synthesize(&mut cs, &refs)?;
+    Ok(Run { cs, outputs })
+}
+
+pub fn reference<O: ZkOp>(op: &O, inputs: &[Vec<i64>]) -> Result<Vec<Vec<i64>>, OpError> {
+    let refs: Vec<&[i64]> = inputs.iter().map(Vec::as_slice).collect();
+    op.reference(&refs)
+}
+
+/// The reference and the circuit give the same outputs, bit for bit in
+/// the field, and the witness satisfies every constraint.
+pub fn check_agreement<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Run, String> {
+    op.check().map_err(|e| e.to_string())?;
+    let expected = reference(op, inputs).map_err(|e| format!("reference: {e}"))?;
+    let run = synthesize(op, inputs, constant, &[]).map_err(|e| format!("synthesis: {e}"))?;
+    let got = run.output_values();
+    let want: Vec<Vec<Fr>> = expected
+        .iter()
+        .map(|t| t.iter().map(|&v| fr_from_i128(v as i128)).collect())
+        .collect();
+    if got != want {
+        return Err(format!(
+            "{}: circuit outputs differ from the reference {expected:?} for inputs {inputs:?}",
+            O::NAME
+        ));
+    }
+    if let Some(row) = run.cs.which_unsatisfied() {
+        return Err(format!("{}: honest witness violates `{row}` for inputs {inputs:?}", O::NAME));
+    }
+    let bounds = op.output_bounds().map_err(|e| e.to_string())?;
+    for (t, (vals, b)) in expected.iter().zip(&bounds).enumerate() {
+        if let Some(v) = vals.iter().find(|&&v| !b.contains(v as i128)) {
+            return Err(format!("{}: output {t} value {v} outside its declared bound {b}", O::NAME));
+        }
+    }
+    Ok(run)
+}
+
+/// What the cheating prover tried and which constraint stopped it.
+#[derive(Debug)]
+pub struct Rejection {
+    pub forged: String,
+    pub failed: String,
+}
+
+const FORGERIES: &[(&str, fn(i128) -> i128)] = &[
+    ("+1", |v| v + 1),
+    ("-1", |v| v - 1),
+    ("flipped", |v| 1 - v),
+    ("negated", |v| -v),
+];
+
+/// Replaces each hint in turn by each forged value, recomputing every later
+/// hint from it as a cheating prover would. The system must then be
+/// unsatisfied, or the outputs unchanged (a hint that does not matter, like
+/// the inverse of zero).
+pub fn check_hint_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Vec<Rejection>, String> {
+    let honest = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?;
+    let want = honest.output_values();
+    let paths: Vec<String> = honest.cs.hints().iter().map(|&w| honest.cs.wire_name(w)).collect();
+    let mut rejections = Vec::new();
+    for path in &paths {
+        for (label, f) in FORGERIES {
+            let forged = synthesize(op, inputs, constant, &[(path.clone(), *f)]);
+            let Ok(run) = forged else { continue };
+            match run.cs.which_unsatisfied() {
+                Some(row) => rejections.push(Rejection {
+                    forged: format!("{path} {label}"),
+                    failed: row,
+                }),
+                None if run.output_values() != want => {
+                    return Err(format!(
+                        "{}: forging `{path}` ({label}) changes the outputs and satisfies every constraint, inputs {inputs:?}",
+                        O::NAME
+                    ))
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(rejections)
+}
+
+/// Changes each output's value in the witness: every change must break a
+/// constraint. Outputs that are combinations of inputs alone are wiring and
+/// have no value of their own to change.
+pub fn check_output_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Vec<Rejection>, String> {
+    let honest = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?;
+    let mut rejections = Vec::new();
+    for (t, tensor) in honest.outputs.iter().enumerate() {
+        for (i, s) in tensor.iter().enumerate() {
+            let own = s
+                .lc
+                .terms
+                .iter()
+                .map(|&(w, _)| w)
+                .find(|&w| !matches!(honest.cs.kind(w), WireKind::Input { .. }));
+            let Some(w) = own else { continue };
+            let mut cs = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?.cs;
+            let v = cs.value(w);
+            cs.set_value(w, v + Fr::from(1u64));
+            match cs.which_unsatisfied() {
+                Some(row) => rejections.push(Rejection {
+                    forged: format!("output {}[{i}] via {}", O::OUTPUTS[t], cs.wire_name(w)),
+                    failed: row,
+                }),
+                None => {
+                    return Err(format!(
+                        "{}: output {}[{i}] changed and every constraint still holds",
+                        O::NAME,
+                        O::OUTPUTS[t]
+                    ))
+                }
+            }
+        }
+    }
+    Ok(rejections)
+}
+
+/// Agreement, then every hint and every output forged.
+pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<(), String> {
+    check_agreement(op, inputs, constant)?;
+    check_hint_forgeries(op, inputs, constant)?;
+    check_output_forgeries(op, inputs, constant)?;
+    Ok(())
+}
+
+/// The largest magnitude of precision `p`.
+pub fn max_of(p: u32) -> i64 {
+    ((1i128 << (p - 1)) - 1) as i64
+}

@@ -1,0 +1,27 @@
+//! Every operator: agreement with the reference (proptest, and exhaustive
+//! where the domain is small), the semantics of the spec, forged hints and
+//! outputs rejected, and outputs proven determined.
+
+mod broadcast;
+mod conv2d;
+mod dense;
+mod max_pool2d;
+mod requant;
+mod scalar;
+mod shape;
+
+use proptest::prelude::*;
+
+/// Values within precision `p`.
+pub fn values(p: u32, n: usize) -> impl Strategy<Value = Vec<i64>> {
+    let m = section9_tests::harness::max_of(p);
+    proptest::collection::vec(-m..=m, n)
+}
+
+/// Few cases: each one synthesizes the operator once per forged hint.
+pub fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 24,
+        ..ProptestConfig::default()
+    }
+}
