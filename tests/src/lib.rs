@@ -1,1 +1,2 @@
 //! Helpers shared by the cross-crate test suites.
+pub mod harness;
