@@ -472,16 +472,17 @@ impl Parser<'_> {
                 ),
             }
         }
-        let Some(bound) = bound else {
+        // A port with a mistake is still declared, so the body's uses of it
+        // raise no second error.
+        let bound = bound.unwrap_or_else(|| {
             self.err(
                 ident.span(),
                 format!("`{ident}` needs a bound: `prec = p` or `range = [min, max]`"),
             );
-            return None;
-        };
+            BoundSpec::Prec(Ex::Lit(1, ident.span()))
+        });
         if shape.is_none() && !scalar {
             self.err(ident.span(), format!("tensor `{ident}` needs a shape: `shape = [..]`"));
-            return None;
         }
         Some(Port {
             ident: ident.clone(),

@@ -343,3 +343,48 @@ fn generate(ctx: &Ctx) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What the macro writes for two representative operators, read from
+    //! their real declarations: a gadget with hints, and an operator that
+    //! nests gadgets.
+
+    use proc_macro2::TokenStream;
+
+    fn expand_declared(source: &str, name: &str) -> String {
+        let file = syn::parse_file(source).expect("the runtime source parses");
+        let func = file
+            .items
+            .into_iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(f) if f.sig.ident == name => Some(f),
+                _ => None,
+            })
+            .expect("the operator is declared in this file");
+        let mut func = func.clone();
+        let attr = func
+            .attrs
+            .iter()
+            .position(|a| a.path().is_ident("zk_op"))
+            .expect("declared with #[zk_op]");
+        let args: TokenStream = match &func.attrs.remove(attr).meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let out = super::zk_op(args, quote::quote!(#func));
+        prettyplease::unparse(&syn::parse2(out).expect("the expansion parses"))
+    }
+
+    #[test]
+    fn bits_expansion() {
+        let src = include_str!("../../../runtime/src/gadgets/bits.rs");
+        insta::assert_snapshot!(expand_declared(src, "bits"));
+    }
+
+    #[test]
+    fn requant_expansion() {
+        let src = include_str!("../../../runtime/src/ops/requant.rs");
+        insta::assert_snapshot!(expand_declared(src, "requant"));
+    }
+}

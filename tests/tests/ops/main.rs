@@ -6,6 +6,7 @@ mod broadcast;
 mod conv2d;
 mod dense;
 mod max_pool2d;
+mod published_bugs;
 mod requant;
 mod scalar;
 mod shape;
