@@ -1,1 +1,65 @@
-fn main() {}
+//! Project tasks: `cargo xtask costs` regenerates the cost table,
+//! `cargo xtask gen-circom --out DIR` writes every operator's circom
+//! template into one file.
+
+use section9::catalogue::{examples, markdown};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees
+/// half a file.
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let dir = path.parent().ok_or_else(|| format!("{} has no parent", path.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("renaming to {}: {e}", path.display()))
+}
+
+fn costs() -> Result<(), String> {
+    let table = markdown().map_err(|e| e.to_string())?;
+    let text = format!(
+        "# Cost table\n\nExact constraint counts, computed from the `#[zk_op]` declarations by \
+         `cargo xtask costs` (a test checks this file is current). Wiring operators and products \
+         with a constant weight cost nothing; a k-bit range check costs k + 1.\n\n{table}"
+    );
+    let path = workspace().join("docs/costs.md");
+    write_atomic(&path, &text)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn gen_circom(out: &Path) -> Result<(), String> {
+    let templates: Vec<_> = examples()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|ex| ex.op.circom_template(&[]))
+        .collect();
+    let path = out.join("section9.circom");
+    write_atomic(&path, &section9::circom::library(&templates))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["costs"] => costs(),
+        ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
+        _ => Err("usage: cargo xtask costs | cargo xtask gen-circom --out DIR".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

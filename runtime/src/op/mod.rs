@@ -72,3 +72,67 @@ pub trait ZkOp {
         Ok(cs.num_constraints())
     }
 }
+
+/// An operator behind a pointer: what tables, exports and test suites need
+/// when they walk many operators at once.
+pub trait DynOp {
+    fn name(&self) -> &'static str;
+    fn params(&self) -> Vec<i128>;
+    fn param_names(&self) -> &'static [&'static str];
+    fn input_names(&self) -> &'static [&'static str];
+    fn output_names(&self) -> &'static [&'static str];
+    fn check(&self) -> Result<(), OpError>;
+    fn input_shapes(&self) -> Result<Vec<Vec<usize>>, OpError>;
+    fn output_shapes(&self) -> Result<Vec<Vec<usize>>, OpError>;
+    fn input_bounds(&self) -> Result<Vec<Bound>, OpError>;
+    fn output_bounds(&self) -> Result<Vec<Bound>, OpError>;
+    fn reference(&self, inputs: &[&[i64]]) -> Result<Vec<Vec<i64>>, OpError>;
+    fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig]]) -> Result<Vec<Vec<Sig>>, OpError>;
+    fn circom_template(&self, constant_inputs: &[bool]) -> CircomTemplate;
+    fn constraint_count(&self, constant_inputs: &[bool]) -> Result<usize, OpError>;
+}
+
+impl<T: ZkOp> DynOp for T {
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+    fn params(&self) -> Vec<i128> {
+        ZkOp::params(self)
+    }
+    fn param_names(&self) -> &'static [&'static str] {
+        T::PARAMS
+    }
+    fn input_names(&self) -> &'static [&'static str] {
+        T::INPUTS
+    }
+    fn output_names(&self) -> &'static [&'static str] {
+        T::OUTPUTS
+    }
+    fn check(&self) -> Result<(), OpError> {
+        ZkOp::check(self)
+    }
+    fn input_shapes(&self) -> Result<Vec<Vec<usize>>, OpError> {
+        ZkOp::input_shapes(self)
+    }
+    fn output_shapes(&self) -> Result<Vec<Vec<usize>>, OpError> {
+        ZkOp::output_shapes(self)
+    }
+    fn input_bounds(&self) -> Result<Vec<Bound>, OpError> {
+        ZkOp::input_bounds(self)
+    }
+    fn output_bounds(&self) -> Result<Vec<Bound>, OpError> {
+        ZkOp::output_bounds(self)
+    }
+    fn reference(&self, inputs: &[&[i64]]) -> Result<Vec<Vec<i64>>, OpError> {
+        ZkOp::reference(self, inputs)
+    }
+    fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig]]) -> Result<Vec<Vec<Sig>>, OpError> {
+        ZkOp::synthesize(self, cs, inputs)
+    }
+    fn circom_template(&self, constant_inputs: &[bool]) -> CircomTemplate {
+        T::circom_template(constant_inputs)
+    }
+    fn constraint_count(&self, constant_inputs: &[bool]) -> Result<usize, OpError> {
+        ZkOp::constraint_count(self, constant_inputs)
+    }
+}
