@@ -2,7 +2,7 @@
 //! agree, the system is satisfied, and a cheating prover is caught.
 
 use section9::field::{fr_from_i128, Fr};
-use section9::r1cs::{Builder, Sig, Wire, WireKind};
+use section9::r1cs::{check_determinism, Builder, Sig, Wire, WireKind};
 use section9::{OpError, ZkOp};
 
 /// A synthesized operator with its inputs as wires (or constants).
@@ -185,9 +185,21 @@ pub fn check_output_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[
     Ok(rejections)
 }
 
-/// Agreement, then every hint and every output forged.
+/// The determinism checker proves every output fixed by the inputs.
+pub fn check_determined(op_name: &str, run: &Run) -> Result<(), String> {
+    let report = check_determinism(&run.cs, &run.output_wires());
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{op_name}: {}", report.describe(&run.cs)))
+    }
+}
+
+/// Agreement, outputs proven determined, then every hint and every output
+/// forged.
 pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<(), String> {
-    check_agreement(op, inputs, constant)?;
+    let run = check_agreement(op, inputs, constant)?;
+    check_determined(O::NAME, &run)?;
     check_hint_forgeries(op, inputs, constant)?;
     check_output_forgeries(op, inputs, constant)?;
     Ok(())

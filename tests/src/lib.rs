@@ -1,2 +1,3 @@
 //! Helpers shared by the cross-crate test suites.
+pub mod circom;
 pub mod harness;

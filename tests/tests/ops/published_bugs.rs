@@ -99,3 +99,16 @@ fn a_254_bit_sign_test_without_alias_check_accepts_both_signs() {
     let run = synthesize(&op, &[vec![5]], &[], &[]).unwrap();
     assert_eq!(run.output_values(), vec![vec![fr_from_i128(1)]]);
 }
+
+#[test]
+fn the_determinism_checker_flags_every_published_bug() {
+    use section9_tests::harness::check_determined;
+    for (name, run) in [
+        ("unbounded remainder", synthesize(&ShiftRemainderUnbounded { s: 3, px: 8 }, &[vec![21]], &[], &[])),
+        ("remainder bounded above", synthesize(&ShiftRemainderBoundedAbove { s: 3, px: 8 }, &[vec![21]], &[], &[])),
+        ("sign from the prover", synthesize(&ReluSignFromProver { px: 8 }, &[vec![-5]], &[], &[])),
+    ] {
+        let run = run.unwrap();
+        assert!(check_determined(name, &run).is_err(), "{name} passed the checker");
+    }
+}
