@@ -3,23 +3,23 @@
 //!
 //! Every operator is declared once with [`zk_op`]; the declaration yields its
 //! reference implementation on native integers, its constraints over BN254
-//! and its circom template.
+//! and its circom template. See [`dsl`] for the body language.
 
 extern crate self as section9;
 
 pub use section9_macros::zk_op;
 
 pub mod bound;
+pub mod circom;
+pub mod catalogue;
+pub mod dsl;
 pub mod error;
 pub mod field;
+pub mod gadgets;
+pub mod op;
+pub mod ops;
 pub mod r1cs;
 
 pub use bound::Bound;
 pub use error::OpError;
-pub mod circom;
-pub mod dsl;
-pub mod op;
-
-pub use op::ZkOp;
-pub mod gadgets;
-pub mod ops;
+pub use op::{DynOp, ZkOp};
