@@ -274,7 +274,10 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         p.err(t.span(), "operators take no generic parameters");
     }
     if let syn::ReturnType::Type(arrow, _) = &func.sig.output {
-        p.err(arrow.span(), "operators return nothing: declare outputs as `#[output(..)]` parameters");
+        p.err(
+            arrow.span(),
+            "operators return nothing: declare outputs as `#[output(..)]` parameters",
+        );
     }
     let mut decl = Decl {
         vis: func.vis.clone(),
@@ -293,7 +296,10 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         body: Vec::new(),
     };
     for a in func.attrs.iter().filter(|a| !a.path().is_ident("doc")) {
-        p.err(a.span(), "attributes other than doc comments are not supported on operators");
+        p.err(
+            a.span(),
+            "attributes other than doc comments are not supported on operators",
+        );
     }
     for arg in &func.sig.inputs {
         p.param(arg, &mut decl);
@@ -908,7 +914,12 @@ impl Parser<'_> {
                         None
                     }
                 };
-                Some(Ex::Cond(Box::new(cond?), Box::new(then?), Box::new(els?), i.if_token.span()))
+                Some(Ex::Cond(
+                    Box::new(cond?),
+                    Box::new(then?),
+                    Box::new(els?),
+                    i.if_token.span(),
+                ))
             }
             other => {
                 self.err(other.span(), "unsupported expression in an operator body");

@@ -14,17 +14,36 @@ use syn::Ident;
 pub enum Kind {
     /// Parameters, derived values, loop variables and constant locals: known
     /// when the circuit is built.
-    Const { mutable: bool },
+    Const {
+        mutable: bool,
+    },
     /// A local holding a linear combination of signals.
-    Lin { mutable: bool },
-    Input { index: usize, dims: usize },
-    Output { index: usize, dims: usize },
+    Lin {
+        mutable: bool,
+    },
+    Input {
+        index: usize,
+        dims: usize,
+    },
+    Output {
+        index: usize,
+        dims: usize,
+    },
     /// A prover-supplied value; `field` when it is a field element (an
     /// inverse) rather than an integer.
-    Hint { field: bool, loops: Vec<Ident> },
-    Wire { loops: Vec<Ident> },
+    Hint {
+        field: bool,
+        loops: Vec<Ident>,
+    },
+    Wire {
+        loops: Vec<Ident>,
+    },
     /// Output `out` of the nested operator instance `comp`.
-    CallOut { comp: Ident, out: usize, loops: Vec<Ident> },
+    CallOut {
+        comp: Ident,
+        out: usize,
+        loops: Vec<Ident>,
+    },
 }
 
 /// The degree of an expression in signals.
@@ -99,9 +118,30 @@ impl Info {
 }
 
 const CIRCOM_WORDS: &[&str] = &[
-    "signal", "input", "output", "var", "component", "template", "function", "include", "pragma", "circom",
-    "for", "while", "if", "else", "return", "log", "assert", "main", "public", "parallel", "custom", "bus",
-    "do", "self",
+    "signal",
+    "input",
+    "output",
+    "var",
+    "component",
+    "template",
+    "function",
+    "include",
+    "pragma",
+    "circom",
+    "for",
+    "while",
+    "if",
+    "else",
+    "return",
+    "log",
+    "assert",
+    "main",
+    "public",
+    "parallel",
+    "custom",
+    "bus",
+    "do",
+    "self",
 ];
 
 pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
@@ -169,9 +209,7 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
         if !v.constrained.contains(&name) {
             v.errors.push(syn::Error::new(
                 span,
-                format!(
-                    "hint `{name}` takes part in no constraint: pin it with `enforce!` or pass it to a `call!`"
-                ),
+                format!("hint `{name}` takes part in no constraint: pin it with `enforce!` or pass it to a `call!`"),
             ));
         }
     }
@@ -286,22 +324,17 @@ impl Validator<'_> {
     fn widen_pass(&mut self, body: &[St], changed: &mut bool) {
         for s in body {
             match s {
-                St::Assign { target, value, .. } => {
+                St::Assign { target, value, .. }
                     if self.info.kind(target) == Some(&Kind::Const { mutable: true })
-                        && self.info.ty(value) != Ty::Const
-                    {
-                        self.info
-                            .kinds
-                            .insert(target.to_string(), Kind::Lin { mutable: true });
-                        *changed = true;
-                    }
+                        && self.info.ty(value) != Ty::Const =>
+                {
+                    self.info.kinds.insert(target.to_string(), Kind::Lin { mutable: true });
+                    *changed = true;
                 }
-                St::Let { name, init, .. } => {
-                    if self.info.is_const(name) && self.info.ty(init) != Ty::Const {
-                        let mutable = matches!(self.info.kind(name), Some(Kind::Const { mutable: true }));
-                        self.info.kinds.insert(name.to_string(), Kind::Lin { mutable });
-                        *changed = true;
-                    }
+                St::Let { name, init, .. } if self.info.is_const(name) && self.info.ty(init) != Ty::Const => {
+                    let mutable = matches!(self.info.kind(name), Some(Kind::Const { mutable: true }));
+                    self.info.kinds.insert(name.to_string(), Kind::Lin { mutable });
+                    *changed = true;
                 }
                 St::For { body, .. } => self.widen_pass(body, changed),
                 St::If { then, els, .. } => {
@@ -319,12 +352,11 @@ impl Validator<'_> {
             Ex::Lit(..) => {}
             Ex::Name(i) => match self.info.kind(i).cloned() {
                 None => self.err(i.span(), format!("unknown name `{i}`")),
-                Some(Kind::Input { dims, .. }) if dims > 0 => {
-                    self.err(i.span(), format!("`{i}` is a tensor: index it with {dims} subscript(s)"))
-                }
-                Some(Kind::Output { .. }) => {
-                    self.err(i.span(), format!("output `{i}` can be assigned but not read"))
-                }
+                Some(Kind::Input { dims, .. }) if dims > 0 => self.err(
+                    i.span(),
+                    format!("`{i}` is a tensor: index it with {dims} subscript(s)"),
+                ),
+                Some(Kind::Output { .. }) => self.err(i.span(), format!("output `{i}` can be assigned but not read")),
                 _ => {}
             },
             Ex::Index(i, idx) => {
@@ -356,7 +388,10 @@ impl Validator<'_> {
             Ex::Un(_, x, _) => self.names(x),
             Ex::Call(f, args) => {
                 if f == "field_inv" {
-                    self.err(f.span(), "`field_inv` is a whole hint: `let inv = hint!(field_inv(x));`");
+                    self.err(
+                        f.span(),
+                        "`field_inv` is a whole hint: `let inv = hint!(field_inv(x));`",
+                    );
                 }
                 args.iter().for_each(|a| self.names(a));
             }
@@ -372,7 +407,9 @@ impl Validator<'_> {
         if self.info.ty(e) != Ty::Const {
             self.err(
                 e.span(),
-                format!("{what} must be known when the circuit is built: parameters, loop variables and constants only"),
+                format!(
+                    "{what} must be known when the circuit is built: parameters, loop variables and constants only"
+                ),
             );
         }
     }
@@ -577,9 +614,7 @@ impl Validator<'_> {
                 }
                 self.need_degree(value, Ty::Quad, "an output");
             }
-            Some(Kind::Const { mutable: true }) if index.is_empty() => {
-                self.need_const(value, "a constant's new value")
-            }
+            Some(Kind::Const { mutable: true }) if index.is_empty() => self.need_const(value, "a constant's new value"),
             Some(Kind::Lin { mutable: true }) if index.is_empty() => {
                 self.need_degree(value, Ty::Lin, "a signal variable's new value")
             }

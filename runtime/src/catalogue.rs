@@ -3,11 +3,11 @@
 //! cross-checks, so each walks the same instances.
 
 use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero, Max2};
+use crate::op::DynOp;
 use crate::ops::{
     Broadcast, Clip, Conv2d, CvmClip, CvmLeftShift, CvmRightShift, Dense, MaxPool2d, Relu, Requant, Reshape,
     Upsampling, BROADCAST_ADD, BROADCAST_MUL,
 };
-use crate::op::DynOp;
 use crate::OpError;
 
 /// An operator instance, which inputs are circuit constants, and what a
@@ -21,7 +21,13 @@ pub struct Example {
     pub units: usize,
 }
 
-fn row<O: crate::ZkOp + 'static>(op: O, instance: &str, constant: &[bool], unit: &'static str, units: usize) -> Result<Example, OpError> {
+fn row<O: crate::ZkOp + 'static>(
+    op: O,
+    instance: &str,
+    constant: &[bool],
+    unit: &'static str,
+    units: usize,
+) -> Result<Example, OpError> {
     op.check()?;
     Ok(Example {
         op: Box::new(op),
@@ -69,29 +75,102 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
     let conv_acc = conv(8).output_bounds()?[0].precision();
     let conv_macs = 4 * 8 * 8 * 4 * 9;
     Ok(vec![
-        row(dense, "1x64 -> 64, int8, constant weights", &[false, true, true], "MAC", 64 * 64)?,
-        row(dense, "1x64 -> 64, int8, private weights", &[false, false, false], "MAC", 64 * 64)?,
         row(
-            Requant { s: 10, p: 8, n: 64, px: dense_acc },
+            dense,
+            "1x64 -> 64, int8, constant weights",
+            &[false, true, true],
+            "MAC",
+            64 * 64,
+        )?,
+        row(
+            dense,
+            "1x64 -> 64, int8, private weights",
+            &[false, false, false],
+            "MAC",
+            64 * 64,
+        )?,
+        row(
+            Requant {
+                s: 10,
+                p: 8,
+                n: 64,
+                px: dense_acc,
+            },
             &format!("after dense 64x64: {dense_acc}-bit -> 8-bit, s = 10"),
             &[],
             "output",
             64,
         )?,
-        row(conv(8), "3x3, 8x8x4 -> 4, pad 1, constant weights", &[false, true, true], "MAC", conv_macs)?,
-        row(conv(8), "3x3, 8x8x4 -> 4, pad 1, private weights", &[false, false, false], "MAC", conv_macs)?,
         row(
-            Requant { s: 9, p: 8, n: 256, px: conv_acc },
+            conv(8),
+            "3x3, 8x8x4 -> 4, pad 1, constant weights",
+            &[false, true, true],
+            "MAC",
+            conv_macs,
+        )?,
+        row(
+            conv(8),
+            "3x3, 8x8x4 -> 4, pad 1, private weights",
+            &[false, false, false],
+            "MAC",
+            conv_macs,
+        )?,
+        row(
+            Requant {
+                s: 9,
+                p: 8,
+                n: 256,
+                px: conv_acc,
+            },
             &format!("after conv2d 3x3x4: {conv_acc}-bit -> 8-bit, s = 9"),
             &[],
             "output",
             256,
         )?,
-        row(CvmRightShift { s: 10, p: 8, n: 64, px: dense_acc }, &format!("{dense_acc}-bit, s = 10, p = 8"), &[], "output", 64)?,
+        row(
+            CvmRightShift {
+                s: 10,
+                p: 8,
+                n: 64,
+                px: dense_acc,
+            },
+            &format!("{dense_acc}-bit, s = 10, p = 8"),
+            &[],
+            "output",
+            64,
+        )?,
         row(CvmClip { p: 8, n: 64, px: 16 }, "16-bit -> 8-bit", &[], "output", 64)?,
-        row(CvmClip { p: 8, n: 64, px: 8 }, "8-bit -> 8-bit (no-op)", &[], "output", 64)?,
-        row(Clip { a_min: 0, a_max: 100, n: 64, px: 8 }, "int8 to [0, 100]", &[], "output", 64)?,
-        row(CvmLeftShift { s: 4, p: 8, n: 64, px: 8 }, "int8, s = 4, p = 8", &[], "output", 64)?,
+        row(
+            CvmClip { p: 8, n: 64, px: 8 },
+            "8-bit -> 8-bit (no-op)",
+            &[],
+            "output",
+            64,
+        )?,
+        row(
+            Clip {
+                a_min: 0,
+                a_max: 100,
+                n: 64,
+                px: 8,
+            },
+            "int8 to [0, 100]",
+            &[],
+            "output",
+            64,
+        )?,
+        row(
+            CvmLeftShift {
+                s: 4,
+                p: 8,
+                n: 64,
+                px: 8,
+            },
+            "int8, s = 4, p = 8",
+            &[],
+            "output",
+            64,
+        )?,
         row(Relu { n: 64, px: 8 }, "int8", &[], "output", 64)?,
         row(
             MaxPool2d {
@@ -151,21 +230,48 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             "output",
             64,
         )?,
-        row(Upsampling { scale: 2, nb: 1, c: 1, h: 8, w: 8, px: 8 }, "x2, 8x8", &[], "output", 256)?,
-        row(Reshape { n: 64, px: 8 }, "64 elements (also flatten)", &[], "output", 64)?,
+        row(
+            Upsampling {
+                scale: 2,
+                nb: 1,
+                c: 1,
+                h: 8,
+                w: 8,
+                px: 8,
+            },
+            "x2, 8x8",
+            &[],
+            "output",
+            256,
+        )?,
+        row(
+            Reshape { n: 64, px: 8 },
+            "64 elements (also flatten)",
+            &[],
+            "output",
+            64,
+        )?,
         row(Bits { k: 8 }, "k = 8", &[], "call", 1)?,
         row(IsNonneg { k: 8 }, "k = 8", &[], "call", 1)?,
         row(IsZero { p: 8 }, "", &[], "call", 1)?,
-        row(Clamp { k: 8, lo: -100, hi: 100 }, "k = 8, both edges", &[], "call", 1)?,
+        row(
+            Clamp {
+                k: 8,
+                lo: -100,
+                hi: 100,
+            },
+            "k = 8, both edges",
+            &[],
+            "call",
+            1,
+        )?,
         row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
     ])
 }
 
 /// The cost table as Markdown.
 pub fn markdown() -> Result<String, OpError> {
-    let mut out = String::from(
-        "| operator | instance | constraints | per unit |\n|---|---|---:|---:|\n",
-    );
+    let mut out = String::from("| operator | instance | constraints | per unit |\n|---|---|---:|---:|\n");
     for r in examples()? {
         let constraints = r.op.constraint_count(&r.constant)?;
         let per = constraints as f64 / r.units as f64;
@@ -174,7 +280,11 @@ pub fn markdown() -> Result<String, OpError> {
             r.op.name(),
             r.instance,
             constraints,
-            if per.fract() == 0.0 { format!("{per}") } else { format!("{per:.2}") },
+            if per.fract() == 0.0 {
+                format!("{per}")
+            } else {
+                format!("{per:.2}")
+            },
             r.unit
         ));
     }

@@ -3,9 +3,9 @@
 //! A signed value `x` is stored as `x` when `x >= 0` and as `r - |x|` when
 //! `x < 0`, which is also how circom stores negative signals.
 
-use ark_ff::{BigInteger, PrimeField};
 #[cfg(test)]
 use ark_ff::AdditiveGroup;
+use ark_ff::{BigInteger, PrimeField};
 
 /// The BN254 scalar field.
 pub type Fr = ark_bn254::Fr;

@@ -34,7 +34,10 @@ impl Run {
     }
 }
 
-pub type Forgery = (String, fn(i128) -> i128);
+/// How a cheating prover changes an honest value.
+pub type Tamper = fn(i128) -> i128;
+
+pub type Forgery = (String, Tamper);
 
 /// Synthesizes `op` in a named builder; `constant[k]` makes input `k` a
 /// circuit constant. Forged hints are applied as the builder meets them.
@@ -93,12 +96,18 @@ pub fn check_agreement<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) 
         ));
     }
     if let Some(row) = run.cs.which_unsatisfied() {
-        return Err(format!("{}: honest witness violates `{row}` for inputs {inputs:?}", O::NAME));
+        return Err(format!(
+            "{}: honest witness violates `{row}` for inputs {inputs:?}",
+            O::NAME
+        ));
     }
     let bounds = op.output_bounds().map_err(|e| e.to_string())?;
     for (t, (vals, b)) in expected.iter().zip(&bounds).enumerate() {
         if let Some(v) = vals.iter().find(|&&v| !b.contains(v as i128)) {
-            return Err(format!("{}: output {t} value {v} outside its declared bound {b}", O::NAME));
+            return Err(format!(
+                "{}: output {t} value {v} outside its declared bound {b}",
+                O::NAME
+            ));
         }
     }
     Ok(run)
@@ -111,7 +120,7 @@ pub struct Rejection {
     pub failed: String,
 }
 
-const FORGERIES: &[(&str, fn(i128) -> i128)] = &[
+const FORGERIES: &[(&str, Tamper)] = &[
     ("+1", |v| v + 1),
     ("-1", |v| v - 1),
     ("flipped", |v| 1 - v),
@@ -152,17 +161,20 @@ pub fn check_hint_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bo
 /// Changes each output's value in the witness: every change must break a
 /// constraint. Outputs that are combinations of inputs alone are wiring and
 /// have no value of their own to change.
-pub fn check_output_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Vec<Rejection>, String> {
+pub fn check_output_forgeries<O: ZkOp>(
+    op: &O,
+    inputs: &[Vec<i64>],
+    constant: &[bool],
+) -> Result<Vec<Rejection>, String> {
     let honest = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?;
     let mut rejections = Vec::new();
     for (t, tensor) in honest.outputs.iter().enumerate() {
         for (i, s) in tensor.iter().enumerate() {
-            let own = s
-                .lc
-                .terms
-                .iter()
-                .map(|&(w, _)| w)
-                .find(|&w| !matches!(honest.cs.kind(w), WireKind::Input { .. }));
+            let own =
+                s.lc.terms
+                    .iter()
+                    .map(|&(w, _)| w)
+                    .find(|&w| !matches!(honest.cs.kind(w), WireKind::Input { .. }));
             let Some(w) = own else { continue };
             let mut cs = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?.cs;
             let v = cs.value(w);

@@ -4,7 +4,7 @@
 //! non-linear constraints equals the builder's.
 
 use section9::catalogue::examples;
-use section9::field::{fr_to_decimal, fr_from_i128};
+use section9::field::{fr_from_i128, fr_to_decimal};
 use section9::r1cs::{Builder, Sig};
 use section9::DynOp;
 use section9_tests::circom::compile;
@@ -32,7 +32,9 @@ fn nested(values: &[i64], shape: &[usize]) -> String {
         None => values.first().map(i64::to_string).unwrap_or_default(),
         Some((&n, rest)) => {
             let chunk = rest.iter().product::<usize>().max(1);
-            let parts: Vec<String> = (0..n).map(|i| nested(&values[i * chunk..(i + 1) * chunk], rest)).collect();
+            let parts: Vec<String> = (0..n)
+                .map(|i| nested(&values[i * chunk..(i + 1) * chunk], rest))
+                .collect();
             format!("[{}]", parts.join(", "))
         }
     }
@@ -67,14 +69,20 @@ fn every_operator_compiles_and_agrees_with_the_reference() {
         let op = ex.op.as_ref();
         let shapes = op.input_shapes().unwrap();
         let bounds = op.input_bounds().unwrap();
-        let constant: Vec<bool> = (0..shapes.len()).map(|k| ex.constant.get(k).copied().unwrap_or(false)).collect();
+        let constant: Vec<bool> = (0..shapes.len())
+            .map(|k| ex.constant.get(k).copied().unwrap_or(false))
+            .collect();
         let template = op.circom_template(&constant);
         let mut args: Vec<String> = op.params().iter().map(i128::to_string).collect();
         let draw = |rng: &mut Seeded| -> Vec<Vec<i64>> {
             shapes
                 .iter()
                 .zip(&bounds)
-                .map(|(s, b)| (0..s.iter().product::<usize>()).map(|_| rng.within(b.lo, b.hi)).collect())
+                .map(|(s, b)| {
+                    (0..s.iter().product::<usize>())
+                        .map(|_| rng.within(b.lo, b.hi))
+                        .collect()
+                })
                 .collect()
         };
         let fixed = draw(&mut rng);
@@ -85,7 +93,7 @@ fn every_operator_compiles_and_agrees_with_the_reference() {
         }
         let source = format!(
             "{}\ncomponent main = {}({});\n",
-            section9::circom::library(&[template.clone()]),
+            section9::circom::library(std::slice::from_ref(&template)),
             template.name,
             args.join(", ")
         );
@@ -121,7 +129,13 @@ fn every_operator_compiles_and_agrees_with_the_reference() {
                 .map(|v| fr_to_decimal(&fr_from_i128(v as i128)))
                 .collect();
             let got: Vec<String> = run.outputs.iter().map(|(_, v)| v.clone()).collect();
-            assert_eq!(got, want, "{} ({}), round {round}, inputs {inputs:?}", op.name(), ex.instance);
+            assert_eq!(
+                got,
+                want,
+                "{} ({}), round {round}, inputs {inputs:?}",
+                op.name(),
+                ex.instance
+            );
         }
     }
 }

@@ -16,7 +16,9 @@ fn workspace() -> PathBuf {
 /// Writes through a temporary file and a rename, so a reader never sees
 /// half a file.
 fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let dir = path.parent().ok_or_else(|| format!("{} has no parent", path.display()))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("{} has no parent", path.display()))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).map_err(|e| format!("writing {}: {e}", tmp.display()))?;

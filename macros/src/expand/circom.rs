@@ -32,7 +32,12 @@ impl Ctx<'_> {
             line(&mut code, 1, t);
         }
         for s in &self.decl.body {
-            if let St::Let { name, init, mutable: false } = s {
+            if let St::Let {
+                name,
+                init,
+                mutable: false,
+            } = s
+            {
                 if self.info.is_const(name) {
                     let mut t = Text::lit(&format!("var {name} = "));
                     t.append(self.circom(init)).push(";");

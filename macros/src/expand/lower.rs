@@ -71,10 +71,7 @@ fn loop_index(loops: &[Ident]) -> TokenStream {
 
 impl Ctx<'_> {
     fn kind(&self, i: &Ident) -> Kind {
-        self.info
-            .kind(i)
-            .cloned()
-            .unwrap_or(Kind::Const { mutable: false })
+        self.info.kind(i).cloned().unwrap_or(Kind::Const { mutable: false })
     }
 
     fn call_out(&self, comp: &Ident, out: usize) -> TokenStream {
@@ -236,11 +233,11 @@ impl Ctx<'_> {
         match e {
             Ex::Bin(Bop::Add, l, r, _) => {
                 let (a, b) = (self.quad(l), self.quad(r));
-                quote! { #a.add(#b)? }
+                quote! { #a.checked_add(#b)? }
             }
             Ex::Bin(Bop::Sub, l, r, _) => {
                 let (a, b) = (self.quad(l), self.quad(r));
-                quote! { #a.sub(#b)? }
+                quote! { #a.checked_sub(#b)? }
             }
             Ex::Bin(Bop::Mul, l, r, _) => match (self.info.ty(l), self.info.ty(r)) {
                 (Ty::Const, _) => {
@@ -258,7 +255,7 @@ impl Ctx<'_> {
             },
             Ex::Un(Uop::Neg, x, _) => {
                 let x = self.quad(x);
-                quote! { #x.neg()? }
+                quote! { #x.checked_neg()? }
             }
             _ => {
                 let s = self.sig(e);

@@ -200,11 +200,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let (ref_outs, syn_outs) = (ctx.open_outputs(Target::Reference), ctx.open_outputs(Target::Synthesis));
     let close = ctx.close_outputs();
     let circom = ctx.circom_text();
-    let mut dep_paths: Vec<(String, &syn::Path)> = ctx
-        .targets
-        .values()
-        .map(|p| (quote!(#p).to_string(), p))
-        .collect();
+    let mut dep_paths: Vec<(String, &syn::Path)> = ctx.targets.values().map(|p| (quote!(#p).to_string(), p)).collect();
     dep_paths.sort_by(|a, b| a.0.cmp(&b.0));
     dep_paths.dedup_by(|a, b| a.0 == b.0);
     let deps = dep_paths.iter().map(|(_, p)| {

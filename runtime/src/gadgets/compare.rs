@@ -8,11 +8,7 @@ use crate::zk_op;
 /// A forged sign bit changes the sum, which then needs a bit outside the
 /// `k` allowed. Costs `k + 1` constraints.
 #[zk_op]
-pub fn is_nonneg(
-    #[attr(range = [1, 126])] k: u32,
-    #[input(prec = k)] x: Scalar,
-    #[output(range = [0, 1])] s: Scalar,
-) {
+pub fn is_nonneg(#[attr(range = [1, 126])] k: u32, #[input(prec = k)] x: Scalar, #[output(range = [0, 1])] s: Scalar) {
     let b = call!(Bits { k }, x + (1 << (k - 1)));
     s = b[k - 1];
 }

@@ -24,7 +24,14 @@ pub fn clip(
     #[output(shape = [n], range = [max(a_min, 1 - (1 << (px - 1))), min(a_max, (1 << (px - 1)) - 1)])] y: Tensor,
 ) {
     for i in 0..n {
-        let c = call!(Clamp { k: px, lo: a_min, hi: a_max }, x[i]);
+        let c = call!(
+            Clamp {
+                k: px,
+                lo: a_min,
+                hi: a_max
+            },
+            x[i]
+        );
         y[i] = c;
     }
 }
@@ -80,7 +87,14 @@ pub fn cvm_left_shift(
 ) {
     let m = (1 << (p - 1)) - 1;
     for i in 0..n {
-        let c = call!(Clamp { k: px + s, lo: -m, hi: m }, x[i] * (1 << s));
+        let c = call!(
+            Clamp {
+                k: px + s,
+                lo: -m,
+                hi: m
+            },
+            x[i] * (1 << s)
+        );
         y[i] = c;
     }
 }

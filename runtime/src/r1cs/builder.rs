@@ -192,9 +192,7 @@ impl Builder {
 
     /// A new input wire.
     pub fn input(&mut self, name: &str, index: &[i128], value: i128, public: bool) -> Sig {
-        let w = self.alloc(WireKind::Input { public }, fr_from_i128(value), || {
-            label(name, index)
-        });
+        let w = self.alloc(WireKind::Input { public }, fr_from_i128(value), || label(name, index));
         Sig {
             lc: Lc::wire(w),
             val: value,
@@ -261,10 +259,7 @@ impl Builder {
                     self.eval(&a.lc) * self.eval(&b.lc) + self.eval(&q.linear.lc)
                 };
                 let w = self.alloc(WireKind::Internal, value, || label(name, index));
-                let out = Sig {
-                    lc: Lc::wire(w),
-                    val,
-                };
+                let out = Sig { lc: Lc::wire(w), val };
                 let c = out.sub(&q.linear)?;
                 self.push_row(&a.lc, &b.lc, &c.lc, || label(name, index));
                 Ok(out)
@@ -274,7 +269,7 @@ impl Builder {
 
     /// Constrains `lhs == rhs`; together the two sides may hold one product.
     pub fn enforce(&mut self, name: &str, index: &[i128], lhs: Quad, rhs: Quad) -> Result<(), OpError> {
-        let d = lhs.sub(rhs)?;
+        let d = lhs.checked_sub(rhs)?;
         let (a, b, c) = match d.product {
             // a*b + l == 0  <=>  a*b == -l
             Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
@@ -375,10 +370,7 @@ impl Builder {
     /// The first constraint the witness violates, by name.
     pub fn which_unsatisfied(&self) -> Option<String> {
         (0..self.a.rows())
-            .find(|&i| {
-                self.eval_row(self.a.row(i)) * self.eval_row(self.b.row(i))
-                    != self.eval_row(self.c.row(i))
-            })
+            .find(|&i| self.eval_row(self.a.row(i)) * self.eval_row(self.b.row(i)) != self.eval_row(self.c.row(i)))
             .map(|i| self.row_name(i))
     }
 

@@ -31,10 +31,7 @@ impl Lc {
 
     /// The constant value of a combination without wires.
     pub fn as_constant(&self) -> Option<i128> {
-        self.terms
-            .iter()
-            .all(|&(_, c)| c == 0)
-            .then_some(self.constant)
+        self.terms.iter().all(|&(_, c)| c == 0).then_some(self.constant)
     }
 
     fn add(&self, other: &Lc, sign: i128) -> Result<Lc, OpError> {
@@ -145,7 +142,7 @@ impl Quad {
         p.checked_add(self.linear.val).ok_or(OVERFLOW)
     }
 
-    pub fn add(self, o: Quad) -> Result<Quad, OpError> {
+    pub fn checked_add(self, o: Quad) -> Result<Quad, OpError> {
         let product = match (self.product, o.product) {
             (Some(_), Some(_)) => return Err(OpError::NonQuadratic { op: "" }),
             (p, None) | (None, p) => p,
@@ -156,12 +153,12 @@ impl Quad {
         })
     }
 
-    pub fn neg(self) -> Result<Quad, OpError> {
+    pub fn checked_neg(self) -> Result<Quad, OpError> {
         self.scale(-1)
     }
 
-    pub fn sub(self, o: Quad) -> Result<Quad, OpError> {
-        self.add(o.neg()?)
+    pub fn checked_sub(self, o: Quad) -> Result<Quad, OpError> {
+        self.checked_add(o.checked_neg()?)
     }
 
     pub fn scale(self, k: i128) -> Result<Quad, OpError> {

@@ -7,9 +7,7 @@ use section9_tests::harness::{check_all, reference};
 
 fn spec(op: u32, a: &[i64], ad: [usize; 4], b: &[i64], bd: [usize; 4]) -> Vec<i64> {
     let od: Vec<usize> = (0..4).map(|i| ad[i].max(bd[i])).collect();
-    let at = |d: [usize; 4], i: [usize; 4]| {
-        (0..4).fold(0, |acc, k| acc * d[k] + if d[k] == 1 { 0 } else { i[k] })
-    };
+    let at = |d: [usize; 4], i: [usize; 4]| (0..4).fold(0, |acc, k| acc * d[k] + if d[k] == 1 { 0 } else { i[k] });
     let mut y = Vec::new();
     for i0 in 0..od[0] {
         for i1 in 0..od[1] {

@@ -41,9 +41,25 @@ fn conv_spec(op: &Conv2d, x: &[i64], wt: &[i64], b: &[i64]) -> Vec<i64> {
 }
 
 fn shapes() -> impl Strategy<Value = Conv2d> {
-    (1usize..=2, 1usize..=2, 1usize..=2, 2usize..=5, 2usize..=5, 1usize..=3, 1usize..=3)
+    (
+        1usize..=2,
+        1usize..=2,
+        1usize..=2,
+        2usize..=5,
+        2usize..=5,
+        1usize..=3,
+        1usize..=3,
+    )
         .prop_flat_map(|(groups, cg, og, h, w, kh, kw)| {
-            (Just((groups, cg, og, h, w, kh, kw)), 1usize..=2, 1usize..=2, 0usize..=1, 0usize..=1, 1usize..=2, 1usize..=2)
+            (
+                Just((groups, cg, og, h, w, kh, kw)),
+                1usize..=2,
+                1usize..=2,
+                0usize..=1,
+                0usize..=1,
+                1usize..=2,
+                1usize..=2,
+            )
         })
         .prop_map(|((groups, cg, og, h, w, kh, kw), sh, sw, ph, pw, dh, dw)| Conv2d {
             sh,

@@ -18,7 +18,14 @@ fn dense_spec(x: &[i64], w: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> 
 
 #[test]
 fn constant_weights_cost_nothing_and_private_weights_one_per_product() {
-    let op = Dense { m: 1, k: 64, n: 64, px: 8, pw: 8, pb: 8 };
+    let op = Dense {
+        m: 1,
+        k: 64,
+        n: 64,
+        px: 8,
+        pw: 8,
+        pb: 8,
+    };
     assert_eq!(op.constraint_count(&[false, true, true]).unwrap(), 0);
     assert_eq!(op.constraint_count(&[false, false, false]).unwrap(), 64 * 64);
 }

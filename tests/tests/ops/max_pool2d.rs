@@ -39,7 +39,17 @@ fn pool_spec(op: &MaxPool2d, x: &[i64]) -> Vec<i64> {
 }
 
 fn shapes() -> impl Strategy<Value = MaxPool2d> {
-    (1usize..=3, 1usize..=3, 1usize..=2, 1usize..=2, 0usize..=1, 0usize..=1, any::<bool>(), 2usize..=5, 2usize..=5)
+    (
+        1usize..=3,
+        1usize..=3,
+        1usize..=2,
+        1usize..=2,
+        0usize..=1,
+        0usize..=1,
+        any::<bool>(),
+        2usize..=5,
+        2usize..=5,
+    )
         .prop_map(|(kh, kw, sh, sw, ph, pw, ceil_mode, h, w)| MaxPool2d {
             kh,
             kw,

@@ -77,8 +77,13 @@ fn a_254_bit_sign_test_without_alias_check_accepts_both_signs() {
         for i in 0..254u64 {
             let bit = if value.bit(i) { Fr::from(1u64) } else { Fr::from(0u64) };
             let b = cs.hint_field("bit", &[i as i128], bit);
-            cs.enforce("boolean", &[i as i128], Quad::mul(b.clone(), b.sub(&Sig::constant(1)).unwrap()).unwrap(), Quad::lin(Sig::constant(0)))
-                .unwrap();
+            cs.enforce(
+                "boolean",
+                &[i as i128],
+                Quad::mul(b.clone(), b.sub(&Sig::constant(1)).unwrap()).unwrap(),
+                Quad::lin(Sig::constant(0)),
+            )
+            .unwrap();
             let w = Fr::from(num_bigint::BigUint::from(1u8) << i);
             bits.push((b, w));
         }
@@ -104,9 +109,18 @@ fn a_254_bit_sign_test_without_alias_check_accepts_both_signs() {
 fn the_determinism_checker_flags_every_published_bug() {
     use section9_tests::harness::check_determined;
     for (name, run) in [
-        ("unbounded remainder", synthesize(&ShiftRemainderUnbounded { s: 3, px: 8 }, &[vec![21]], &[], &[])),
-        ("remainder bounded above", synthesize(&ShiftRemainderBoundedAbove { s: 3, px: 8 }, &[vec![21]], &[], &[])),
-        ("sign from the prover", synthesize(&ReluSignFromProver { px: 8 }, &[vec![-5]], &[], &[])),
+        (
+            "unbounded remainder",
+            synthesize(&ShiftRemainderUnbounded { s: 3, px: 8 }, &[vec![21]], &[], &[]),
+        ),
+        (
+            "remainder bounded above",
+            synthesize(&ShiftRemainderBoundedAbove { s: 3, px: 8 }, &[vec![21]], &[], &[]),
+        ),
+        (
+            "sign from the prover",
+            synthesize(&ReluSignFromProver { px: 8 }, &[vec![-5]], &[], &[]),
+        ),
     ] {
         let run = run.unwrap();
         assert!(check_determined(name, &run).is_err(), "{name} passed the checker");

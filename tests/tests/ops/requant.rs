@@ -37,7 +37,12 @@ fn boundaries(s: u32, p: u32, px: u32) -> Vec<i64> {
 #[test]
 fn rounding_examples_from_the_spec() {
     // -1.5 -> -1, -2.5 -> -2, 1.5 -> 2, 2.5 -> 3 at s = 1.
-    let op = CvmRightShift { s: 1, p: 8, n: 4, px: 8 };
+    let op = CvmRightShift {
+        s: 1,
+        p: 8,
+        n: 4,
+        px: 8,
+    };
     assert_eq!(reference(&op, &[vec![-3, -5, 3, 5]]).unwrap(), vec![vec![-1, -2, 2, 3]]);
 }
 
@@ -64,7 +69,12 @@ fn every_int8_at_every_small_shift() {
     let xs: Vec<i64> = (-127..=127).collect();
     for s in 1..=9 {
         for p in 2..=8 {
-            let op = CvmRightShift { s, p, n: xs.len(), px: 8 };
+            let op = CvmRightShift {
+                s,
+                p,
+                n: xs.len(),
+                px: 8,
+            };
             check_agreement(&op, &[xs.clone()], &[]).unwrap();
             let want: Vec<i64> = xs.iter().map(|&x| shift_spec(x, s, p)).collect();
             assert_eq!(reference(&op, &[xs.clone()]).unwrap(), vec![want]);

@@ -37,7 +37,14 @@ fn cvm_clip_is_free_when_the_input_already_fits() {
 
 #[test]
 fn cvm_left_shift_refuses_more_than_32_bits() {
-    let err = CvmLeftShift { s: 25, p: 8, n: 1, px: 8 }.check().unwrap_err();
+    let err = CvmLeftShift {
+        s: 25,
+        p: 8,
+        n: 1,
+        px: 8,
+    }
+    .check()
+    .unwrap_err();
     assert!(err.to_string().contains("px + s <= 32"), "{err}");
 }
 

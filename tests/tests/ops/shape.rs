@@ -9,7 +9,14 @@ use section9_tests::harness::{check_all, reference};
 #[test]
 fn wiring_is_free() {
     assert_eq!(Reshape { n: 100, px: 8 }.constraint_count(&[]).unwrap(), 0);
-    let up = Upsampling { scale: 2, nb: 1, c: 3, h: 8, w: 8, px: 8 };
+    let up = Upsampling {
+        scale: 2,
+        nb: 1,
+        c: 3,
+        h: 8,
+        w: 8,
+        px: 8,
+    };
     assert_eq!(up.constraint_count(&[]).unwrap(), 0);
 }
 
