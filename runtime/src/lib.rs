@@ -10,14 +10,15 @@ extern crate self as section9;
 pub use section9_macros::zk_op;
 
 pub mod bound;
-pub mod circom;
 pub mod catalogue;
+pub mod circom;
 pub mod dsl;
 pub mod error;
 pub mod field;
 pub mod gadgets;
 pub mod op;
 pub mod ops;
+pub mod prove;
 pub mod r1cs;
 
 pub use bound::Bound;
