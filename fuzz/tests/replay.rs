@@ -1,0 +1,19 @@
+//! Every corpus file of every target, replayed on the stable toolchain.
+
+use std::path::Path;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a readable corpus entry").path();
+        run(&std::fs::read(&path).expect("a readable corpus file"));
+        seen += 1;
+    }
+    assert!(seen > 0, "{} holds no inputs", dir.display());
+}
+
+#[test]
+fn shift_corpus() {
+    replay("shift", section9_fuzz::shift);
+}
