@@ -40,7 +40,13 @@ fn synthesize<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Builde
         .zip(constant)
         .map(|(v, &c)| {
             v.iter()
-                .map(|&x| if c { Sig::constant(x as i128) } else { cs.input("x", &[], x as i128, false) })
+                .map(|&x| {
+                    if c {
+                        Sig::constant(x as i128)
+                    } else {
+                        cs.input("x", &[], x as i128, false)
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -56,14 +62,25 @@ fn reference(c: &mut Criterion) {
     let acc: Vec<i64> = int8(n, 1).iter().map(|x| x * 40_000).collect();
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("requant 4096", |b| b.iter(|| rq.reference(&[&acc]).expect("in bound")));
-    let dense = Dense { m: 1, k: 64, n: 64, px: 8, pw: 8, pb: 8 };
+    let dense = Dense {
+        m: 1,
+        k: 64,
+        n: 64,
+        px: 8,
+        pw: 8,
+        pb: 8,
+    };
     let (x, w, bias) = (int8(64, 2), int8(64 * 64, 3), int8(64, 4));
     g.throughput(Throughput::Elements(64 * 64));
-    g.bench_function("dense 64x64 (MACs)", |b| b.iter(|| dense.reference(&[&x, &w, &bias]).expect("in bound")));
+    g.bench_function("dense 64x64 (MACs)", |b| {
+        b.iter(|| dense.reference(&[&x, &w, &bias]).expect("in bound"))
+    });
     let cv = conv();
     let (x, w, bias) = (int8(256, 5), int8(144, 6), int8(4, 7));
     g.throughput(Throughput::Elements(4 * 8 * 8 * 36));
-    g.bench_function("conv2d 3x3 8x8x4->4 (MACs)", |b| b.iter(|| cv.reference(&[&x, &w, &bias]).expect("in bound")));
+    g.bench_function("conv2d 3x3 8x8x4->4 (MACs)", |b| {
+        b.iter(|| cv.reference(&[&x, &w, &bias]).expect("in bound"))
+    });
     g.finish();
 }
 
@@ -77,7 +94,14 @@ fn synthesis(c: &mut Criterion) {
     g.bench_function(format!("requant 4096 ({rows} constraints)"), |b| {
         b.iter_batched(|| (), |_| synthesize(&rq, &acc, &[false]), BatchSize::SmallInput)
     });
-    let dense = Dense { m: 1, k: 64, n: 64, px: 8, pw: 8, pb: 8 };
+    let dense = Dense {
+        m: 1,
+        k: 64,
+        n: 64,
+        px: 8,
+        pw: 8,
+        pb: 8,
+    };
     let inputs = vec![int8(64, 2), int8(64 * 64, 3), int8(64, 4)];
     let rows = synthesize(&dense, &inputs, &[false, false, false]).num_constraints();
     g.throughput(Throughput::Elements(rows as u64));
