@@ -76,16 +76,13 @@ function s9_bits(n) {
 "#;
 
 /// The instantiation text `Name(arg, ...)` of a nested template, with the
-/// arguments given by parameter name and put in the template's order.
+/// arguments given by parameter name and put in the template's order. The
+/// `call!` that produces them is a Rust struct literal, so every parameter
+/// is named exactly once.
 pub fn instantiate(template: &str, params: &[&str], args: &[(&str, String)]) -> String {
     let ordered: Vec<&str> = params
         .iter()
-        .map(|p| {
-            args.iter()
-                .find(|(n, _)| n == p)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("0")
-        })
+        .filter_map(|p| args.iter().find(|(n, _)| n == p).map(|(_, v)| v.as_str()))
         .collect();
     format!("{}({})", template, ordered.join(", "))
 }

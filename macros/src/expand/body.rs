@@ -117,7 +117,7 @@ impl Ctx<'_> {
                 index,
                 op,
                 value,
-            } => self.assign(t, index, *op, value, target, loops),
+            } => self.assign(t, index, *op, value, target),
             St::For { var, start, end, body } => {
                 let (s, e) = (self.int(start, synth), self.int(end, synth));
                 loops.push(var.clone());
@@ -141,7 +141,6 @@ impl Ctx<'_> {
         op: Aop,
         value: &crate::parse::Ex,
         target: Target,
-        loops: &[Ident],
     ) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
@@ -151,7 +150,6 @@ impl Ctx<'_> {
                 if synth {
                     let label = t.to_string();
                     let q = self.quad(value);
-                    let _ = loops;
                     quote! {{
                         let __v = __cs.wire(#label, &[#(#idx),*], #q)?;
                         #t.write(&[#(#idx),*], __v)?;

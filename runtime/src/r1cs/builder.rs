@@ -9,7 +9,7 @@
 use super::lc::{Lc, Quad, Sig, Wire};
 use crate::error::{OpError, OVERFLOW};
 use crate::field::{fr_from_i128, Fr};
-use ark_ff::{One, Zero};
+use ark_ff::One;
 
 /// Who supplies a wire's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,13 +251,9 @@ impl Builder {
                     .checked_mul(b.val)
                     .and_then(|p| p.checked_add(q.linear.val))
                     .ok_or(OVERFLOW)?;
-                let value = if self.keep == Keep::Count {
-                    Fr::zero()
-                } else if a.val == 0 && a.lc.terms.is_empty() {
-                    fr_from_i128(val)
-                } else {
-                    self.eval(&a.lc) * self.eval(&b.lc) + self.eval(&q.linear.lc)
-                };
+                // Field hints (inverses) never reach a wire, so the integer
+                // value is the wire's value.
+                let value = fr_from_i128(val);
                 let w = self.alloc(WireKind::Internal, value, || label(name, index));
                 let out = Sig { lc: Lc::wire(w), val };
                 let c = out.sub(&q.linear)?;
