@@ -269,27 +269,39 @@ impl Ctx<'_> {
         loops.iter().map(|l| format!("[{l}]")).collect()
     }
 
+    /// Circom text of an expression, parenthesized only where circom's
+    /// C-like precedence would otherwise regroup it.
     pub fn circom(&self, e: &Ex) -> Text {
+        self.circom_prec(e).0
+    }
+
+    fn circom_prec(&self, e: &Ex) -> (Text, u8) {
+        const ATOM: u8 = 14;
         let mut t = Text::default();
-        match e {
-            Ex::Lit(v, _) if *v < 0 => {
-                t.push(&format!("({v})"));
-            }
+        let prec = match e {
             Ex::Lit(v, _) => {
-                t.push(&v.to_string());
+                if *v < 0 {
+                    t.push(&format!("({v})"));
+                } else {
+                    t.push(&v.to_string());
+                }
+                ATOM
             }
-            Ex::Name(i) => match self.kind(i) {
-                Kind::Hint { loops, .. } | Kind::Wire { loops } => {
-                    t.push(&format!("{i}{}", Self::subscripts(&loops)));
+            Ex::Name(i) => {
+                match self.kind(i) {
+                    Kind::Hint { loops, .. } | Kind::Wire { loops } => {
+                        t.push(&format!("{i}{}", Self::subscripts(&loops)));
+                    }
+                    Kind::CallOut { comp, out, loops } => {
+                        t.push(&format!("{comp}{}.", Self::subscripts(&loops)));
+                        t.hole(self.call_out(&comp, out));
+                    }
+                    _ => {
+                        t.push(&i.to_string());
+                    }
                 }
-                Kind::CallOut { comp, out, loops } => {
-                    t.push(&format!("{comp}{}.", Self::subscripts(&loops)));
-                    t.hole(self.call_out(&comp, out));
-                }
-                _ => {
-                    t.push(&i.to_string());
-                }
-            },
+                ATOM
+            }
             Ex::Index(i, idx) => {
                 match self.kind(i) {
                     Kind::CallOut { comp, out, loops } => {
@@ -303,38 +315,54 @@ impl Ctx<'_> {
                 for x in idx {
                     t.push("[").append(self.circom(x)).push("]");
                 }
+                ATOM
+            }
+            Ex::Bin(Bop::Shr, l, r, _) => {
+                t.push("s9_shr(")
+                    .append(self.circom(l))
+                    .push(", ")
+                    .append(self.circom(r))
+                    .push(")");
+                ATOM
             }
             Ex::Bin(op, l, r, _) => {
-                let (a, b) = (self.circom(l), self.circom(r));
-                if *op == Bop::Shr {
-                    t.push("s9_shr(").append(a).push(", ").append(b).push(")");
-                    return t;
-                }
-                let sym = match op {
-                    Bop::Add => "+",
-                    Bop::Sub => "-",
-                    Bop::Mul => "*",
-                    Bop::Div => "\\",
-                    Bop::Rem => "%",
-                    Bop::Shl => "<<",
-                    Bop::Shr => unreachable!("handled above"),
-                    Bop::BitAnd => "&",
-                    Bop::BitOr => "|",
-                    Bop::BitXor => "^",
-                    Bop::Eq => "==",
-                    Bop::Ne => "!=",
-                    Bop::Lt => "<",
-                    Bop::Le => "<=",
-                    Bop::Gt => ">",
-                    Bop::Ge => ">=",
-                    Bop::And => "&&",
-                    Bop::Or => "||",
+                let (sym, p) = match op {
+                    Bop::Mul => ("*", 12),
+                    Bop::Div => ("\\", 12),
+                    Bop::Rem => ("%", 12),
+                    Bop::Add => ("+", 11),
+                    Bop::Sub => ("-", 11),
+                    Bop::Shl => ("<<", 10),
+                    Bop::Shr => unreachable!("a function call, above"),
+                    Bop::Lt => ("<", 9),
+                    Bop::Le => ("<=", 9),
+                    Bop::Gt => (">", 9),
+                    Bop::Ge => (">=", 9),
+                    Bop::Eq => ("==", 8),
+                    Bop::Ne => ("!=", 8),
+                    Bop::BitAnd => ("&", 7),
+                    Bop::BitXor => ("^", 6),
+                    Bop::BitOr => ("|", 5),
+                    Bop::And => ("&&", 3),
+                    Bop::Or => ("||", 2),
                 };
-                t.push("(").append(a).push(&format!(" {sym} ")).append(b).push(")");
+                let (a, pa) = self.circom_prec(l);
+                let (b, pb) = self.circom_prec(r);
+                // Left operands of equal precedence associate as in Rust;
+                // right ones are grouped explicitly.
+                // Shifts group their operands explicitly: `1 << (s - 1)`
+                // reads the same in Rust and circom.
+                let shift = *op == Bop::Shl;
+                Self::operand(&mut t, a, pa < p || (shift && pa < ATOM));
+                t.push(&format!(" {sym} "));
+                Self::operand(&mut t, b, pb <= p || (shift && pb < ATOM));
+                p
             }
             Ex::Un(op, x, _) => {
-                let sym = if *op == Uop::Neg { "-" } else { "!" };
-                t.push(&format!("({sym}")).append(self.circom(x)).push(")");
+                let (inner, pi) = self.circom_prec(x);
+                t.push(if *op == Uop::Neg { "-" } else { "!" });
+                Self::operand(&mut t, inner, pi < 13);
+                13
             }
             Ex::Call(f, args) => {
                 let name = if f == "field_inv" {
@@ -350,18 +378,24 @@ impl Ctx<'_> {
                     t.append(self.circom(a));
                 }
                 t.push(")");
+                ATOM
             }
             Ex::Cond(c, a, b, _) => {
-                t.push("(")
-                    .append(self.circom(c))
-                    .push(" ? ")
-                    .append(self.circom(a))
-                    .push(" : ")
-                    .append(self.circom(b))
-                    .push(")");
+                let (ct, pc) = self.circom_prec(c);
+                Self::operand(&mut t, ct, pc <= 1);
+                t.push(" ? ").append(self.circom(a)).push(" : ").append(self.circom(b));
+                1
             }
+        };
+        (t, prec)
+    }
+
+    fn operand(t: &mut Text, x: Text, paren: bool) {
+        if paren {
+            t.push("(").append(x).push(")");
+        } else {
+            t.append(x);
         }
-        t
     }
 
     pub fn loop_index(loops: &[Ident]) -> TokenStream {
