@@ -13,7 +13,14 @@ use section9::ZkOp;
 /// `requant(dense(x, w, b))` with `x` public and the weights private.
 fn layer(x: &[i64], w: &[i64], b: &[i64]) -> Builder {
     let mut cs = Builder::new();
-    let dense = Dense { m: 1, k: x.len(), n: b.len(), px: 8, pw: 8, pb: 8 };
+    let dense = Dense {
+        m: 1,
+        k: x.len(),
+        n: b.len(),
+        px: 8,
+        pw: 8,
+        pb: 8,
+    };
     let mut wire = |name: &str, v: &[i64], public: bool| -> Vec<Sig> {
         v.iter()
             .enumerate()
@@ -23,7 +30,12 @@ fn layer(x: &[i64], w: &[i64], b: &[i64]) -> Builder {
     let (xs, ws, bs) = (wire("x", x, true), wire("w", w, false), wire("b", b, false));
     let acc = dense.synthesize(&mut cs, &[&xs, &ws, &bs]).unwrap().remove(0);
     let px = dense.output_bounds().unwrap()[0].precision();
-    let rq = Requant { s: 6, p: 8, n: acc.len(), px };
+    let rq = Requant {
+        s: 6,
+        p: 8,
+        n: acc.len(),
+        px,
+    };
     rq.synthesize(&mut cs, &[&acc]).unwrap();
     cs
 }
