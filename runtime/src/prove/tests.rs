@@ -236,7 +236,7 @@ fn an_unsatisfied_witness_is_named_before_proving() {
     cs.set_value(wire_of(&z), fr_from_i128(-11));
     assert_eq!(
         prove(&cs, &keys.pk, &mut rng(2)),
-        Err(ProveError::Unsatisfied("layer[1]/prod".into()))
+        Err(ProveError::Unsatisfied("layer[1]/(prod)".into()))
     );
 }
 

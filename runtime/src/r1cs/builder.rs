@@ -264,6 +264,8 @@ impl Builder {
     }
 
     /// Constrains `lhs == rhs`; together the two sides may hold one product.
+    /// The row is named by the equation's text and the loop indices it was
+    /// made at: `(acc == x)[3]`.
     pub fn enforce(&mut self, name: &str, index: &[i128], lhs: Quad, rhs: Quad) -> Result<(), OpError> {
         let d = lhs.checked_sub(rhs)?;
         let (a, b, c) = match d.product {
@@ -271,7 +273,7 @@ impl Builder {
             Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
             None => (d.linear.lc, Lc::constant(1), Lc::constant(0)),
         };
-        self.push_row(&a, &b, &c, || label(name, index));
+        self.push_row(&a, &b, &c, || label(&format!("({name})"), index));
         Ok(())
     }
 
@@ -407,7 +409,7 @@ mod tests {
         let w = h.lc.terms[0].0;
         assert_eq!(cs.wire_name(w), "layer[2]/h[0]");
         cs.set_value(w, fr_from_i128(4));
-        assert_eq!(cs.which_unsatisfied().as_deref(), Some("layer[2]/same[0]"));
+        assert_eq!(cs.which_unsatisfied().as_deref(), Some("layer[2]/(same)[0]"));
     }
 
     #[test]

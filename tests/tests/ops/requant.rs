@@ -116,3 +116,64 @@ proptest! {
         check_all(&op, &[xs], &[]).map_err(TestCaseError::fail)?;
     }
 }
+
+/// The cheating prover's classic moves against a division by `2^s`, played
+/// directly on the witness of the bit decomposition that proves it. Each
+/// must break a constraint, reported by name.
+#[test]
+fn classic_division_forgeries_are_rejected_by_name() {
+    use section9::field::{fr_from_i128, Fr};
+    use section9_tests::harness::synthesize;
+
+    let (s, x) = (4u32, 45i64); // 45 + 8 = 3 * 16 + 5: q = 3, r = 5
+    let op = CvmRightShift { s, p: 8, n: 1, px: 8 };
+    let wire = |cs: &section9::r1cs::Builder, name: &str| {
+        (0..cs.num_wires() as u32)
+            .find(|&w| cs.wire_name(w) == name)
+            .unwrap_or_else(|| panic!("no wire {name}"))
+    };
+    let bit = |j: u32| format!("v[0]/bi[{j}]");
+    let kq = 8 - s + 1;
+    let q_bits = |q: i128| -> Vec<(String, Fr)> {
+        let u = q + (1 << (kq - 1));
+        (0..kq).map(|j| (bit(s + j), fr_from_i128((u >> j) & 1))).collect()
+    };
+    let r_bits = |r: i128| -> Vec<(String, Fr)> { (0..s).map(|j| (bit(j), fr_from_i128((r >> j) & 1))).collect() };
+    let with_low = |low: Fr| -> Vec<(String, Fr)> {
+        let mut v = vec![(bit(0), low)];
+        v.extend((1..s).map(|j| (bit(j), Fr::from(0u64))));
+        v
+    };
+    // A remainder outside [0, 2^s) cannot be written in s bits; a consistent
+    // set of bits must sum to x + 2^(s-1) + 2^(s+kq-1).
+    let not_a_bit = "v[0]/(bi * (bi - 1) == 0)[0]";
+    let wrong_sum = "v[0]/(acc == x)";
+    let cases: Vec<(&str, Vec<(String, Fr)>, &str)> = vec![
+        (
+            "quotient + 1 with remainder - 2^s",
+            [q_bits(4), with_low(fr_from_i128(5 - 16))].concat(),
+            not_a_bit,
+        ),
+        (
+            "remainder of 2^s with quotient - 1",
+            [q_bits(2), with_low(fr_from_i128(16 + 5))].concat(),
+            not_a_bit,
+        ),
+        (
+            "negative remainder stored as r - |x|",
+            [q_bits(3), with_low(fr_from_i128(-5))].concat(),
+            not_a_bit,
+        ),
+        ("flipped sign bit", vec![(bit(s + kq - 1), Fr::from(0u64))], wrong_sum),
+        ("quotient + 1 alone", [q_bits(4), r_bits(5)].concat(), wrong_sum),
+    ];
+    for (label, changes, expected) in cases {
+        let mut cs = synthesize(&op, &[vec![x]], &[], &[]).unwrap().cs;
+        assert!(cs.is_satisfied());
+        for (name, v) in &changes {
+            let w = wire(&cs, name);
+            cs.set_value(w, *v);
+        }
+        assert_eq!(cs.which_unsatisfied().as_deref(), Some(expected), "{label}");
+    }
+}

@@ -91,3 +91,30 @@ proptest! {
         check_all(&op, &[xs], &[]).map_err(TestCaseError::fail)?;
     }
 }
+
+#[test]
+fn clip_and_left_shift_every_int8() {
+    let xs: Vec<i64> = (-127..=127).collect();
+    for (lo, hi) in [(-128, 127), (-5, 5), (0, 100), (-127, -127), (3, 3)] {
+        let op = Clip {
+            a_min: lo,
+            a_max: hi,
+            n: xs.len(),
+            px: 8,
+        };
+        check_agreement(&op, &[xs.clone()], &[]).unwrap();
+        let want: Vec<i64> = xs.iter().map(|&x| x.clamp(lo, hi)).collect();
+        assert_eq!(reference(&op, &[xs.clone()]).unwrap(), vec![want], "[{lo}, {hi}]");
+    }
+    for s in 1..=8 {
+        let op = CvmLeftShift {
+            s,
+            p: 8,
+            n: xs.len(),
+            px: 8,
+        };
+        check_agreement(&op, &[xs.clone()], &[]).unwrap();
+        let want: Vec<i64> = xs.iter().map(|&x| cvm_clip_spec(x << s, 8)).collect();
+        assert_eq!(reference(&op, &[xs.clone()]).unwrap(), vec![want], "s = {s}");
+    }
+}
