@@ -575,7 +575,9 @@ impl Parser<'_> {
             if mutable {
                 self.err(name.span(), format!("a `{which}!` value is immutable"));
             }
-            let inner = self.macro_expr(&m.mac)?;
+            // A name whose value has a mistake is still bound, so its uses
+            // raise no second error.
+            let inner = self.macro_expr(&m.mac).unwrap_or(Ex::Lit(0, name.span()));
             return match which.as_str() {
                 "hint" => Some(St::Hint { name, expr: inner }),
                 "wire" => Some(St::Wire { name, expr: inner }),
@@ -589,12 +591,9 @@ impl Parser<'_> {
             self.err(l.pat.span(), "only `call!` results can be destructured");
             return None;
         }
-        let init = self.expr(&init.expr)?;
-        Some(St::Let {
-            name: names.remove(0),
-            mutable,
-            init,
-        })
+        let name = names.remove(0);
+        let init = self.expr(&init.expr).unwrap_or(Ex::Lit(0, name.span()));
+        Some(St::Let { name, mutable, init })
     }
 
     fn macro_expr(&mut self, mac: &syn::Macro) -> Option<Ex> {

@@ -4,46 +4,43 @@
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
-use ark_std::rand::Rng;
 use ark_std::UniformRand;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use section9::ops::Dense;
 use section9::prove::{prove, public_inputs, setup, verify, CircuitLayout};
-use section9::r1cs::{Builder, Lc, Quad, Sig};
+use section9::r1cs::{Builder, Sig};
+use section9::{seeded_inputs, wire_inputs, Erased, Role, ZkOp};
 use std::hint::black_box;
 
 const LOG_SIZE: usize = 14;
 
-/// `n` products of int8 values summed into one public output.
-fn dot(n: usize, rng: &mut ChaCha20Rng) -> Builder {
-    let mut cs = Builder::new();
-    let mut terms = Vec::with_capacity(n);
-    let mut total = 0i128;
-    for i in 0..n {
-        let a = cs.input("a", &[i as i128], rng.gen_range(-128..=127), false);
-        let b = cs.input("b", &[i as i128], rng.gen_range(-128..=127), false);
-        let p = cs.wire("p", &[i as i128], Quad::mul(a, b).unwrap()).unwrap();
-        total += p.val;
-        terms.push((p.lc.terms[0].0, 1));
-    }
-    let sum = Sig {
-        lc: Lc {
-            terms: terms.into_iter().collect(),
-            constant: 0,
-        },
-        val: total,
+/// A dense layer with a public input and private weights: one constraint
+/// per product, as many as fit a `2^LOG_SIZE` domain beside the instance.
+fn layer() -> Builder {
+    let k = 1usize << (LOG_SIZE / 2);
+    let n = ((1 << LOG_SIZE) - k - 1) / k;
+    let op = Dense {
+        m: 1,
+        k,
+        n,
+        px: 8,
+        pw: 8,
+        pb: 8,
     };
-    let out = cs.input("out", &[], total, true);
-    cs.enforce("sum", &[], Quad::lin(sum), Quad::lin(out)).unwrap();
+    let inputs = seeded_inputs(&Erased(op), 3).expect("bounds are known");
+    let mut cs = Builder::new();
+    let roles = [Role::Public, Role::Private, Role::Private];
+    let sigs = wire_inputs(&mut cs, &["x", "w", "b"], &inputs, &roles);
+    let refs: Vec<&[Sig]> = sigs.iter().map(Vec::as_slice).collect();
+    op.synthesize(&mut cs, &refs).expect("in-bound inputs synthesize");
     cs
 }
 
 fn bench(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(0);
-    // Products plus the sum row plus two instance variables fill a 2^14
-    // domain exactly.
-    let cs = dot((1 << LOG_SIZE) - 3, &mut rng);
+    let cs = layer();
     let keys = setup(&cs, &mut rng).unwrap();
     let layout = CircuitLayout::new(&cs);
     let matrices = layout.matrices(&cs).unwrap();

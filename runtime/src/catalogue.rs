@@ -2,13 +2,15 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero, Max2};
-use crate::op::DynOp;
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2};
+use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
-    Broadcast, Clip, Conv2d, CvmClip, CvmLeftShift, CvmRightShift, Dense, MaxPool2d, Relu, Requant, Reshape,
-    Upsampling, BROADCAST_ADD, BROADCAST_MUL,
+    Abs, Argmax, Broadcast, Clip, Conv2d, CvmClip, CvmLeftShift, CvmRightShift, Dense, MaxPool2d, Negative, Reduce,
+    Relu, Requant, Reshape, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
+    BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
+use crate::ZkOp;
 
 /// An operator instance, which inputs are circuit constants, and what a
 /// unit of its cost is.
@@ -21,7 +23,19 @@ pub struct Example {
     pub units: usize,
 }
 
-fn row<O: crate::ZkOp + 'static>(
+impl Example {
+    /// How each input enters a circuit: constants as flagged, the rest private.
+    pub fn roles(&self) -> Vec<Role> {
+        (0..self.op.input_names().len())
+            .map(|k| match self.constant.get(k) {
+                Some(true) => Role::Constant,
+                _ => Role::Private,
+            })
+            .collect()
+    }
+}
+
+fn row<O: ZkOp + 'static>(
     op: O,
     instance: &str,
     constant: &[bool],
@@ -30,7 +44,7 @@ fn row<O: crate::ZkOp + 'static>(
 ) -> Result<Example, OpError> {
     op.check()?;
     Ok(Example {
-        op: Box::new(op),
+        op: Box::new(Erased(op)),
         instance: instance.to_string(),
         constant: constant.to_vec(),
         unit,
@@ -58,6 +72,39 @@ fn conv(pk: u32) -> Conv2d {
         kw: 3,
         pk,
         pb: 8,
+    }
+}
+
+/// Two int8 operands of 64 signals each: a broadcast op's cost per element.
+fn pairwise(op: u32) -> Broadcast {
+    Broadcast {
+        op,
+        a0: 1,
+        a1: 1,
+        a2: 1,
+        a3: 64,
+        b0: 1,
+        b1: 1,
+        b2: 1,
+        b3: 64,
+        pa: 8,
+        pb: 8,
+    }
+}
+
+/// Each of 4 int8 channels of 8x8 reduced to one value.
+fn per_channel(op: u32) -> Reduce {
+    Reduce {
+        op,
+        r0: false,
+        r1: false,
+        r2: true,
+        r3: true,
+        n0: 1,
+        n1: 4,
+        n2: 8,
+        n3: 8,
+        px: 8,
     }
 }
 
@@ -211,24 +258,59 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             "output",
             256,
         )?,
+        row(pairwise(BROADCAST_MUL), "mul, 64 x 64 signals", &[], "output", 64)?,
+        row(pairwise(BROADCAST_MAX), "max, 64 x 64 signals", &[], "output", 64)?,
         row(
-            Broadcast {
-                op: BROADCAST_MUL,
-                a0: 1,
-                a1: 1,
-                a2: 1,
-                a3: 64,
-                b0: 1,
-                b1: 1,
-                b2: 1,
-                b3: 64,
-                pa: 8,
-                pb: 8,
-            },
-            "mul, 64 x 64 signals",
+            pairwise(BROADCAST_GREATER),
+            "greater, 64 x 64 signals",
             &[],
             "output",
             64,
+        )?,
+        row(pairwise(BROADCAST_DIV), "div, 64 / 64 signals", &[], "output", 64)?,
+        row(Negative { n: 64, px: 8 }, "int8", &[], "output", 64)?,
+        row(Abs { n: 64, px: 8 }, "int8", &[], "output", 64)?,
+        row(
+            Where {
+                m: 1,
+                nc: 64,
+                pc: 8,
+                n: 64,
+                pa: 8,
+                pb: 8,
+            },
+            "a condition per element, 64 int8",
+            &[],
+            "output",
+            64,
+        )?,
+        row(
+            Where {
+                m: 4,
+                nc: 1,
+                pc: 8,
+                n: 16,
+                pa: 8,
+                pb: 8,
+            },
+            "one condition per row, 4 x 16 int8",
+            &[],
+            "output",
+            64,
+        )?,
+        row(per_channel(REDUCE_SUM), "sum over 8x8 of 4x8x8, int8", &[], "output", 4)?,
+        row(per_channel(REDUCE_MAX), "max over 8x8 of 4x8x8, int8", &[], "output", 4)?,
+        row(
+            Argmax {
+                outer: 1,
+                n: 10,
+                inner: 1,
+                px: 8,
+            },
+            "10 int8 scores",
+            &[],
+            "output",
+            1,
         )?,
         row(
             Upsampling {
@@ -266,6 +348,7 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             1,
         )?,
         row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
+        row(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8", &[], "call", 1)?,
     ])
 }
 

@@ -3,7 +3,7 @@
 
 use section9::field::{fr_from_i128, Fr};
 use section9::r1cs::{check_determinism, Builder, Sig, Wire, WireKind};
-use section9::{OpError, ZkOp};
+use section9::{wire_inputs, OpError, Role, ZkOp};
 
 /// A synthesized operator with its inputs as wires (or constants).
 pub struct Run {
@@ -51,23 +51,16 @@ pub fn synthesize<O: ZkOp>(
     for (path, f) in forgeries {
         cs.forge(path.clone(), *f);
     }
-    let sigs: Vec<Vec<Sig>> = inputs
-        .iter()
-        .enumerate()
-        .map(|(t, v)| {
-            let name = O::INPUTS.get(t).copied().unwrap_or("input");
-            v.iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    if constant.get(t).copied().unwrap_or(false) {
-                        Sig::constant(x as i128)
-                    } else {
-                        cs.input(name, &[i as i128], x as i128, false)
-                    }
-                })
-                .collect()
+    let roles: Vec<Role> = (0..inputs.len())
+        .map(|k| {
+            if constant.get(k).copied().unwrap_or(false) {
+                Role::Constant
+            } else {
+                Role::Private
+            }
         })
         .collect();
+    let sigs = wire_inputs(&mut cs, O::INPUTS, inputs, &roles);
     let refs: Vec<&[Sig]> = sigs.iter().map(Vec::as_slice).collect();
     let outputs = op.synthesize(&mut cs, &refs)?;
     Ok(Run { cs, outputs })

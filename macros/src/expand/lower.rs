@@ -350,12 +350,14 @@ impl Ctx<'_> {
                 let (b, pb) = self.circom_prec(r);
                 // Left operands of equal precedence associate as in Rust;
                 // right ones are grouped explicitly.
-                // Shifts group their operands explicitly: `1 << (s - 1)`
-                // reads the same in Rust and circom.
-                let shift = *op == Bop::Shl;
-                Self::operand(&mut t, a, pa < p || (shift && pa < ATOM));
+                // Only arithmetic relies on precedence. Circom ranks
+                // comparisons, equality and bit operators unlike Rust (and
+                // unlike C: `a < 0 == b < 0` regroups), so their operands,
+                // and a shift's, are grouped explicitly.
+                let explicit = p <= 10;
+                Self::operand(&mut t, a, pa < p || (explicit && pa < 13));
                 t.push(&format!(" {sym} "));
-                Self::operand(&mut t, b, pb <= p || (shift && pb < ATOM));
+                Self::operand(&mut t, b, pb <= p || (explicit && pb < 13));
                 p
             }
             Ex::Un(op, x, _) => {
@@ -382,7 +384,7 @@ impl Ctx<'_> {
             }
             Ex::Cond(c, a, b, _) => {
                 let (ct, pc) = self.circom_prec(c);
-                Self::operand(&mut t, ct, pc <= 1);
+                Self::operand(&mut t, ct, pc < 13);
                 t.push(" ? ").append(self.circom(a)).push(" : ").append(self.circom(b));
                 1
             }

@@ -3,6 +3,8 @@
 
 mod bits;
 mod compare;
+mod divide;
 
 pub use bits::Bits;
 pub use compare::{Clamp, IsNonneg, IsZero, Max2};
+pub use divide::DivTrunc;

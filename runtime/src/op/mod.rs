@@ -74,7 +74,9 @@ pub trait ZkOp {
 }
 
 /// An operator behind a pointer: what tables, exports and test suites need
-/// when they walk many operators at once.
+/// when they walk many operators at once. Wrap a concrete operator in
+/// [`Erased`] to get one; concrete operators keep only [`ZkOp`]'s methods,
+/// so calls on them are never ambiguous.
 pub trait DynOp {
     fn name(&self) -> &'static str;
     fn params(&self) -> Vec<i128>;
@@ -92,12 +94,16 @@ pub trait DynOp {
     fn constraint_count(&self, constant_inputs: &[bool]) -> Result<usize, OpError>;
 }
 
-impl<T: ZkOp> DynOp for T {
+/// A concrete operator seen as a [`DynOp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Erased<T>(pub T);
+
+impl<T: ZkOp> DynOp for Erased<T> {
     fn name(&self) -> &'static str {
         T::NAME
     }
     fn params(&self) -> Vec<i128> {
-        ZkOp::params(self)
+        self.0.params()
     }
     fn param_names(&self) -> &'static [&'static str] {
         T::PARAMS
@@ -109,30 +115,84 @@ impl<T: ZkOp> DynOp for T {
         T::OUTPUTS
     }
     fn check(&self) -> Result<(), OpError> {
-        ZkOp::check(self)
+        self.0.check()
     }
     fn input_shapes(&self) -> Result<Vec<Vec<usize>>, OpError> {
-        ZkOp::input_shapes(self)
+        self.0.input_shapes()
     }
     fn output_shapes(&self) -> Result<Vec<Vec<usize>>, OpError> {
-        ZkOp::output_shapes(self)
+        self.0.output_shapes()
     }
     fn input_bounds(&self) -> Result<Vec<Bound>, OpError> {
-        ZkOp::input_bounds(self)
+        self.0.input_bounds()
     }
     fn output_bounds(&self) -> Result<Vec<Bound>, OpError> {
-        ZkOp::output_bounds(self)
+        self.0.output_bounds()
     }
     fn reference(&self, inputs: &[&[i64]]) -> Result<Vec<Vec<i64>>, OpError> {
-        ZkOp::reference(self, inputs)
+        self.0.reference(inputs)
     }
     fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig]]) -> Result<Vec<Vec<Sig>>, OpError> {
-        ZkOp::synthesize(self, cs, inputs)
+        self.0.synthesize(cs, inputs)
     }
     fn circom_template(&self, constant_inputs: &[bool]) -> CircomTemplate {
         T::circom_template(constant_inputs)
     }
     fn constraint_count(&self, constant_inputs: &[bool]) -> Result<usize, OpError> {
-        ZkOp::constraint_count(self, constant_inputs)
+        self.0.constraint_count(constant_inputs)
     }
+}
+
+/// How an input tensor enters a circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A circuit constant: products with it are free.
+    Constant,
+    Private,
+    Public,
+}
+
+/// Allocates input tensors in `cs` by role, each element named
+/// `name[i]`.
+pub fn wire_inputs(cs: &mut Builder, names: &[&str], inputs: &[Vec<i64>], roles: &[Role]) -> Vec<Vec<Sig>> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(t, values)| {
+            let name = names.get(t).copied().unwrap_or("input");
+            let role = roles.get(t).copied().unwrap_or(Role::Private);
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| match role {
+                    Role::Constant => Sig::constant(v as i128),
+                    Role::Private | Role::Public => cs.input(name, &[i as i128], v as i128, role == Role::Public),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Seeded values within each input's declared bound, for benchmarks and
+/// cross-checks that need inputs without caring which.
+pub fn seeded_inputs(op: &dyn DynOp, seed: u64) -> Result<Vec<Vec<i64>>, OpError> {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let shapes = op.input_shapes()?;
+    let bounds = op.input_bounds()?;
+    Ok(shapes
+        .iter()
+        .zip(&bounds)
+        .map(|(shape, b)| {
+            let span = (b.hi - b.lo + 1) as u128;
+            (0..shape.iter().product::<usize>())
+                .map(|_| (b.lo + (next() as u128 % span) as i128) as i64)
+                .collect()
+        })
+        .collect())
 }

@@ -1,28 +1,45 @@
-//! Elementwise arithmetic with numpy broadcasting from the right.
+//! Elementwise operators: sign changes, selection, and arithmetic with numpy
+//! broadcasting from the right.
 
+use crate::gadgets::{DivTrunc, IsNonneg, IsZero, Max2};
 use crate::zk_op;
 
 pub const BROADCAST_ADD: u32 = 0;
 pub const BROADCAST_SUB: u32 = 1;
 pub const BROADCAST_MUL: u32 = 2;
+pub const BROADCAST_MAX: u32 = 3;
+pub const BROADCAST_GREATER: u32 = 4;
+pub const BROADCAST_DIV: u32 = 5;
 
-/// `a (+|-|*) b` with broadcasting over shapes padded to rank 4: a
-/// dimension of 1 stretches to the other operand's. Addition and
-/// subtraction are free; a product of two signals costs one constraint.
+/// `a op b` with broadcasting over shapes padded to rank 4: a dimension of
+/// 1 stretches to the other operand's. One declaration for every `op`, so
+/// the broadcasting is written once; `op` is fixed when the circuit is
+/// built, and each instance holds only its own branch's constraints.
+///
+/// With `m = max(pa, pb)`, per output element: add and sub are free; mul
+/// costs one product of two signals; max a [`Max2`] (`m + 3`); greater
+/// (1 if `a > b`, else 0) the sign test of `a - b - 1` (`m + 2`); div
+/// (truncating toward zero, 0 for a zero divisor) a [`DivTrunc`]
+/// (`(pa - 1)(pb + 1) + 3 pa + pb + 7`).
 #[zk_op(
-    derive(o0 = max(a0, b0), o1 = max(a1, b1), o2 = max(a2, b2), o3 = max(a3, b3)),
+    derive(o0 = max(a0, b0), o1 = max(a1, b1), o2 = max(a2, b2), o3 = max(a3, b3), m = max(pa, pb)),
     require(
         a0 == b0 || a0 == 1 || b0 == 1,
         a1 == b1 || a1 == 1 || b1 == 1,
         a2 == b2 || a2 == 1 || b2 == 1,
         a3 == b3 || a3 == 1 || b3 == 1,
+        op != 5 || pa >= 2 && pb >= 2,
     )
 )]
 pub fn broadcast(
-    #[attr(range = [0, 2])] op: u32,
+    #[attr(range = [0, 5])] op: u32,
     #[input(shape = [a0, a1, a2, a3], prec = pa)] a: Tensor,
     #[input(shape = [b0, b1, b2, b3], prec = pb)] b: Tensor,
-    #[output(shape = [o0, o1, o2, o3], prec = if op == 2 { pa + pb } else { max(pa, pb) + 1 })] y: Tensor,
+    #[output(
+        shape = [o0, o1, o2, o3],
+        prec = if op == 2 { pa + pb } else if op == 3 { m } else if op == 4 { 2 } else if op == 5 { pa } else { m + 1 }
+    )]
+    y: Tensor,
 ) {
     for i0 in 0..o0 {
         for i1 in 0..o1 {
@@ -34,10 +51,65 @@ pub fn broadcast(
                         y[i0][i1][i2][i3] = u + v;
                     } else if op == 1 {
                         y[i0][i1][i2][i3] = u - v;
-                    } else {
+                    } else if op == 2 {
                         y[i0][i1][i2][i3] = u * v;
+                    } else if op == 3 {
+                        let larger = call!(Max2 { k: m }, u, v);
+                        y[i0][i1][i2][i3] = larger;
+                    } else if op == 4 {
+                        let gt = call!(IsNonneg { k: m + 1 }, u - v - 1);
+                        y[i0][i1][i2][i3] = gt;
+                    } else {
+                        let quotient = call!(DivTrunc { ka: pa, kb: pb }, u, v);
+                        y[i0][i1][i2][i3] = quotient;
                     }
                 }
+            }
+        }
+    }
+}
+
+/// `-x`: free.
+#[zk_op]
+pub fn negative(#[input(shape = [n], prec = px)] x: Tensor, #[output(shape = [n], prec = px)] y: Tensor) {
+    for i in 0..n {
+        y[i] = -x[i];
+    }
+}
+
+/// `|x|` as `(2 s - 1) x` with `s` the sign test of `x`: `px + 2`
+/// constraints per element.
+#[zk_op]
+pub fn abs(
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [0, (1 << (px - 1)) - 1])] y: Tensor,
+) {
+    for i in 0..n {
+        let pos = call!(IsNonneg { k: px }, x[i]);
+        y[i] = (2 * pos - 1) * x[i];
+    }
+}
+
+/// CVM's `where`: `c != 0 ? a : b`, with `a` and `b` of one shape seen as
+/// `[m, n]` and `c` either of that shape or one value per row (`[m, 1]`,
+/// CVM's 1-D condition over the first axis).
+///
+/// `a + z (b - a)` with `z` the zero test of `c`: 2 constraints per
+/// element of `c`, shared by the row it selects, and one product per
+/// output element.
+#[zk_op(require(nc == n || nc == 1))]
+pub fn where_(
+    #[input(shape = [m, nc], prec = pc)] c: Tensor,
+    #[input(shape = [m, n], prec = pa)] a: Tensor,
+    #[input(shape = [m, n], prec = pb)] b: Tensor,
+    #[output(shape = [m, n], prec = max(pa, pb))] y: Tensor,
+) {
+    let span = n / nc;
+    for i in 0..m {
+        for k in 0..nc {
+            let z = call!(IsZero { p: pc }, c[i][k]);
+            for j in 0..span {
+                y[i][k * span + j] = a[i][k * span + j] + z * (b[i][k * span + j] - a[i][k * span + j]);
             }
         }
     }

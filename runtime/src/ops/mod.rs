@@ -3,11 +3,16 @@
 mod elementwise;
 mod linear;
 mod pool;
+mod reduce;
 mod requant;
 mod shape;
 
-pub use elementwise::{Broadcast, BROADCAST_ADD, BROADCAST_MUL, BROADCAST_SUB};
+pub use elementwise::{
+    Abs, Broadcast, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL,
+    BROADCAST_SUB,
+};
 pub use linear::{Conv2d, Dense};
 pub use pool::MaxPool2d;
+pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
 pub use requant::{Clip, CvmClip, CvmLeftShift, CvmRightShift, Relu, Requant};
 pub use shape::{Flatten, Reshape, Upsampling};

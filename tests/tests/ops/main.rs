@@ -11,9 +11,12 @@ mod conv2d;
 mod dense;
 mod max_pool2d;
 mod published_bugs;
+mod reduce;
 mod requant;
 mod scalar;
 mod shape;
+mod unary;
+mod where_;
 
 use proptest::prelude::*;
 

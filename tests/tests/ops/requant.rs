@@ -148,7 +148,8 @@ fn classic_division_forgeries_are_rejected_by_name() {
     // set of bits must sum to x + 2^(s-1) + 2^(s+kq-1).
     let not_a_bit = "v[0]/(bi * (bi - 1) == 0)[0]";
     let wrong_sum = "v[0]/(acc == x)";
-    let cases: Vec<(&str, Vec<(String, Fr)>, &str)> = vec![
+    type Changes = Vec<(String, Fr)>;
+    let cases: Vec<(&str, Changes, &str)> = vec![
         (
             "quotient + 1 with remainder - 2^s",
             [q_bits(4), with_low(fr_from_i128(5 - 16))].concat(),
