@@ -172,6 +172,8 @@ pub enum St {
 pub struct Decl {
     pub vis: syn::Visibility,
     pub name: Ident,
+    /// The operator's name where it differs from the function's (`where`).
+    pub op_name: Option<String>,
     pub docs: Vec<syn::Attribute>,
     pub params: Vec<Param>,
     pub derived: Vec<(Ident, Ex)>,
@@ -181,9 +183,10 @@ pub struct Decl {
     pub body: Vec<St>,
 }
 
-/// The arguments of `#[zk_op(...)]`: `derive(name = expr, ...)` and
-/// `require(expr, ...)`.
+/// The arguments of `#[zk_op(...)]`: `name = "..."`, `derive(name = expr,
+/// ...)` and `require(expr, ...)`.
 struct OpArgs {
+    name: Option<syn::LitStr>,
     derived: Vec<(Ident, Expr)>,
     requires: Vec<Expr>,
 }
@@ -191,11 +194,20 @@ struct OpArgs {
 impl Parse for OpArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args = OpArgs {
+            name: None,
             derived: Vec::new(),
             requires: Vec::new(),
         };
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if key == "name" {
+                input.parse::<Token![=]>()?;
+                args.name = Some(input.parse()?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             let content;
             syn::parenthesized!(content in input);
             match key.to_string().as_str() {
@@ -215,7 +227,7 @@ impl Parse for OpArgs {
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown #[zk_op] argument `{key}`; expected `derive(..)` or `require(..)`"),
+                        format!("unknown #[zk_op] argument `{key}`; expected `name = \"..\"`, `derive(..)` or `require(..)`"),
                     ))
                 }
             }
@@ -261,6 +273,7 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         Err(e) => {
             errors.push(e);
             OpArgs {
+                name: None,
                 derived: Vec::new(),
                 requires: Vec::new(),
             }
@@ -282,6 +295,7 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
     let mut decl = Decl {
         vis: func.vis.clone(),
         name: func.sig.ident.clone(),
+        op_name: op_args.name.as_ref().map(syn::LitStr::value),
         docs: func
             .attrs
             .iter()

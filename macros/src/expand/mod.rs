@@ -88,7 +88,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let e = quote! { ::section9::OpError };
     let vis = &decl.vis;
     let name = struct_name(&decl.name);
-    let op_name = decl.name.to_string();
+    let op_name = decl.op_name.clone().unwrap_or_else(|| decl.name.to_string());
     let template = name.to_string();
     let docs = &decl.docs;
 

@@ -97,7 +97,7 @@ pub fn abs(
 /// `a + z (b - a)` with `z` the zero test of `c`: 2 constraints per
 /// element of `c`, shared by the row it selects, and one product per
 /// output element.
-#[zk_op(require(nc == n || nc == 1))]
+#[zk_op(name = "where", require(nc == n || nc == 1))]
 pub fn where_(
     #[input(shape = [m, nc], prec = pc)] c: Tensor,
     #[input(shape = [m, n], prec = pa)] a: Tensor,
