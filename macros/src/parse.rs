@@ -225,10 +225,9 @@ impl Parse for OpArgs {
                     args.requires.extend(items);
                 }
                 _ => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!("unknown #[zk_op] argument `{key}`; expected `name = \"..\"`, `derive(..)` or `require(..)`"),
-                    ))
+                    let expected = "expected `name = \"..\"`, `derive(..)` or `require(..)`";
+                    let msg = format!("unknown #[zk_op] argument `{key}`; {expected}");
+                    return Err(syn::Error::new(key.span(), msg));
                 }
             }
             if !input.is_empty() {
