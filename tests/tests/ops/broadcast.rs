@@ -80,6 +80,23 @@ fn every_pair(op: u32, pa: u32, pb: u32) -> (Broadcast, Vec<i64>, Vec<i64>) {
 
 /// The reference on every int8 pair; the circuit on every pair of 5-bit
 /// values and of mixed 3- and 6-bit ones.
+/// `op` on one element each, with the given precisions.
+fn scalars(op: u32, pa: u32, pb: u32) -> Broadcast {
+    Broadcast {
+        op,
+        a0: 1,
+        a1: 1,
+        a2: 1,
+        a3: 1,
+        b0: 1,
+        b1: 1,
+        b2: 1,
+        b3: 1,
+        pa,
+        pb,
+    }
+}
+
 #[test]
 fn max_greater_and_div_on_every_pair() {
     for op in [BROADCAST_MAX, BROADCAST_GREATER, BROADCAST_DIV] {
@@ -117,23 +134,7 @@ fn div_truncates_toward_zero_and_a_zero_divisor_gives_zero() {
         (-127, 0, 0),
     ];
     for (u, v, q) in cases {
-        let (o, a, b) = (
-            Broadcast {
-                op: BROADCAST_DIV,
-                a0: 1,
-                a1: 1,
-                a2: 1,
-                a3: 1,
-                b0: 1,
-                b1: 1,
-                b2: 1,
-                b3: 1,
-                pa: 8,
-                pb: 8,
-            },
-            vec![u],
-            vec![v],
-        );
+        let (o, a, b) = (scalars(BROADCAST_DIV, 8, 8), vec![u], vec![v]);
         assert_eq!(
             reference(&o, &[a.clone(), b.clone()]).unwrap(),
             vec![vec![q]],
@@ -173,19 +174,7 @@ fn div_costs_what_its_doc_says() {
 
 #[test]
 fn div_by_a_one_bit_divisor_is_refused() {
-    let o = Broadcast {
-        op: BROADCAST_DIV,
-        a0: 1,
-        a1: 1,
-        a2: 1,
-        a3: 1,
-        b0: 1,
-        b1: 1,
-        b2: 1,
-        b3: 1,
-        pa: 8,
-        pb: 1,
-    };
+    let o = scalars(BROADCAST_DIV, 8, 1);
     let err = o.check().unwrap_err();
     assert!(err.to_string().contains("pb >= 2"), "{err}");
 }
