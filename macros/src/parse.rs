@@ -314,13 +314,15 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
             "attributes other than doc comments are not supported on operators",
         );
     }
-    for arg in &func.sig.inputs {
-        p.param(arg, &mut decl);
-    }
+    // Derived values first: a shape naming one refers to it rather than
+    // introducing a dimension.
     for (ident, e) in &op_args.derived {
         if let Some(e) = p.expr(e) {
             decl.derived.push((ident.clone(), e));
         }
+    }
+    for arg in &func.sig.inputs {
+        p.param(arg, &mut decl);
     }
     for e in &op_args.requires {
         if let Some(x) = p.expr(e) {
@@ -514,7 +516,7 @@ impl Parser<'_> {
     /// Registers a dimension or precision named by an input, unless an
     /// attribute or an earlier input already names it.
     fn implicit(&mut self, i: &Ident, origin: Origin, decl: &mut Decl) {
-        if decl.params.iter().any(|p| p.ident == *i) {
+        if decl.params.iter().any(|p| p.ident == *i) || decl.derived.iter().any(|(d, _)| d == i) {
             return;
         }
         let ty: syn::Type = if origin == Origin::Dim {

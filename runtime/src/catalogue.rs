@@ -5,9 +5,9 @@
 use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
-    Abs, Argmax, Broadcast, Clip, Conv2d, CvmClip, CvmLeftShift, CvmRightShift, Dense, MaxPool2d, Negative, Reduce,
-    Relu, Requant, Reshape, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
-    BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    Abs, Argmax, Broadcast, Clip, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmRightShift, Dense, MaxPool2d,
+    Negative, Reduce, Relu, Requant, Reshape, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
+    BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -50,6 +50,31 @@ fn row<O: ZkOp + 'static>(
         unit,
         units,
     })
+}
+
+/// A DCGAN upsampling step: 4x4 kernel, stride 2, padding 1.
+fn upconv() -> ConvTranspose2d {
+    ConvTranspose2d {
+        sh: 2,
+        sw: 2,
+        ph: 1,
+        pw: 1,
+        oph: 0,
+        opw: 0,
+        dh: 1,
+        dw: 1,
+        groups: 1,
+        o: 4,
+        nb: 1,
+        c: 4,
+        h: 4,
+        w: 4,
+        px: 8,
+        kh: 4,
+        kw: 4,
+        pk: 8,
+        pb: 8,
+    }
 }
 
 fn conv(pk: u32) -> Conv2d {
@@ -161,6 +186,20 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             &[false, false, false],
             "MAC",
             conv_macs,
+        )?,
+        row(
+            upconv(),
+            "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN), constant weights",
+            &[false, true, true],
+            "MAC",
+            4 * 4 * 4 * 4 * 16,
+        )?,
+        row(
+            upconv(),
+            "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN), private weights",
+            &[false, false, false],
+            "MAC",
+            4 * 4 * 4 * 4 * 16,
         )?,
         row(
             Requant {

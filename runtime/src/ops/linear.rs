@@ -70,3 +70,66 @@ pub fn conv2d(
         }
     }
 }
+
+/// Transposed 2-D convolution (PyTorch's `ConvTranspose2d`): NCHW input,
+/// weights `[c, o / groups, kh, kw]`, stride, padding, output padding,
+/// dilation and groups, so DCGAN-style generators upsample without a
+/// detour. Written as a gather: output `(oy, ox)` takes input `(iy, ix)`
+/// through tap `(ky, kx)` when `oy = iy * sh - ph + ky * dh`, and likewise
+/// for columns.
+#[zk_op(
+    derive(
+        cg = c / groups,
+        og = o / groups,
+        oh = (h - 1) * sh + dh * (kh - 1) + oph + 1 - 2 * ph,
+        ow = (w - 1) * sw + dw * (kw - 1) + opw + 1 - 2 * pw,
+    ),
+    require(
+        c % groups == 0,
+        o % groups == 0,
+        oph < sh || oph < dh,
+        opw < sw || opw < dw,
+        (h - 1) * sh + dh * (kh - 1) + oph + 1 > 2 * ph,
+        (w - 1) * sw + dw * (kw - 1) + opw + 1 > 2 * pw,
+    )
+)]
+pub fn conv_transpose2d(
+    #[attr(range = [1, 64])] sh: usize,
+    #[attr(range = [1, 64])] sw: usize,
+    #[attr(range = [0, 64])] ph: usize,
+    #[attr(range = [0, 64])] pw: usize,
+    #[attr(range = [0, 63])] oph: usize,
+    #[attr(range = [0, 63])] opw: usize,
+    #[attr(range = [1, 64])] dh: usize,
+    #[attr(range = [1, 64])] dw: usize,
+    #[attr(range = [1, 4096])] groups: usize,
+    #[attr(range = [1, 4096])] o: usize,
+    #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
+    #[input(shape = [c, og, kh, kw], prec = pk)] wt: Tensor,
+    #[input(shape = [o], prec = pb)] b: Tensor,
+    #[output(shape = [nb, o, oh, ow], prec = max(px + pk + bits(cg * kh * kw), pb) + 1)] y: Tensor,
+) {
+    for bi in 0..nb {
+        for oc in 0..o {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = b[oc];
+                    for ic in 0..cg {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let ty = oy + ph - ky * dh;
+                                let tx = ox + pw - kx * dw;
+                                if ty >= 0 && tx >= 0 && ty % sh == 0 && tx % sw == 0 && ty / sh < h && tx / sw < w {
+                                    let ch = (oc / og) * cg + ic;
+                                    let tap = wire!(x[bi][ch][ty / sh][tx / sw] * wt[ch][oc % og][ky][kx]);
+                                    acc += tap;
+                                }
+                            }
+                        }
+                    }
+                    y[bi][oc][oy][ox] = acc;
+                }
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ pub use elementwise::{
     Abs, Broadcast, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL,
     BROADCAST_SUB,
 };
-pub use linear::{Conv2d, Dense};
+pub use linear::{Conv2d, ConvTranspose2d, Dense};
 pub use pool::MaxPool2d;
 pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
 pub use requant::{Clip, CvmClip, CvmLeftShift, CvmRightShift, Relu, Requant};

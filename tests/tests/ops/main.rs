@@ -8,6 +8,7 @@
 
 mod broadcast;
 mod conv2d;
+mod conv_transpose2d;
 mod dense;
 mod max_pool2d;
 mod published_bugs;
