@@ -355,7 +355,8 @@ impl Ctx<'_> {
                 // unlike C: `a < 0 == b < 0` regroups), so their operands,
                 // and a shift's, are grouped explicitly.
                 let explicit = p <= 10;
-                Self::operand(&mut t, a, pa < p || (explicit && pa < 13));
+                let chain = pa == p && matches!(op, Bop::And | Bop::Or);
+                Self::operand(&mut t, a, pa < p || (explicit && pa < 13 && !chain));
                 t.push(&format!(" {sym} "));
                 Self::operand(&mut t, b, pb <= p || (explicit && pb < 13));
                 p
