@@ -1,6 +1,7 @@
 //! The operators, one file per family, each operator one `#[zk_op]`.
 
 mod elementwise;
+mod layout;
 mod linear;
 mod pool;
 mod reduce;
@@ -11,6 +12,7 @@ pub use elementwise::{
     Abs, Broadcast, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL,
     BROADCAST_SUB,
 };
+pub use layout::{Concatenate, Pad, StridedSlice, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};
 pub use pool::MaxPool2d;
 pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
