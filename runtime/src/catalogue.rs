@@ -2,11 +2,11 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2};
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmRightShift, Dense,
-    MaxPool2d, Negative, Pad, Reduce, Relu, Requant, Reshape, StridedSlice, Transpose, Upsampling, Where,
+    MaxPool2d, Negative, Pad, Reduce, Relu, Requant, Reshape, StridedSlice, SumPool2d, Transpose, Upsampling, Where,
     BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
@@ -352,6 +352,46 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             1,
         )?,
         row(
+            SumPool2d {
+                kh: 2,
+                kw: 2,
+                sh: 2,
+                sw: 2,
+                ph: 0,
+                pw: 0,
+                average: false,
+                nb: 1,
+                c: 4,
+                h: 8,
+                w: 8,
+                px: 8,
+            },
+            "sum, 2x2 stride 2, 8x8x4, int8",
+            &[],
+            "output",
+            64,
+        )?,
+        row(
+            SumPool2d {
+                kh: 2,
+                kw: 2,
+                sh: 2,
+                sw: 2,
+                ph: 0,
+                pw: 0,
+                average: true,
+                nb: 1,
+                c: 4,
+                h: 8,
+                w: 8,
+                px: 8,
+            },
+            "average, 2x2 stride 2, 8x8x4, int8",
+            &[],
+            "output",
+            64,
+        )?,
+        row(
             Transpose {
                 p0: 0,
                 p1: 2,
@@ -466,6 +506,7 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             1,
         )?,
         row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
+        row(RoundShift { s: 4, k: 8 }, "s = 4, k = 8", &[], "call", 1)?,
         row(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8", &[], "call", 1)?,
     ])
 }

@@ -4,7 +4,9 @@
 mod bits;
 mod compare;
 mod divide;
+mod shift;
 
 pub use bits::Bits;
 pub use compare::{Clamp, IsNonneg, IsZero, Max2};
 pub use divide::DivTrunc;
+pub use shift::RoundShift;

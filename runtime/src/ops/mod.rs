@@ -14,7 +14,7 @@ pub use elementwise::{
 };
 pub use layout::{Concatenate, Pad, StridedSlice, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};
-pub use pool::MaxPool2d;
+pub use pool::{MaxPool2d, SumPool2d};
 pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
 pub use requant::{Clip, CvmClip, CvmLeftShift, CvmRightShift, Relu, Requant};
 pub use shape::{Flatten, Reshape, Upsampling};

@@ -1,6 +1,6 @@
 //! Pooling.
 
-use crate::gadgets::Max2;
+use crate::gadgets::{Max2, RoundShift};
 use crate::zk_op;
 
 /// Max over each window; padded cells are ignored. `ceil_mode` rounds the
@@ -47,6 +47,56 @@ pub fn max_pool2d(
                         }
                     }
                     y[bi][ch][oy][ox] = best;
+                }
+            }
+        }
+    }
+}
+
+/// Sum over each window, padded cells counting 0; with `average`, the sum
+/// divided by the window size rounding half toward +inf (`avg_pool2d` with
+/// padding counted, as CVM's shift-based average). Averaging needs a
+/// power-of-two window, so the division is a proven shift; sums cost
+/// nothing.
+#[zk_op(
+    derive(
+        oh = (h + 2 * ph - kh) / sh + 1,
+        ow = (w + 2 * pw - kw) / sw + 1,
+        t = bits(kh * kw) - 1,
+    ),
+    require(h + 2 * ph >= kh, w + 2 * pw >= kw, !average || (1 << t) == kh * kw, !average || t >= 1)
+)]
+pub fn sum_pool2d(
+    #[attr(range = [1, 16])] kh: usize,
+    #[attr(range = [1, 16])] kw: usize,
+    #[attr(range = [1, 16])] sh: usize,
+    #[attr(range = [1, 16])] sw: usize,
+    #[attr(range = [0, 8])] ph: usize,
+    #[attr(range = [0, 8])] pw: usize,
+    #[attr] average: bool,
+    #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
+    #[output(shape = [nb, c, oh, ow], prec = if average { px } else { px + bits(kh * kw) })] y: Tensor,
+) {
+    for bi in 0..nb {
+        for ch in 0..c {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut total = 0;
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let iy = oy * sh + ky - ph;
+                            let ix = ox * sw + kx - pw;
+                            if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                total += x[bi][ch][iy][ix];
+                            }
+                        }
+                    }
+                    if average {
+                        let mean = call!(RoundShift { s: t, k: px + 2 }, total);
+                        y[bi][ch][oy][ox] = mean;
+                    } else {
+                        y[bi][ch][oy][ox] = total;
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Clipping, shifts and requantization: how accumulators return to 8 bits.
 
-use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero};
+use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero, RoundShift};
 use crate::zk_op;
 
 /// `max(x, 0)`: one sign test and one product per element.
@@ -52,12 +52,8 @@ pub fn cvm_clip(
 }
 
 /// `cvm_clip(p)(floor((x + 2^(s-1)) / 2^s))`: division by `2^s` rounding
-/// half toward +inf, then a clip to precision `p`.
-///
-/// One decomposition of `v = x + 2^(s-1) + 2^(s+kq-1)` into `s + kq` bits
-/// proves the division: its low `s` bits are the remainder (so
-/// `0 <= r < 2^s`), its high `kq` bits are `q + 2^(kq-1)` (so the quotient
-/// is bounded too, and a forged quotient cannot absorb a forged remainder).
+/// half toward +inf ([`RoundShift`](crate::gadgets::RoundShift), which
+/// bounds remainder and quotient both), then a clip to precision `p`.
 #[zk_op(derive(kq = max(px - s + 1, 2)))]
 pub fn cvm_right_shift(
     #[attr(range = [1, 32])] s: u32,
@@ -67,11 +63,7 @@ pub fn cvm_right_shift(
 ) {
     let m = (1 << (p - 1)) - 1;
     for i in 0..n {
-        let v = call!(Bits { k: s + kq }, x[i] + (1 << (s - 1)) + (1 << (s + kq - 1)));
-        let mut q = -(1 << (kq - 1));
-        for j in 0..kq {
-            q += v[s + j] * (1 << j);
-        }
+        let q = call!(RoundShift { s, k: kq }, x[i]);
         let c = call!(Clamp { k: kq, lo: -m, hi: m }, q);
         y[i] = c;
     }
@@ -102,7 +94,7 @@ pub fn cvm_left_shift(
 /// `cvm_right_shift(p, s)(relu(x))` in one pass: the requantization after a
 /// layer, back to a non-negative `p`-bit activation.
 ///
-/// As in [`cvm_right_shift`], one decomposition proves the division; its
+/// As in [`RoundShift`], one decomposition proves the division; its
 /// top bit is the sign of the quotient (relu commutes with the monotone
 /// shift), and the quotient's bits above `p - 1` are zero exactly when no
 /// clip is needed, which one is-zero test decides. About `px + 6`

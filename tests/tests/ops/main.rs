@@ -17,6 +17,7 @@ mod reduce;
 mod requant;
 mod scalar;
 mod shape;
+mod sum_pool2d;
 mod unary;
 mod where_;
 

@@ -132,7 +132,7 @@ fn classic_division_forgeries_are_rejected_by_name() {
             .find(|&w| cs.wire_name(w) == name)
             .unwrap_or_else(|| panic!("no wire {name}"))
     };
-    let bit = |j: u32| format!("v[0]/bi[{j}]");
+    let bit = |j: u32| format!("q[0]/v/bi[{j}]");
     let kq = 8 - s + 1;
     let q_bits = |q: i128| -> Vec<(String, Fr)> {
         let u = q + (1 << (kq - 1));
@@ -146,8 +146,8 @@ fn classic_division_forgeries_are_rejected_by_name() {
     };
     // A remainder outside [0, 2^s) cannot be written in s bits; a consistent
     // set of bits must sum to x + 2^(s-1) + 2^(s+kq-1).
-    let not_a_bit = "v[0]/(bi * (bi - 1) == 0)[0]";
-    let wrong_sum = "v[0]/(acc == x)";
+    let not_a_bit = "q[0]/v/(bi * (bi - 1) == 0)[0]";
+    let wrong_sum = "q[0]/v/(acc == x)";
     type Changes = Vec<(String, Fr)>;
     let cases: Vec<(&str, Changes, &str)> = vec![
         (
