@@ -6,8 +6,9 @@ use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmRightShift, Dense,
-    MaxPool2d, Negative, Pad, Reduce, Relu, Requant, Reshape, StridedSlice, SumPool2d, Transpose, Upsampling, Where,
-    BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d, Tile, Transpose,
+    Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX,
+    REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -390,6 +391,38 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             &[],
             "output",
             64,
+        )?,
+        row(
+            Repeat {
+                axis: 3,
+                times: 2,
+                n0: 1,
+                n1: 4,
+                n2: 8,
+                n3: 8,
+                px: 8,
+            },
+            "columns twice, 4x8x8",
+            &[],
+            "output",
+            512,
+        )?,
+        row(
+            Tile {
+                r0: 1,
+                r1: 2,
+                r2: 1,
+                r3: 1,
+                n0: 1,
+                n1: 4,
+                n2: 8,
+                n3: 8,
+                px: 8,
+            },
+            "channels twice, 4x8x8",
+            &[],
+            "output",
+            512,
         )?,
         row(
             Transpose {

@@ -143,3 +143,52 @@ pub fn strided_slice(
         }
     }
 }
+
+/// numpy's `repeat`: each element repeated `times` times along `axis`.
+#[zk_op(derive(
+    o0 = n0 * (1 + (axis == 0) * (times - 1)),
+    o1 = n1 * (1 + (axis == 1) * (times - 1)),
+    o2 = n2 * (1 + (axis == 2) * (times - 1)),
+    o3 = n3 * (1 + (axis == 3) * (times - 1)),
+))]
+pub fn repeat(
+    #[attr(range = [0, 3])] axis: u32,
+    #[attr(range = [1, 4096])] times: usize,
+    #[input(shape = [n0, n1, n2, n3], prec = px)] x: Tensor,
+    #[output(shape = [o0, o1, o2, o3], prec = px)] y: Tensor,
+) {
+    let d0 = 1 + (axis == 0) * (times - 1);
+    let d1 = 1 + (axis == 1) * (times - 1);
+    let d2 = 1 + (axis == 2) * (times - 1);
+    let d3 = 1 + (axis == 3) * (times - 1);
+    for i0 in 0..o0 {
+        for i1 in 0..o1 {
+            for i2 in 0..o2 {
+                for i3 in 0..o3 {
+                    y[i0][i1][i2][i3] = x[i0 / d0][i1 / d1][i2 / d2][i3 / d3];
+                }
+            }
+        }
+    }
+}
+
+/// numpy's `tile`: the whole tensor repeated `rk` times along axis `k`.
+#[zk_op]
+pub fn tile(
+    #[attr(range = [1, 4096])] r0: usize,
+    #[attr(range = [1, 4096])] r1: usize,
+    #[attr(range = [1, 4096])] r2: usize,
+    #[attr(range = [1, 4096])] r3: usize,
+    #[input(shape = [n0, n1, n2, n3], prec = px)] x: Tensor,
+    #[output(shape = [n0 * r0, n1 * r1, n2 * r2, n3 * r3], prec = px)] y: Tensor,
+) {
+    for i0 in 0..n0 * r0 {
+        for i1 in 0..n1 * r1 {
+            for i2 in 0..n2 * r2 {
+                for i3 in 0..n3 * r3 {
+                    y[i0][i1][i2][i3] = x[i0 % n0][i1 % n1][i2 % n2][i3 % n3];
+                }
+            }
+        }
+    }
+}

@@ -12,9 +12,9 @@ pub use elementwise::{
     Abs, Broadcast, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL,
     BROADCAST_SUB,
 };
-pub use layout::{Concatenate, Pad, StridedSlice, Transpose};
+pub use layout::{Concatenate, Pad, Repeat, StridedSlice, Tile, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};
 pub use pool::{MaxPool2d, SumPool2d};
 pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
 pub use requant::{Clip, CvmClip, CvmLeftShift, CvmRightShift, Relu, Requant};
-pub use shape::{Flatten, Reshape, Upsampling};
+pub use shape::{ExpandDims, Flatten, Reshape, Squeeze, Upsampling};

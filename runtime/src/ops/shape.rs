@@ -13,6 +13,12 @@ pub fn reshape(#[input(shape = [n], prec = px)] x: Tensor, #[output(shape = [n],
 /// Flattening is a reshape of the flat data.
 pub type Flatten = Reshape;
 
+/// Adding an axis of length 1 is a reshape of the flat data.
+pub type ExpandDims = Reshape;
+
+/// Dropping axes of length 1 is a reshape of the flat data.
+pub type Squeeze = Reshape;
+
 /// Nearest-neighbour upsampling: `y[b][c][i][j] = x[b][c][i / s][j / s]`.
 #[zk_op]
 pub fn upsampling(

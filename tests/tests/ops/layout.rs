@@ -1,9 +1,9 @@
-//! transpose, pad, concatenate and strided_slice: index maps that cost no
+//! transpose, pad, concatenate, strided_slice, repeat and tile: index maps that cost no
 //! constraint, checked against numpy-style oracles.
 
 use crate::{config, values};
 use proptest::prelude::*;
-use section9::ops::{Concatenate, Pad, StridedSlice, Transpose};
+use section9::ops::{Concatenate, Pad, Repeat, StridedSlice, Tile, Transpose};
 use section9::ZkOp;
 use section9_tests::harness::{check_all, reference};
 
@@ -171,6 +171,37 @@ proptest! {
             .into_iter()
             .map(|i| x[at(n, std::array::from_fn(|k| begin[k] + i[k] * stride[k]))])
             .collect();
+        prop_assert_eq!(reference(&op, &[x.clone()]).unwrap(), vec![want]);
+        check_all(&op, &[x], &[]).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn repeat_repeats_each_element(
+        (n, axis, times, x) in (dims(), 0usize..4, 1usize..=3)
+            .prop_flat_map(|(n, a, t)| (Just(n), Just(a), Just(t), values(8, n.iter().product())))
+    ) {
+        let op = Repeat { axis: axis as u32, times, n0: n[0], n1: n[1], n2: n[2], n3: n[3], px: 8 };
+        let mut o = n;
+        o[axis] *= times;
+        let want: Vec<i64> = indices(o)
+            .into_iter()
+            .map(|mut i| {
+                i[axis] /= times;
+                x[at(n, i)]
+            })
+            .collect();
+        prop_assert_eq!(reference(&op, &[x.clone()]).unwrap(), vec![want]);
+        check_all(&op, &[x], &[]).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn tile_repeats_the_whole(
+        (n, reps, x) in (dims(), proptest::array::uniform4(1usize..=2))
+            .prop_flat_map(|(n, r)| (Just(n), Just(r), values(8, n.iter().product())))
+    ) {
+        let op = Tile { r0: reps[0], r1: reps[1], r2: reps[2], r3: reps[3], n0: n[0], n1: n[1], n2: n[2], n3: n[3], px: 8 };
+        let o: [usize; 4] = std::array::from_fn(|k| n[k] * reps[k]);
+        let want: Vec<i64> = indices(o).into_iter().map(|i| x[at(n, std::array::from_fn(|k| i[k] % n[k]))]).collect();
         prop_assert_eq!(reference(&op, &[x.clone()]).unwrap(), vec![want]);
         check_all(&op, &[x], &[]).map_err(TestCaseError::fail)?;
     }
