@@ -2,13 +2,13 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, RoundShift};
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
-    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmRightShift, Dense,
-    MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d, Tile, Transpose,
-    Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX,
-    REDUCE_SUM,
+    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmPrecision,
+    CvmRightShift, Dense, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d,
+    Take, Tile, Transpose, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
+    BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -310,6 +310,35 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         row(pairwise(BROADCAST_DIV), "div, 64 / 64 signals", &[], "output", 64)?,
         row(Negative { n: 64, px: 8 }, "int8", &[], "output", 64)?,
         row(Abs { n: 64, px: 8 }, "int8", &[], "output", 64)?,
+        row(CvmPrecision { n: 64, px: 8 }, "int8", &[], "output", 64)?,
+        row(
+            Take {
+                outer: 1,
+                n: 256,
+                inner: 1,
+                px: 8,
+                ni: 64,
+                pi: 8,
+            },
+            "cvm_lut: 64 int8 indices into a constant table of 256",
+            &[true, false],
+            "lookup",
+            64,
+        )?,
+        row(
+            Take {
+                outer: 1,
+                n: 16,
+                inner: 8,
+                px: 8,
+                ni: 4,
+                pi: 8,
+            },
+            "4 rows of a private 16x8 matrix by private int8 indices",
+            &[false, false],
+            "output",
+            32,
+        )?,
         row(
             Where {
                 m: 1,
@@ -391,6 +420,26 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             &[],
             "output",
             64,
+        )?,
+        row(
+            SumPool2d {
+                kh: 3,
+                kw: 3,
+                sh: 1,
+                sw: 1,
+                ph: 1,
+                pw: 1,
+                average: true,
+                nb: 1,
+                c: 4,
+                h: 8,
+                w: 8,
+                px: 8,
+            },
+            "average, 3x3 stride 1 pad 1, 8x8x4, int8",
+            &[],
+            "output",
+            256,
         )?,
         row(
             Repeat {
@@ -539,6 +588,7 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             1,
         )?,
         row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
+        row(OneHot { n: 16 }, "n = 16", &[], "call", 1)?,
         row(RoundShift { s: 4, k: 8 }, "s = 4, k = 8", &[], "call", 1)?,
         row(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8", &[], "call", 1)?,
     ])

@@ -4,9 +4,11 @@
 mod bits;
 mod compare;
 mod divide;
+mod select;
 mod shift;
 
 pub use bits::Bits;
 pub use compare::{Clamp, IsNonneg, IsZero, Max2};
 pub use divide::DivTrunc;
+pub use select::OneHot;
 pub use shift::RoundShift;

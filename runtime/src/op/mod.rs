@@ -58,8 +58,10 @@ pub trait ZkOp {
                 let constant = constant_inputs.get(t).copied().unwrap_or(false);
                 (0..n)
                     .map(|_| {
+                        // 1, not 0: a signal times a sum of constants is a
+                        // product unless every constant in the sum is 0.
                         if constant {
-                            Sig::constant(0)
+                            Sig::constant(1)
                         } else {
                             cs.input("in", &[], 0, false)
                         }

@@ -1,7 +1,7 @@
 //! Elementwise operators: sign changes, selection, and arithmetic with numpy
 //! broadcasting from the right.
 
-use crate::gadgets::{DivTrunc, IsNonneg, IsZero, Max2};
+use crate::gadgets::{Bits, DivTrunc, IsNonneg, IsZero, Max2};
 use crate::zk_op;
 
 pub const BROADCAST_ADD: u32 = 0;
@@ -87,6 +87,38 @@ pub fn abs(
     for i in 0..n {
         let pos = call!(IsNonneg { k: px }, x[i]);
         y[i] = (2 * pos - 1) * x[i];
+    }
+}
+
+/// CVM's `cvm_precision`: how many binary digits `|x|` takes, and 1 for 0
+/// (cvm-runtime: the smallest `i >= 1` with `|x| < 2^i`).
+///
+/// `|x|` as in [`Abs`], its `px - 1` bits, then the OR of the bits from the
+/// top down: the OR of bits `j` and above is 1 exactly when `|x| >= 2^j`, so
+/// 1 plus those ORs for `j >= 1` is the count. Every OR is a product of
+/// pinned bits. `3 px - 1` constraints per element; none when `px <= 2`,
+/// where every value has precision 1.
+#[zk_op]
+pub fn cvm_precision(
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [1, max(px - 1, 1)])] y: Tensor,
+) {
+    for i in 0..n {
+        if px <= 2 {
+            y[i] = 1;
+        } else {
+            let pos = call!(IsNonneg { k: px }, x[i]);
+            let mag = wire!((2 * pos - 1) * x[i]);
+            let b = call!(Bits { k: px - 1 }, mag);
+            let mut above = b[px - 2];
+            let mut count = 1 + above;
+            for d in 2..px - 1 {
+                let either = wire!(above * b[px - 1 - d]);
+                above += b[px - 1 - d] - either;
+                count += above;
+            }
+            y[i] = count;
+        }
     }
 }
 

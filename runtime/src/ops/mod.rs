@@ -1,6 +1,7 @@
 //! The operators, one file per family, each operator one `#[zk_op]`.
 
 mod elementwise;
+mod gather;
 mod layout;
 mod linear;
 mod pool;
@@ -9,9 +10,10 @@ mod requant;
 mod shape;
 
 pub use elementwise::{
-    Abs, Broadcast, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL,
-    BROADCAST_SUB,
+    Abs, Broadcast, CvmPrecision, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
+    BROADCAST_MUL, BROADCAST_SUB,
 };
+pub use gather::{CvmLut, Take};
 pub use layout::{Concatenate, Pad, Repeat, StridedSlice, Tile, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};
 pub use pool::{MaxPool2d, SumPool2d};

@@ -54,17 +54,31 @@ pub fn max_pool2d(
 }
 
 /// Sum over each window, padded cells counting 0; with `average`, the sum
-/// divided by the window size rounding half toward +inf (`avg_pool2d` with
-/// padding counted, as CVM's shift-based average). Averaging needs a
-/// power-of-two window, so the division is a proven shift; sums cost
-/// nothing.
+/// divided by the window size `d = kh kw`, padding counted, rounding half
+/// toward +inf as CVM's shift does: `floor((sum + floor(d / 2)) / d)`, for
+/// every window size. Sums cost nothing.
+///
+/// A power-of-two window divides by a proven shift ([`RoundShift`],
+/// `px + t + 3` constraints for `d = 2^t`). Any other window is reduced to
+/// one: `v = sum + floor(d / 2) + top d` lies in `[0, 2^nv)` (`top =
+/// 2^(px-1) - 1` bounds each input), and with `tm = nv + bits(d)` and
+/// `mult = ceil(2^tm / d)`, `floor(v mult / 2^tm) = floor(v / d)` exactly:
+/// the excess `v (mult d - 2^tm) / (d 2^tm)` stays below `1 / d`, too
+/// little to reach the next multiple of `d`. The output is that quotient
+/// minus `top`. The shift's one decomposition bounds remainder and quotient
+/// both, which the determinism checker follows; a quotient and remainder
+/// range-checked separately would be pinned only by an argument it cannot
+/// make. `px + tm + 3` constraints: 27 for an int8 3x3 window.
 #[zk_op(
     derive(
         oh = (h + 2 * ph - kh) / sh + 1,
         ow = (w + 2 * pw - kw) / sw + 1,
         t = bits(kh * kw) - 1,
+        top = (1 << (px - 1)) - 1,
+        tm = if average { bits(2 * top * kh * kw + kh * kw / 2) + bits(kh * kw) } else { 1 },
+        mult = ((1 << tm) + kh * kw - 1) / (kh * kw),
     ),
-    require(h + 2 * ph >= kh, w + 2 * pw >= kw, !average || (1 << t) == kh * kw, !average || t >= 1)
+    require(h + 2 * ph >= kh, w + 2 * pw >= kw, !average || (1 << t) == kh * kw || px + tm + 1 <= 64)
 )]
 pub fn sum_pool2d(
     #[attr(range = [1, 16])] kh: usize,
@@ -91,11 +105,15 @@ pub fn sum_pool2d(
                             }
                         }
                     }
-                    if average {
+                    if !average || kh * kw == 1 {
+                        y[bi][ch][oy][ox] = total;
+                    } else if (1 << t) == kh * kw {
                         let mean = call!(RoundShift { s: t, k: px + 2 }, total);
                         y[bi][ch][oy][ox] = mean;
                     } else {
-                        y[bi][ch][oy][ox] = total;
+                        let v = total + kh * kw / 2 + top * kh * kw;
+                        let lifted = call!(RoundShift { s: tm, k: px + 2 }, v * mult - (1 << (tm - 1)));
+                        y[bi][ch][oy][ox] = lifted - top;
                     }
                 }
             }

@@ -12,12 +12,14 @@ mod conv_transpose2d;
 mod dense;
 mod layout;
 mod max_pool2d;
+mod precision;
 mod published_bugs;
 mod reduce;
 mod requant;
 mod scalar;
 mod shape;
 mod sum_pool2d;
+mod take;
 mod unary;
 mod where_;
 
