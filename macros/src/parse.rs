@@ -17,10 +17,10 @@ use syn::{Expr, Ident, Token};
 pub enum Origin {
     /// Declared with `#[attr]`.
     Attr,
-    /// A dimension named by an input's shape.
-    Dim,
-    /// A precision named by an input's bound.
-    Prec,
+    /// A dimension named by axis `axis` of input `input`'s shape.
+    Dim { input: usize, axis: usize },
+    /// A precision named by input `input`'s bound.
+    Prec { input: usize },
 }
 
 pub struct Param {
@@ -460,11 +460,15 @@ impl Parser<'_> {
                         continue;
                     };
                     let mut dims = Vec::new();
-                    for d in &arr.elems {
+                    for (axis, d) in arr.elems.iter().enumerate() {
                         if input {
                             if let Expr::Path(p) = d {
                                 if let Some(i) = p.path.get_ident() {
-                                    self.implicit(i, Origin::Dim, decl);
+                                    let origin = Origin::Dim {
+                                        input: decl.inputs.len(),
+                                        axis,
+                                    };
+                                    self.implicit(i, origin, decl);
                                 }
                             }
                         }
@@ -476,7 +480,10 @@ impl Parser<'_> {
                     if input {
                         if let Expr::Path(p) = &nv.value {
                             if let Some(i) = p.path.get_ident() {
-                                self.implicit(i, Origin::Prec, decl);
+                                let origin = Origin::Prec {
+                                    input: decl.inputs.len(),
+                                };
+                                self.implicit(i, origin, decl);
                             }
                         }
                     }
@@ -519,7 +526,7 @@ impl Parser<'_> {
         if decl.params.iter().any(|p| p.ident == *i) || decl.derived.iter().any(|(d, _)| d == i) {
             return;
         }
-        let ty: syn::Type = if origin == Origin::Dim {
+        let ty: syn::Type = if matches!(origin, Origin::Dim { .. }) {
             syn::parse_quote!(usize)
         } else {
             syn::parse_quote!(u32)

@@ -28,6 +28,12 @@ pub enum OpError {
         expected: usize,
         got: usize,
     },
+    #[error("{op}: expected {expected} parameter values, got {got}")]
+    ParamCount {
+        op: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("{op}: parameter `{param}` {why}")]
     Param {
         op: &'static str,
@@ -68,6 +74,7 @@ impl OpError {
             OpError::OutOfBound { op, .. }
             | OpError::Shape { op, .. }
             | OpError::Arity { op, .. }
+            | OpError::ParamCount { op, .. }
             | OpError::Param { op, .. }
             | OpError::BoundTooWide { op, .. }
             | OpError::Overflow { op }

@@ -23,4 +23,4 @@ pub mod r1cs;
 
 pub use bound::Bound;
 pub use error::OpError;
-pub use op::{seeded_inputs, wire_inputs, DynOp, Erased, Role, ZkOp};
+pub use op::{seeded_inputs, wire_inputs, DynOp, Erased, ParamSource, Role, ZkOp};

@@ -96,8 +96,8 @@ fn generate(ctx: &Ctx) -> TokenStream {
         let (i, t) = (&p.ident, &p.ty);
         let doc = match p.origin {
             parse::Origin::Attr => format!("Attribute `{i}`."),
-            parse::Origin::Dim => format!("Dimension `{i}`, named by an input's shape."),
-            parse::Origin::Prec => format!("Precision `{i}`, declared by an input's bound."),
+            parse::Origin::Dim { .. } => format!("Dimension `{i}`, named by an input's shape."),
+            parse::Origin::Prec { .. } => format!("Precision `{i}`, declared by an input's bound."),
         };
         quote! { #[doc = #doc] pub #i: #t }
     });
@@ -105,6 +105,17 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let input_names: Vec<String> = decl.inputs.iter().map(|p| p.ident.to_string()).collect();
     let output_names: Vec<String> = decl.outputs.iter().map(|p| p.ident.to_string()).collect();
     let output_rules: Vec<&String> = decl.outputs.iter().map(|p| &p.bound_text).collect();
+    let sources = decl.params.iter().map(|p| match p.origin {
+        parse::Origin::Attr => quote! { ::section9::ParamSource::Attr },
+        parse::Origin::Dim { input, axis } => quote! { ::section9::ParamSource::Dim { input: #input, axis: #axis } },
+        parse::Origin::Prec { input } => quote! { ::section9::ParamSource::Prec { input: #input } },
+    });
+    let from_fields = decl.params.iter().enumerate().map(|(k, p)| {
+        let i = &p.ident;
+        let n = i.to_string();
+        quote! { #i: #d::param(#n, __values[#k])? }
+    });
+    let param_count = decl.params.len();
     let param_values = decl.params.iter().map(|p| {
         let i = &p.ident;
         quote! { #d::ParamValue::to_i128(self.#i) }
@@ -278,6 +289,14 @@ fn generate(ctx: &Ctx) -> TokenStream {
             const INPUTS: &'static [&'static str] = &[#(#input_names),*];
             const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
             const OUTPUT_RULES: &'static [&'static str] = &[#(#output_rules),*];
+            const SOURCES: &'static [::section9::ParamSource] = &[#(#sources),*];
+
+            fn from_params(__values: &[i128]) -> ::std::result::Result<Self, #e> {
+                if __values.len() != #param_count {
+                    return ::std::result::Result::Err(#e::ParamCount { op: #op_name, expected: #param_count, got: __values.len() });
+                }
+                ::std::result::Result::Ok(#name { #(#from_fields),* }).map_err(|e: #e| e.in_op(#op_name))
+            }
 
             fn params(&self) -> ::std::vec::Vec<i128> {
                 ::std::vec![#(#param_values),*]

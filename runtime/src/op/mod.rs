@@ -22,8 +22,19 @@ pub trait ZkOp {
     /// Each output's bound, as declared.
     const OUTPUT_RULES: &'static [&'static str];
 
+    /// Where each parameter's value comes from, in [`ZkOp::PARAMS`] order:
+    /// what a model graph needs to instantiate the operator from its
+    /// inputs' shapes and bounds and a node's attributes.
+    const SOURCES: &'static [ParamSource];
+
     /// Parameter values in [`ZkOp::PARAMS`] order.
     fn params(&self) -> Vec<i128>;
+    /// The operator with these parameter values, in [`ZkOp::PARAMS`]
+    /// order; a value its field's type cannot hold is refused by name.
+    /// Ranges and requirements are [`ZkOp::check`]'s business.
+    fn from_params(values: &[i128]) -> Result<Self, OpError>
+    where
+        Self: Sized;
     /// Checks the parameters: declared ranges, `require` clauses, and that
     /// every declared bound fits the 64-bit engine.
     fn check(&self) -> Result<(), OpError>;
@@ -75,6 +86,17 @@ pub trait ZkOp {
     }
 }
 
+/// Where an operator's parameter gets its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamSource {
+    /// An attribute the user chooses.
+    Attr,
+    /// The length of axis `axis` of input `input`.
+    Dim { input: usize, axis: usize },
+    /// The precision of input `input`'s bound.
+    Prec { input: usize },
+}
+
 /// An operator behind a pointer: what tables, exports and test suites need
 /// when they walk many operators at once. Wrap a concrete operator in
 /// [`Erased`] to get one; concrete operators keep only [`ZkOp`]'s methods,
@@ -83,6 +105,7 @@ pub trait DynOp {
     fn name(&self) -> &'static str;
     fn params(&self) -> Vec<i128>;
     fn param_names(&self) -> &'static [&'static str];
+    fn param_sources(&self) -> &'static [ParamSource];
     fn input_names(&self) -> &'static [&'static str];
     fn output_names(&self) -> &'static [&'static str];
     fn check(&self) -> Result<(), OpError>;
@@ -109,6 +132,9 @@ impl<T: ZkOp> DynOp for Erased<T> {
     }
     fn param_names(&self) -> &'static [&'static str] {
         T::PARAMS
+    }
+    fn param_sources(&self) -> &'static [ParamSource] {
+        T::SOURCES
     }
     fn input_names(&self) -> &'static [&'static str] {
         T::INPUTS
