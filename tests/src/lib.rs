@@ -1,3 +1,4 @@
 //! Helpers shared by the cross-crate test suites.
 pub mod circom;
 pub mod harness;
+pub mod models;

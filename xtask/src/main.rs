@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask costs` regenerates the cost table,
 //! `cargo xtask gen-circom --out DIR` writes every operator's circom
-//! template into one file.
+//! template into one file, `cargo xtask zoo-fixture` regenerates the
+//! embedded `mlp-fixture` model.
 
 use section9::catalogue::{examples, markdown};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ fn workspace() -> PathBuf {
 
 /// Writes through a temporary file and a rename, so a reader never sees
 /// half a file.
-fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+fn write_atomic(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
     let dir = path
         .parent()
         .ok_or_else(|| format!("{} has no parent", path.display()))?;
@@ -45,8 +46,20 @@ fn gen_circom(out: &Path) -> Result<(), String> {
         .map(|ex| ex.op.circom_template(&[]))
         .collect();
     let path = out.join("section9.circom");
-    write_atomic(&path, &section9::circom::library(&templates))?;
+    write_atomic(&path, section9::circom::library(&templates))?;
     println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Regenerates the embedded `mlp-fixture` files from their seeded builder.
+fn zoo_fixture() -> Result<(), String> {
+    let (file, params) = section9_zoo::fixture::build();
+    let dir = workspace().join("zoo/models");
+    let params_path = dir.join(&file.params.as_ref().ok_or("the fixture names no parameter file")?.file);
+    write_atomic(&params_path, params.to_bytes())?;
+    let json_path = dir.join(format!("{}.json", file.name));
+    write_atomic(&json_path, file.to_json())?;
+    println!("wrote {} and {}", json_path.display(), params_path.display());
     Ok(())
 }
 
@@ -54,8 +67,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["costs"] => costs(),
+        ["zoo-fixture"] => zoo_fixture(),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
-        _ => Err("usage: cargo xtask costs | cargo xtask gen-circom --out DIR".to_string()),
+        _ => Err("usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -116,6 +116,8 @@ fn generate(ctx: &Ctx) -> TokenStream {
         quote! { #i: #d::param(#n, __values[#k])? }
     });
     let param_count = decl.params.len();
+    let input_ranks = decl.inputs.iter().map(|p| p.shape.len());
+    let output_ranks = decl.outputs.iter().map(|p| p.shape.len());
     let param_values = decl.params.iter().map(|p| {
         let i = &p.ident;
         quote! { #d::ParamValue::to_i128(self.#i) }
@@ -290,6 +292,8 @@ fn generate(ctx: &Ctx) -> TokenStream {
             const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
             const OUTPUT_RULES: &'static [&'static str] = &[#(#output_rules),*];
             const SOURCES: &'static [::section9::ParamSource] = &[#(#sources),*];
+            const INPUT_RANKS: &'static [usize] = &[#(#input_ranks),*];
+            const OUTPUT_RANKS: &'static [usize] = &[#(#output_ranks),*];
 
             fn from_params(__values: &[i128]) -> ::std::result::Result<Self, #e> {
                 if __values.len() != #param_count {

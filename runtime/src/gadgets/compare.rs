@@ -67,3 +67,25 @@ pub fn max2(
     let ge = call!(IsNonneg { k: k + 1 }, a - b);
     y = b + ge * (a - b);
 }
+
+/// `x` itself, proven to lie in `[lo, hi]`: where a value enters a model.
+///
+/// Operators trust their inputs' bounds, so a model input or a private
+/// weight must be proven in range before any operator reads it. `x - lo`
+/// gets a `k`-bit decomposition (`k = bits(hi - lo)`), and when `2^k - 1`
+/// overshoots `hi - lo`, `hi - x` gets one too: both differences are then
+/// below `2^k`, far from the field size, so neither can wrap. `k + 1`
+/// constraints for an interval of `2^k` values, `2k + 2` otherwise.
+#[zk_op(derive(k = max(bits(hi - lo), 1)), require(lo <= hi))]
+pub fn in_range(
+    #[attr] lo: i64,
+    #[attr] hi: i64,
+    #[input(prec = 64)] x: Scalar,
+    #[output(range = [lo, hi])] y: Scalar,
+) {
+    let above = call!(Bits { k }, x - lo);
+    if (1 << k) - 1 > hi - lo {
+        let below = call!(Bits { k }, hi - x);
+    }
+    y = x;
+}

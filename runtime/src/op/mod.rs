@@ -26,6 +26,9 @@ pub trait ZkOp {
     /// what a model graph needs to instantiate the operator from its
     /// inputs' shapes and bounds and a node's attributes.
     const SOURCES: &'static [ParamSource];
+    /// The number of axes of each input and output as declared.
+    const INPUT_RANKS: &'static [usize];
+    const OUTPUT_RANKS: &'static [usize];
 
     /// Parameter values in [`ZkOp::PARAMS`] order.
     fn params(&self) -> Vec<i128>;
@@ -106,6 +109,8 @@ pub trait DynOp {
     fn params(&self) -> Vec<i128>;
     fn param_names(&self) -> &'static [&'static str];
     fn param_sources(&self) -> &'static [ParamSource];
+    fn input_ranks(&self) -> &'static [usize];
+    fn output_ranks(&self) -> &'static [usize];
     fn input_names(&self) -> &'static [&'static str];
     fn output_names(&self) -> &'static [&'static str];
     fn check(&self) -> Result<(), OpError>;
@@ -135,6 +140,12 @@ impl<T: ZkOp> DynOp for Erased<T> {
     }
     fn param_sources(&self) -> &'static [ParamSource] {
         T::SOURCES
+    }
+    fn input_ranks(&self) -> &'static [usize] {
+        T::INPUT_RANKS
+    }
+    fn output_ranks(&self) -> &'static [usize] {
+        T::OUTPUT_RANKS
     }
     fn input_names(&self) -> &'static [&'static str] {
         T::INPUTS
@@ -204,6 +215,16 @@ pub fn wire_inputs(cs: &mut Builder, names: &[&str], inputs: &[Vec<i64>], roles:
 /// Seeded values within each input's declared bound, for benchmarks and
 /// cross-checks that need inputs without caring which.
 pub fn seeded_inputs(op: &dyn DynOp, seed: u64) -> Result<Vec<Vec<i64>>, OpError> {
+    let shapes = op.input_shapes()?;
+    let bounds = op.input_bounds()?;
+    Ok(seeded_values(
+        shapes.iter().map(|s| s.iter().product()).zip(bounds),
+        seed,
+    ))
+}
+
+/// For each `(length, bound)`, that many seeded values within the bound.
+pub fn seeded_values(tensors: impl IntoIterator<Item = (usize, Bound)>, seed: u64) -> Vec<Vec<i64>> {
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -211,16 +232,13 @@ pub fn seeded_inputs(op: &dyn DynOp, seed: u64) -> Result<Vec<Vec<i64>>, OpError
         state ^= state << 17;
         state
     };
-    let shapes = op.input_shapes()?;
-    let bounds = op.input_bounds()?;
-    Ok(shapes
-        .iter()
-        .zip(&bounds)
-        .map(|(shape, b)| {
+    tensors
+        .into_iter()
+        .map(|(n, b)| {
             let span = (b.hi - b.lo + 1) as u128;
-            (0..shape.iter().product::<usize>())
+            (0..n)
                 .map(|_| (b.lo + (next() as u128 % span) as i128) as i64)
                 .collect()
         })
-        .collect())
+        .collect()
 }

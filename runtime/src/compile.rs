@@ -1,0 +1,202 @@
+//! A model as one constraint system: every node synthesized in order.
+//!
+//! What the proof's public inputs say, in order: the model's outputs, the
+//! inputs marked public, and (with committed weights) the commitment to the
+//! weights. Every value that enters the circuit from outside (inputs,
+//! private weights) is proven within its declared bound where it enters,
+//! because operators trust the bounds of what they read.
+
+use crate::bound::Bound;
+use crate::error::OpError;
+use crate::field::{fr_from_i128, Fr};
+use crate::gadgets::InRange;
+use crate::graph::{GraphError, Model, NodeKind, Visibility};
+use crate::r1cs::{check_determinism_from, Builder, Lc, Quad, Report, Sig, Wire};
+use crate::ZkOp;
+use ark_ff::{BigInteger, PrimeField};
+use sha2::{Digest, Sha256};
+
+/// How the weights enter the circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weights {
+    /// Circuit constants: the model is public, and products with weights
+    /// cost no constraint.
+    Constant,
+    /// Private inputs bound by a public Poseidon commitment: the model
+    /// stays secret, the proof names which one.
+    Committed,
+}
+
+/// A synthesized model.
+pub struct Compiled {
+    pub cs: Builder,
+    /// The model's outputs, read from the circuit's output wires.
+    pub outputs: Vec<Vec<i64>>,
+    /// The weight commitment, when the weights are committed.
+    pub commitment: Option<Fr>,
+    /// Constraints added by each node, indexed like the model's nodes.
+    pub costs: Vec<usize>,
+    /// The public wires holding the outputs, in output order.
+    pub output_wires: Vec<Wire>,
+    /// The wires of model inputs and private weights: what the outputs
+    /// must be a function of.
+    pub source_wires: Vec<Wire>,
+}
+
+impl Compiled {
+    /// Proves, on the constraints alone, that every output wire is fixed by
+    /// the inputs and weights: no second witness can change an output.
+    pub fn check_determinism(&self) -> Report {
+        check_determinism_from(&self.cs, &self.source_wires, &self.output_wires)
+    }
+}
+
+/// Synthesizes `model` on `inputs` into `cs`.
+pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Builder) -> Result<Compiled, GraphError> {
+    model.check_inputs(inputs)?;
+    // Output wires come first so that the public inputs read outputs
+    // first, as circom and snarkjs order them; their values are set once
+    // the model has run.
+    let mut out_wires: Vec<Vec<Sig>> = Vec::with_capacity(model.outputs.len());
+    for &o in &model.outputs {
+        let node = &model.nodes[o];
+        let name = format!("out/{}", node.name);
+        out_wires.push(
+            (0..node.len())
+                .map(|i| cs.input(&name, &[i as i128], 0, true))
+                .collect(),
+        );
+    }
+    let output_wires: Vec<Wire> = out_wires.iter().flatten().map(|s| s.lc.terms[0].0).collect();
+    let mut source_wires: Vec<Wire> = Vec::new();
+    let mut given = inputs.iter();
+    let mut committed: Vec<(Sig, Bound)> = Vec::new();
+    let mut signals: Vec<Vec<Sig>> = Vec::with_capacity(model.nodes.len());
+    let mut costs = Vec::with_capacity(model.nodes.len());
+    for node in &model.nodes {
+        let before = cs.num_constraints();
+        cs.enter(&node.name, &[]);
+        let fail = GraphError::op(&node.name);
+        let sigs = match &node.kind {
+            NodeKind::Input { visibility } => {
+                let values = given.next().expect("counted by check_inputs");
+                let public = *visibility == Visibility::Public;
+                let raw: Vec<Sig> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| cs.input("x", &[i as i128], v as i128, public))
+                    .collect();
+                source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
+                enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
+            }
+            NodeKind::Param { values } => match weights {
+                Weights::Constant => values.iter().map(|&v| Sig::constant(v as i128)).collect(),
+                Weights::Committed => {
+                    let raw: Vec<Sig> = values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| cs.input("w", &[i as i128], v as i128, false))
+                        .collect();
+                    source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
+                    committed.extend(raw.iter().map(|s| (s.clone(), node.bound)));
+                    raw
+                }
+            },
+            NodeKind::View => signals[node.inputs[0]].clone(),
+            NodeKind::Op(op) => {
+                let args: Vec<&[Sig]> = node.inputs.iter().map(|&i| signals[i].as_slice()).collect();
+                op.synthesize(&mut cs, &args).map_err(fail)?.swap_remove(0)
+            }
+        };
+        cs.leave();
+        costs.push(cs.num_constraints() - before);
+        signals.push(sigs);
+    }
+    let commitment = match weights {
+        Weights::Constant => None,
+        Weights::Committed => {
+            return Err(GraphError::Format(format!(
+                "committing {} weights needs the Poseidon commitment, which this build lacks",
+                committed.len()
+            )))
+        }
+    };
+    let mut outputs = Vec::with_capacity(model.outputs.len());
+    for (&o, wires) in model.outputs.iter().zip(&out_wires) {
+        let name = format!("out/{}", model.nodes[o].name);
+        let mut values = Vec::with_capacity(wires.len());
+        for (i, (w, s)) in wires.iter().zip(&signals[o]).enumerate() {
+            let wire = w.lc.terms[0].0;
+            cs.set_value(wire, fr_from_i128(s.val));
+            let public = Sig {
+                lc: Lc::wire(wire),
+                val: s.val,
+            };
+            cs.enforce(&name, &[i as i128], Quad::lin(public), Quad::lin(s.clone()))
+                .map_err(GraphError::op(&model.nodes[o].name))?;
+            values.push(s.val as i64);
+        }
+        outputs.push(values);
+    }
+    Ok(Compiled {
+        cs,
+        outputs,
+        commitment,
+        costs,
+        output_wires,
+        source_wires,
+    })
+}
+
+/// Proves each value within `bound`, unless the bound is all a 64-bit
+/// value can be anyway.
+fn enforce_in_bound(cs: &mut Builder, values: &[Sig], bound: Bound) -> Result<Vec<Sig>, OpError> {
+    let gadget = InRange {
+        lo: bound.lo as i64,
+        hi: bound.hi as i64,
+    };
+    gadget.check()?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            cs.enter("in_range", &[i as i128]);
+            let r = gadget
+                .synthesize(cs, &[std::slice::from_ref(v)])
+                .map(|mut o| o.remove(0).remove(0));
+            cs.leave();
+            r
+        })
+        .collect()
+}
+
+/// SHA-256 of the constraint system's structure: wire kinds and every
+/// coefficient of every row. Witness values do not enter it, constant
+/// weights do, so it names the circuit a proving key belongs to.
+pub fn circuit_digest(cs: &Builder) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"section9-circuit-v1");
+    h.update((cs.num_wires() as u64).to_le_bytes());
+    for k in cs.kinds() {
+        h.update([match k {
+            crate::r1cs::WireKind::One => 0u8,
+            crate::r1cs::WireKind::Input { public: true } => 1,
+            crate::r1cs::WireKind::Input { public: false } => 2,
+            crate::r1cs::WireKind::Hint => 3,
+            crate::r1cs::WireKind::Internal => 4,
+        }]);
+    }
+    let (a, b, c) = cs.matrices();
+    for m in [a, b, c] {
+        h.update((m.rows() as u64).to_le_bytes());
+        for r in 0..m.rows() {
+            let row = m.row(r);
+            h.update((row.len() as u32).to_le_bytes());
+            for (w, coeff) in row {
+                h.update(w.to_le_bytes());
+                h.update(coeff.into_bigint().to_bytes_le());
+            }
+        }
+    }
+    h.finalize().into()
+}

@@ -1,0 +1,37 @@
+//! What can be wrong with a model, named by the node it concerns.
+
+use crate::error::OpError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("model file is not valid JSON for a section9 model: {0}")]
+    Json(String),
+    #[error("model file: {0}")]
+    Format(String),
+    #[error("parameter file: {0}")]
+    Params(String),
+    #[error("node `{node}`: {why}")]
+    Node { node: String, why: String },
+    #[error("node `{node}`: {source}")]
+    Op { node: String, source: Box<OpError> },
+    #[error("model input `{input}`: {why}")]
+    Input { input: String, why: String },
+    #[error("{path}: {why}")]
+    Io { path: String, why: String },
+}
+
+impl GraphError {
+    pub(crate) fn node(node: &str, why: impl Into<String>) -> GraphError {
+        GraphError::Node {
+            node: node.to_string(),
+            why: why.into(),
+        }
+    }
+
+    pub(crate) fn op(node: &str) -> impl FnOnce(OpError) -> GraphError + '_ {
+        move |source| GraphError::Op {
+            node: node.to_string(),
+            source: Box::new(source),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Models: the file format, validation with shape and bound inference, and
+//! the inference engine.
+//!
+//! A model file is a JSON graph (documented in `docs/model-format.md`)
+//! plus a binary parameter file. [`Model::new`] checks everything a file
+//! can get wrong and names the node at fault; a [`Model`] then runs
+//! ([`Model::run`]) and compiles ([`crate::compile`]) without further
+//! checks of its structure.
+
+mod builder;
+mod engine;
+mod error;
+mod file;
+mod model;
+mod registry;
+
+pub use builder::ModelBuilder;
+pub use engine::nested;
+pub use error::GraphError;
+pub use file::{AttrValue, ModelFile, NodeSpec, Params, ParamsRef, Visibility, FORMAT, VERSION};
+pub use model::{Model, Node, NodeKind};
+pub use registry::{lookup, operators, OpKind};
+
+use std::path::Path;
+
+fn read(path: &Path) -> Result<Vec<u8>, GraphError> {
+    std::fs::read(path).map_err(|e| GraphError::Io {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })
+}
+
+/// Loads a model file and the parameter file it names.
+pub fn load(path: &Path) -> Result<Model, GraphError> {
+    let text =
+        String::from_utf8(read(path)?).map_err(|_| GraphError::Json("the model file is not UTF-8 text".into()))?;
+    let file = ModelFile::from_json(&text)?;
+    let params = match &file.params {
+        Some(r) => {
+            if r.file.is_empty() || r.file.contains(['/', '\\']) || r.file == ".." {
+                return Err(GraphError::Format(format!(
+                    "parameter file {:?} must be a file name beside the model file",
+                    r.file
+                )));
+            }
+            let dir = path.parent().unwrap_or(Path::new("."));
+            Params::from_bytes(&read(&dir.join(&r.file))?)?
+        }
+        None => Params::default(),
+    };
+    Model::new(&file, &params)
+}

@@ -1,0 +1,4 @@
+//! Whole models: the engine and the circuit agree, every output is
+//! determined, proofs verify and bind model, input and output.
+
+mod agreement;

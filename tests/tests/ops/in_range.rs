@@ -1,0 +1,46 @@
+//! in_range: every value of a small window around the interval, for
+//! intervals of every size class, is accepted exactly when it lies inside.
+
+use section9::gadgets::InRange;
+use section9::r1cs::Builder;
+use section9::ZkOp;
+use section9_tests::harness::check_all;
+
+/// Whether the circuit, given `x` as a private input with honestly
+/// computed hints, is satisfiable.
+fn accepts(op: &InRange, x: i64) -> bool {
+    let mut cs = Builder::new();
+    let sig = cs.input("x", &[], x as i128, false);
+    op.synthesize(&mut cs, &[&[sig]]).unwrap();
+    cs.is_satisfied()
+}
+
+#[test]
+fn accepts_exactly_the_interval() {
+    for (lo, hi) in [
+        (0, 0),
+        (0, 255),
+        (-127, 127),
+        (-128, 127),
+        (3, 9),
+        (-20, 20),
+        (5, 5),
+        (-1, 0),
+    ] {
+        let op = InRange { lo, hi };
+        for x in lo - 40..=hi + 40 {
+            assert_eq!(accepts(&op, x), (lo..=hi).contains(&x), "[{lo}, {hi}] at {x}");
+        }
+        let inside: Vec<i64> = (lo..=hi).collect();
+        for x in inside {
+            check_all(&op, &[vec![x]], &[]).unwrap();
+        }
+    }
+}
+
+#[test]
+fn costs_one_or_two_decompositions() {
+    let count = |lo, hi| InRange { lo, hi }.constraint_count(&[]).unwrap();
+    assert_eq!(count(0, 255), 9);
+    assert_eq!(count(-127, 127), 18);
+}
