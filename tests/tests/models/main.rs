@@ -2,3 +2,4 @@
 //! determined, proofs verify and bind model, input and output.
 
 mod agreement;
+mod files;
