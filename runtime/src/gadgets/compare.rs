@@ -72,11 +72,14 @@ pub fn max2(
 ///
 /// Operators trust their inputs' bounds, so a model input or a private
 /// weight must be proven in range before any operator reads it. `x - lo`
-/// gets a `k`-bit decomposition (`k = bits(hi - lo)`), and when `2^k - 1`
-/// overshoots `hi - lo`, `hi - x` gets one too: both differences are then
-/// below `2^k`, far from the field size, so neither can wrap. `k + 1`
-/// constraints for an interval of `2^k` values, `2k + 2` otherwise.
-#[zk_op(derive(k = max(bits(hi - lo), 1)), require(lo <= hi))]
+/// gets a `k`-bit decomposition (`k = bits(hi - lo)`), which proves
+/// `lo <= x <= lo + 2^k - 1`, far from the field size, so nothing wraps.
+/// The `excess` values above `hi` that this admits are then excluded:
+/// one at a time when there are few (`x - v` has an inverse, one
+/// constraint each; int8's `[-127, 127]` excludes only 128), otherwise by
+/// a second decomposition of `hi - x`. `k + 1 + excess` or `2k + 2`
+/// constraints.
+#[zk_op(derive(k = max(bits(hi - lo), 1), excess = (1 << k) - 1 - (hi - lo)), require(lo <= hi))]
 pub fn in_range(
     #[attr] lo: i64,
     #[attr] hi: i64,
@@ -84,7 +87,12 @@ pub fn in_range(
     #[output(range = [lo, hi])] y: Scalar,
 ) {
     let above = call!(Bits { k }, x - lo);
-    if (1 << k) - 1 > hi - lo {
+    if excess <= k + 1 {
+        for e in 0..excess {
+            let inv = hint!(field_inv(x - hi - 1 - e));
+            enforce!((x - hi - 1 - e) * inv == 1);
+        }
+    } else {
         let below = call!(Bits { k }, hi - x);
     }
     y = x;

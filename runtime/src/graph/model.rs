@@ -331,10 +331,10 @@ fn view_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, 
 
 /// A reshape's target with at most one `-1` resolved.
 fn reshaped(dims: &[i64], n: usize) -> Option<Vec<usize>> {
-    let known: i64 =
-        dims.iter()
-            .filter(|&&d| d != -1)
-            .try_fold(1i64, |a, &d| if d <= 0 { None } else { a.checked_mul(d) })?;
+    let known: i64 = dims
+        .iter()
+        .filter(|&&d| d != -1)
+        .try_fold(1i64, |a, &d| if d <= 0 { None } else { a.checked_mul(d) })?;
     let free = dims.iter().filter(|&&d| d == -1).count();
     let out: Vec<usize> = match free {
         0 => dims.iter().map(|&d| d as usize).collect(),

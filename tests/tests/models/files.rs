@@ -37,8 +37,15 @@ fn the_corpus_base_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let (file, params) = section9_zoo::fixture::build();
     std::fs::write(dir.path().join("m.json"), file.to_json()).unwrap();
-    std::fs::copy(corpus().join("mlp-fixture.params"), dir.path().join("mlp-fixture.params")).unwrap();
-    assert_eq!(std::fs::read(corpus().join("mlp-fixture.params")).unwrap(), params.to_bytes());
+    std::fs::copy(
+        corpus().join("mlp-fixture.params"),
+        dir.path().join("mlp-fixture.params"),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(corpus().join("mlp-fixture.params")).unwrap(),
+        params.to_bytes()
+    );
     graph::load(&dir.path().join("m.json")).unwrap();
 }
 
@@ -75,6 +82,9 @@ fn non_canonical_parameter_files_are_refused() {
     let err = Params::from_bytes(&wide).unwrap_err().to_string();
     assert!(err.contains("not canonically encoded"), "{err}");
     for cut in 0..good.len() {
-        assert!(Params::from_bytes(&good[..cut]).is_err(), "a file cut at {cut} was accepted");
+        assert!(
+            Params::from_bytes(&good[..cut]).is_err(),
+            "a file cut at {cut} was accepted"
+        );
     }
 }

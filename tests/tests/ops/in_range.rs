@@ -39,8 +39,10 @@ fn accepts_exactly_the_interval() {
 }
 
 #[test]
-fn costs_one_or_two_decompositions() {
+fn costs_one_decomposition_and_few_exclusions() {
     let count = |lo, hi| InRange { lo, hi }.constraint_count(&[]).unwrap();
     assert_eq!(count(0, 255), 9);
-    assert_eq!(count(-127, 127), 18);
+    assert_eq!(count(-127, 127), 10);
+    assert_eq!(count(3, 9), 4 + 1);
+    assert_eq!(count(0, 128), 2 * (8 + 1));
 }

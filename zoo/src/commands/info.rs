@@ -1,0 +1,82 @@
+//! `section9 info`: a model's layers, shapes, bounds and constraint counts.
+
+use super::{load_model, CliResult};
+use section9::compile::{compile, Weights};
+use section9::graph::{Model, NodeKind};
+use section9::r1cs::Builder;
+use std::process::ExitCode;
+
+/// Show a model's nodes with shapes, bounds and constraints per node, and
+/// the total (the line starting `total`).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Built-in model name or model file.
+    #[arg(required_unless_present = "list")]
+    model: Option<String>,
+    /// List the built-in models instead.
+    #[arg(long)]
+    list: bool,
+}
+
+fn list() {
+    for b in section9_zoo::BUILTINS {
+        match section9_zoo::builtin(b.name) {
+            Some(Ok(m)) => println!("{:<16} {}", b.name, m.description),
+            _ => println!("{:<16} (does not load)", b.name),
+        }
+    }
+}
+
+fn describe(node: &section9::graph::Node) -> String {
+    match &node.kind {
+        NodeKind::Op(op) => op
+            .param_names()
+            .iter()
+            .zip(op.params())
+            .zip(op.param_sources())
+            .filter(|(_, s)| **s == section9::ParamSource::Attr)
+            .map(|((n, v), _)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        NodeKind::Input { visibility } => format!("{visibility:?}").to_lowercase(),
+        _ => String::new(),
+    }
+}
+
+fn table(model: &Model, costs: &[usize]) {
+    println!(
+        "{:<14} {:<18} {:<16} {:<28} {:>11}  attributes",
+        "node", "op", "shape", "bound", "constraints"
+    );
+    for (node, cost) in model.nodes.iter().zip(costs) {
+        println!(
+            "{:<14} {:<18} {:<16} {:<28} {:>11}  {}",
+            node.name,
+            node.op,
+            format!("{:?}", node.shape),
+            node.bound.to_string(),
+            cost,
+            describe(node)
+        );
+    }
+}
+
+pub fn run(a: Args) -> CliResult {
+    if a.list {
+        list();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let model = load_model(a.model.as_deref().unwrap_or_default())?;
+    println!("model {}: {}", model.name, model.description);
+    println!("{} weights", model.num_params());
+    let c = compile(&model, &model.seeded_inputs(0), Weights::Constant, Builder::new())?;
+    table(&model, &c.costs);
+    let outputs: usize = c.output_wires.len();
+    let total = c.cs.num_constraints();
+    println!("outputs        {outputs} public values, {outputs} constraints binding them");
+    println!(
+        "total {total} constraints, {} wires (weights as circuit constants)",
+        c.cs.num_wires()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! One module per verb of the `section9` command.
+
+pub mod info;
+pub mod run;
+
+use section9::graph::{self, GraphError, Model};
+use std::path::Path;
+
+/// What can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub type CliResult = Result<std::process::ExitCode, CliError>;
+
+/// A built-in model by name, or a model file by path.
+pub fn load_model(arg: &str) -> Result<Model, CliError> {
+    if let Some(m) = section9_zoo::builtin(arg) {
+        return Ok(m?);
+    }
+    let path = Path::new(arg);
+    if path.extension().is_some_and(|e| e == "json") || path.exists() {
+        return Ok(graph::load(path)?);
+    }
+    let names: Vec<&str> = section9_zoo::BUILTINS.iter().map(|b| b.name).collect();
+    Err(CliError::Usage(format!(
+        "`{arg}` is neither a built-in model ({}) nor a model file",
+        names.join(", ")
+    )))
+}
+
+/// Model inputs from a JSON file, or seeded ones within their bounds.
+pub fn load_inputs(model: &Model, file: Option<&Path>, seed: u64) -> Result<Vec<Vec<i64>>, CliError> {
+    let inputs = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            model.inputs_from_json(&text)?
+        }
+        None => model.seeded_inputs(seed),
+    };
+    model.check_inputs(&inputs)?;
+    Ok(inputs)
+}

@@ -1,0 +1,61 @@
+//! `section9`: run, prove and verify integer neural networks.
+//!
+//! Exit status: 0 on success, 1 when a proof does not verify, 2 for any
+//! error (bad arguments, malformed files, inputs outside their bounds).
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "section9",
+    version,
+    about = "Zero-knowledge proofs of integer neural-network inference"
+)]
+#[command(after_help = "Exit status: 0 success, 1 a proof does not verify, 2 error.\n\
+    Models: a built-in name (see `section9 info --list`) or a model file (.json).")]
+struct Cli {
+    /// Log progress details (repeat for more); `RUST_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Info(commands::info::Args),
+    Run(commands::run::Args),
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Info(a) => commands::info::run(a),
+        Command::Run(a) => commands::run::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
