@@ -1,7 +1,10 @@
 //! Project tasks: `cargo xtask costs` regenerates the cost table,
 //! `cargo xtask gen-circom --out DIR` writes every operator's circom
 //! template into one file, `cargo xtask zoo-fixture` regenerates the
-//! embedded `mlp-fixture` model.
+//! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
+//! every built-in model (and records the table in `BENCHMARKS.md`).
+
+mod bench;
 
 use section9::catalogue::{examples, markdown};
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ fn workspace() -> PathBuf {
 
 /// Writes through a temporary file and a rename, so a reader never sees
 /// half a file.
-fn write_atomic(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
+pub(crate) fn write_atomic(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
     let dir = path
         .parent()
         .ok_or_else(|| format!("{} has no parent", path.display()))?;
@@ -68,8 +71,11 @@ fn main() -> ExitCode {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["costs"] => costs(),
         ["zoo-fixture"] => zoo_fixture(),
+        ["bench"] => bench::bench(&workspace(), false),
+        ["bench", "--write"] => bench::bench(&workspace(), true),
+        ["bench-model", name, weights] => bench::bench_model(name, weights),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
-        _ => Err("usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture".to_string()),
+        _ => Err("usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture | bench [--write]".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

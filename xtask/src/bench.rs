@@ -1,0 +1,210 @@
+//! `cargo xtask bench`: every built-in model through the whole pipeline,
+//! one child process per model so each peak-memory figure is its own.
+//!
+//! The parent rebuilds itself in release mode and runs
+//! `xtask bench-model <name>` for each model; each child prints one JSON
+//! line of measurements. The table goes to stdout and, with `--write`,
+//! between the markers of `BENCHMARKS.md`.
+
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
+use ark_serialize::CanonicalSerialize;
+use ark_std::UniformRand;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use section9::compile::{compile, Weights};
+use section9::prove::{prove, public_inputs, setup, verify, CircuitLayout};
+use section9::r1cs::Builder;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BEGIN: &str = "<!-- cargo xtask bench: begin -->";
+const END: &str = "<!-- cargo xtask bench: end -->";
+
+/// The median of `runs` timings of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// Peak resident memory of this process so far, in MiB.
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Measures one model and prints one JSON line.
+pub fn bench_model(name: &str, weights: &str) -> Result<(), String> {
+    let model = section9_zoo::builtin(name)
+        .ok_or_else(|| format!("no built-in model `{name}`"))?
+        .map_err(|e| e.to_string())?;
+    let mode = match weights {
+        "constant" => Weights::Constant,
+        "committed" => Weights::Committed,
+        other => return Err(format!("weights `{other}`: expected constant or committed")),
+    };
+    let inputs = model.seeded_inputs(1);
+    let t = Instant::now();
+    let c = compile(&model, &inputs, mode, Builder::new()).map_err(|e| e.to_string())?;
+    let witness = t.elapsed();
+    let cs = c.cs;
+    let mut rng = ChaCha20Rng::seed_from_u64(0);
+    let t = Instant::now();
+    let keys = setup(&cs, &mut rng).map_err(|e| e.to_string())?;
+    let setup_time = t.elapsed();
+    let mut proof = None;
+    let prove_time = median(3, || {
+        proof = Some(prove(&cs, &keys.pk, &mut rng).expect("the witness satisfies"))
+    });
+    let proof = proof.expect("proved at least once");
+    let layout = CircuitLayout::new(&cs);
+    let matrices = layout.matrices(&cs).map_err(|e| e.to_string())?;
+    let assignment = layout.assignment(&cs).map_err(|e| e.to_string())?;
+    let ark_time = median(3, || {
+        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        Groth16::<Bn254, LibsnarkReduction>::create_proof_with_reduction_and_matrices(
+            &keys.pk,
+            r,
+            s,
+            &matrices,
+            layout.num_instance(),
+            cs.num_constraints(),
+            &assignment,
+        )
+        .expect("the same matrices prove");
+    });
+    let public = public_inputs(&cs);
+    let mut ok = false;
+    let verify_time = median(3, || ok = verify(&keys.vk, &public, &proof).expect("key fits"));
+    if !ok {
+        return Err(format!("{name}: the proof does not verify"));
+    }
+    let row = json!({
+        "model": name,
+        "weights": weights,
+        "constraints": cs.num_constraints(),
+        "public": public.len(),
+        "witness_ms": ms(witness),
+        "setup_ms": ms(setup_time),
+        "prove_ms": ms(prove_time),
+        "ark_prove_ms": ms(ark_time),
+        "verify_ms": ms(verify_time),
+        "peak_mib": peak_mib(),
+        "proof_bytes": proof.compressed_size(),
+    });
+    println!("{row}");
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().next().unwrap_or("?").to_string();
+    let date = Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("{date}, {cpu}, {cores} cores, load average {load} at start")
+}
+
+fn table(rows: &[Value]) -> String {
+    let mut t = String::from(
+        "| model | weights | constraints | public inputs | witness | setup | prove | ark-groth16 alone | prove / ark | verify | peak memory | proof |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        t.push_str(&format!(
+            "| {} | {} | {} | {} | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.2} | {:.1} ms | {:.0} MiB | {} bytes |\n",
+            r["model"].as_str().unwrap_or("?"),
+            r["weights"].as_str().unwrap_or("?"),
+            r["constraints"],
+            r["public"],
+            f("witness_ms"),
+            f("setup_ms"),
+            f("prove_ms"),
+            f("ark_prove_ms"),
+            f("prove_ms") / f("ark_prove_ms"),
+            f("verify_ms"),
+            f("peak_mib"),
+            r["proof_bytes"],
+        ));
+    }
+    t
+}
+
+/// Runs every built-in model in its own release-mode child process.
+pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "-q", "-p", "xtask"])
+        .current_dir(workspace)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building xtask in release mode failed".into());
+    }
+    let exe = workspace.join("target/release/xtask");
+    let machine = machine();
+    let mut rows = Vec::new();
+    for b in section9_zoo::BUILTINS {
+        for weights in ["constant", "committed"] {
+            let out = Command::new(&exe)
+                .args(["bench-model", b.name, weights])
+                .output()
+                .map_err(|e| format!("{}: {e}", exe.display()))?;
+            if !out.status.success() {
+                eprintln!(
+                    "{} ({weights}): {}",
+                    b.name,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                continue;
+            }
+            let line = String::from_utf8_lossy(&out.stdout);
+            rows.push(serde_json::from_str::<Value>(line.trim()).map_err(|e| format!("{}: {e}", b.name))?);
+        }
+    }
+    let text = format!(
+        "{machine}. `section9::prove` against ark-groth16's own `create_proof_with_reduction_and_matrices` on \
+         the same matrices and assignment; medians of 3 for prove and verify, one setup.\n\n{}",
+        table(&rows)
+    );
+    println!("{text}");
+    if write {
+        let path = workspace.join("BENCHMARKS.md");
+        let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (Some(a), Some(b)) = (doc.find(BEGIN), doc.find(END)) else {
+            return Err(format!("{} lacks the markers {BEGIN} ... {END}", path.display()));
+        };
+        let updated = format!("{}{BEGIN}\n{text}{}", &doc[..a], &doc[b..]);
+        crate::write_atomic(&path, updated)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
