@@ -11,6 +11,7 @@ mod builder;
 mod engine;
 mod error;
 mod file;
+mod fold;
 mod model;
 mod registry;
 
@@ -18,6 +19,7 @@ pub use builder::ModelBuilder;
 pub use engine::nested;
 pub use error::GraphError;
 pub use file::{AttrValue, ModelFile, NodeSpec, Params, ParamsRef, Visibility, FORMAT, VERSION};
+pub use fold::fold_batch_norms;
 pub use model::{Model, Node, NodeKind};
 pub use registry::{lookup, operators, OpKind};
 

@@ -6,6 +6,7 @@
 
 use super::error::GraphError;
 use super::file::{AttrValue, ModelFile, NodeSpec, Params, Visibility};
+use super::fold::fold_batch_norms;
 use super::registry::{self, OpKind};
 use crate::bound::Bound;
 use crate::op::{DynOp, ParamSource};
@@ -67,6 +68,7 @@ impl Model {
                 )));
             }
         }
+        let (file, params) = &fold_batch_norms(file, params)?;
         let order = evaluation_order(&file.nodes)?;
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::with_capacity(order.len());

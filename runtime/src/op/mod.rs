@@ -225,7 +225,12 @@ pub fn seeded_inputs(op: &dyn DynOp, seed: u64) -> Result<Vec<Vec<i64>>, OpError
 
 /// For each `(length, bound)`, that many seeded values within the bound.
 pub fn seeded_values(tensors: impl IntoIterator<Item = (usize, Bound)>, seed: u64) -> Vec<Vec<i64>> {
-    let mut state = seed | 1;
+    // SplitMix64's finalizer spreads every seed bit over the state, so
+    // nearby seeds give unrelated values (and the state is never 0).
+    let mut state = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    state = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    state = (state ^ (state >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    state = (state ^ (state >> 31)) | 1;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;

@@ -2,4 +2,6 @@
 //! determined, proofs verify and bind model, input and output.
 
 mod agreement;
+mod batch_norm;
 mod files;
+mod proving;

@@ -1,0 +1,113 @@
+//! Batch norm folded into the layer before it: the folded model's outputs
+//! equal `scale[c] * layer(x)[.., c, ..] + shift[c]` computed on the
+//! unfolded layer's outputs, bit for bit.
+
+use section9::graph::{AttrValue, Model, ModelBuilder};
+use section9::op::seeded_values;
+use section9::Bound;
+
+fn seeded(n: usize, prec: u32, seed: u64) -> Vec<i64> {
+    seeded_values([(n, Bound::prec(prec))], seed).remove(0)
+}
+
+fn ints(a: &[(&'static str, i64)]) -> Vec<(&'static str, AttrValue)> {
+    a.iter().map(|&(k, v)| (k, v.into())).collect()
+}
+
+/// `op` with weights of `w_shape` and `c` output channels on an input of
+/// `x_shape`, optionally followed by a batch norm; returns the model.
+fn layer(op: &str, attrs: &[(&'static str, i64)], x_shape: &[usize], w_shape: &[usize], c: usize, bn: bool) -> Model {
+    let mut m = ModelBuilder::new();
+    m.input("x", x_shape, 8);
+    m.param("w", w_shape, 8, seeded(w_shape.iter().product(), 8, 1));
+    m.param("b", &[c], 12, seeded(c, 12, 2));
+    m.op("layer", op, &["x", "w", "b"], &ints(attrs));
+    let out = if bn {
+        m.param("scale", &[c], 6, seeded(c, 6, 3));
+        m.param("shift", &[c], 14, seeded(c, 14, 4));
+        m.op("bn", "batch_norm", &["layer", "scale", "shift"], &[])
+    } else {
+        "layer".to_string()
+    };
+    m.op("q", "requant", &[&out], &ints(&[("s", 9), ("p", 8)]));
+    let (file, params) = m.finish("bn-test", "", &[&out, "q"]);
+    Model::new(&file, &params).unwrap()
+}
+
+fn check(op: &str, attrs: &[(&'static str, i64)], x_shape: &[usize], w_shape: &[usize], c: usize) {
+    let plain = layer(op, attrs, x_shape, w_shape, c, false);
+    let folded = layer(op, attrs, x_shape, w_shape, c, true);
+    assert!(folded.nodes.iter().all(|n| n.op != "batch_norm"));
+    let (scale, shift) = (seeded(c, 6, 3), seeded(c, 14, 4));
+    for seed in 0..4 {
+        let x = plain.seeded_inputs(seed);
+        let y = plain.run(&x).unwrap().remove(0);
+        let shape = &plain.nodes[plain.outputs[0]].shape;
+        let per_channel: usize = shape[2..].iter().product();
+        let want: Vec<i64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let ch = (i / per_channel) % c;
+                scale[ch] * v + shift[ch]
+            })
+            .collect();
+        assert_eq!(folded.run(&x).unwrap()[0], want, "{op}, seed {seed}");
+    }
+}
+
+#[test]
+fn folds_into_dense_conv_and_transposed_conv() {
+    check("dense", &[], &[2, 6], &[5, 6], 5);
+    let conv = [
+        ("sh", 1),
+        ("sw", 1),
+        ("ph", 1),
+        ("pw", 1),
+        ("dh", 1),
+        ("dw", 1),
+        ("groups", 1),
+    ];
+    check("conv2d", &conv, &[1, 2, 5, 5], &[3, 2, 3, 3], 3);
+    let t = [
+        ("sh", 2),
+        ("sw", 2),
+        ("ph", 0),
+        ("pw", 0),
+        ("oph", 1),
+        ("opw", 0),
+        ("dh", 1),
+        ("dw", 1),
+        ("groups", 1),
+        ("o", 3),
+    ];
+    check("conv_transpose2d", &t, &[1, 2, 3, 3], &[2, 3, 2, 2], 3);
+}
+
+#[test]
+fn refuses_what_it_cannot_fold() {
+    let mut m = ModelBuilder::new();
+    m.input("x", &[1, 4], 8);
+    m.param("scale", &[4], 4, vec![1, 2, 3, 4]);
+    m.param("shift", &[4], 4, vec![0, 0, 0, 0]);
+    m.op("r", "relu", &["x"], &[]);
+    m.op("bn", "batch_norm", &["r", "scale", "shift"], &[]);
+    let (file, params) = m.finish("bad-bn", "", &["bn"]);
+    let err = Model::new(&file, &params).err().unwrap().to_string();
+    assert!(
+        err.contains("node `bn`") && err.contains("not a dense or conv layer"),
+        "{err}"
+    );
+
+    let mut m = ModelBuilder::new();
+    m.input("x", &[1, 4], 8);
+    m.param("w", &[2, 4], 8, vec![1; 8]);
+    m.param("b", &[2], 8, vec![0; 2]);
+    m.param("scale", &[2], 4, vec![1, 2]);
+    m.param("shift", &[2], 4, vec![0, 0]);
+    m.op("fc", "dense", &["x", "w", "b"], &[]);
+    m.op("bn", "batch_norm", &["fc", "scale", "shift"], &[]);
+    let (file, params) = m.finish("shared-bn", "", &["bn", "fc"]);
+    let err = Model::new(&file, &params).err().unwrap().to_string();
+    assert!(err.contains("`fc` is also read elsewhere"), "{err}");
+}

@@ -1,0 +1,63 @@
+//! Groth16 proofs of whole models: a proof verifies; the same proof with
+//! one public value changed, or against another model's key, does not.
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use section9::compile::{compile, Compiled, Weights};
+use section9::field::fr_from_i128;
+use section9::graph::Model;
+use section9::prove::{prove, public_inputs, setup, verify, Keys};
+use section9::r1cs::Builder;
+use section9_tests::models;
+
+fn compiled(model: &Model, seed: u64, weights: Weights) -> Compiled {
+    compile(model, &model.seeded_inputs(seed), weights, Builder::new()).unwrap()
+}
+
+fn keys(c: &Compiled, seed: u64) -> Keys {
+    setup(&c.cs, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
+}
+
+#[test]
+fn proofs_bind_model_input_and_output() {
+    let fixture = section9_zoo::builtin("mlp-fixture").unwrap().unwrap();
+    let cnn = models::load(&models::cnn());
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+
+    let c = compiled(&fixture, 4, Weights::Constant);
+    let k = keys(&c, 2);
+    let proof = prove(&c.cs, &k.pk, &mut rng).unwrap();
+    let public = public_inputs(&c.cs);
+    assert_eq!(public.len(), 10, "the fixture's ten outputs are its public values");
+    assert!(verify(&k.vk, &public, &proof).unwrap());
+
+    // Every public value is bound: change any one and the proof fails.
+    for i in 0..public.len() {
+        let mut forged = public.clone();
+        forged[i] += fr_from_i128(1);
+        assert!(
+            !verify(&k.vk, &forged, &proof).unwrap(),
+            "public value {i} is not bound"
+        );
+    }
+
+    // Another input gives other outputs, and this proof does not cover them.
+    let other = compiled(&fixture, 5, Weights::Constant);
+    assert_ne!(other.outputs, c.outputs);
+    assert!(!verify(&k.vk, &public_inputs(&other.cs), &proof).unwrap());
+
+    // A key of another model of the same public size refuses the proof.
+    let mut alt = section9_zoo::fixture::build();
+    let w = alt.1.tensors.get_mut("fc2.w").unwrap();
+    w[0] = if w[0] == 1 { 2 } else { 1 };
+    alt.0.params.as_mut().unwrap().sha256 = alt.1.sha256_hex();
+    let alt_model = models::load(&alt);
+    let alt_c = compiled(&alt_model, 4, Weights::Constant);
+    assert_eq!(alt_c.cs.num_constraints(), c.cs.num_constraints());
+    let alt_keys = keys(&alt_c, 9);
+    assert!(!verify(&alt_keys.vk, &public, &proof).unwrap());
+
+    // And a structurally different model's key is refused outright.
+    let cnn_keys = keys(&compiled(&cnn, 4, Weights::Constant), 3);
+    assert!(verify(&cnn_keys.vk, &public, &proof).is_err());
+}
