@@ -12,15 +12,17 @@ pub use section9_macros::zk_op;
 pub mod bound;
 pub mod catalogue;
 pub mod circom;
+pub mod commit;
 pub mod dsl;
 pub mod error;
 pub mod field;
 pub mod gadgets;
 pub mod op;
 pub mod ops;
+pub mod poseidon;
 pub mod prove;
 pub mod r1cs;
 
 pub use bound::Bound;
 pub use error::OpError;
-pub use op::{seeded_inputs, wire_inputs, DynOp, Erased, ParamSource, Role, ZkOp};
+pub use op::{seeded_inputs, wire_inputs, DynOp, Erased, FieldOp, ParamSource, Role, ZkOp};
