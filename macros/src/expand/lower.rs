@@ -508,7 +508,14 @@ impl Ctx<'_> {
             Ex::Cond(c, a, b, _) => {
                 let (ct, pc) = self.circom_prec(c);
                 Self::operand(&mut t, ct, pc < 13);
-                t.push(" ? ").append(self.circom(a)).push(" : ").append(self.circom(b));
+                // circom does not chain conditionals: a nested one (an
+                // `else if`) is grouped.
+                let (at, pa) = self.circom_prec(a);
+                let (bt, pb) = self.circom_prec(b);
+                t.push(" ? ");
+                Self::operand(&mut t, at, pa <= 1);
+                t.push(" : ");
+                Self::operand(&mut t, bt, pb <= 1);
                 1
             }
         };

@@ -9,9 +9,10 @@
 //! in [`constants`](self) by the Poseidon paper's Grain LFSR.
 //!
 //! Each fifth power costs 3 constraints (`x2 = x*x`, `x4 = x2*x2`,
-//! `x5 = x4*x`); the first round's power of cell 0 is a constant and
-//! costs none, so a width `t` costs `3 (8 t + partial) - 3`: 240 for two
-//! inputs, as circomlib's optimized template.
+//! `x5 = x4*x`); the first round's power of cell 0 is a constant, computed
+//! from the table and costing none, so a width `t` costs
+//! `3 (8 t + partial) - 3`: 240 for two inputs, as circomlib's optimized
+//! template.
 
 mod constants;
 
@@ -97,7 +98,10 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
         let mut x = [0; t];
         for i in 0..t {
             let a = s[r][i] + rc[t][r * t + i];
-            if i == 0 || r < 4 || r >= 4 + rp {
+            if r == 0 && i == 0 {
+                // Cell 0 starts at 0, so its first power is a constant.
+                x[0] = rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0];
+            } else if i == 0 || r < 4 || r >= 4 + rp {
                 let a2 = wire!(a * a);
                 let a4 = wire!(a2 * a2);
                 let a5 = wire!(a4 * a);
