@@ -7,6 +7,7 @@ use section9::commit::{commitment, enforce_commitment, Packing};
 use section9::field::Fr;
 use section9::r1cs::{check_determinism_from, Builder, Sig, Wire, WireKind};
 use section9::{Bound, OpError};
+use section9_tests::harness::Tamper;
 
 struct Committed {
     cs: Builder,
@@ -15,11 +16,7 @@ struct Committed {
     value: Fr,
 }
 
-fn commit_in_circuit(
-    values: &[i64],
-    bound: Bound,
-    forgeries: &[(&str, fn(i128) -> i128)],
-) -> Result<Committed, OpError> {
+fn commit_in_circuit(values: &[i64], bound: Bound, forgeries: &[(&str, Tamper)]) -> Result<Committed, OpError> {
     let mut cs = Builder::with_names();
     for (path, f) in forgeries {
         cs.forge(*path, *f);
