@@ -33,6 +33,8 @@ pub struct Param {
 pub enum BoundSpec {
     Prec(Ex),
     Range(Ex, Ex),
+    /// A port of a field operator: any field element.
+    Field,
 }
 
 pub struct Port {
@@ -167,6 +169,11 @@ pub enum St {
         then: Vec<St>,
         els: Vec<St>,
     },
+    /// `let mut s = [[0; b]; a];`: a local array of zeros, `dims = [a, b]`.
+    Array {
+        name: Ident,
+        dims: Vec<Ex>,
+    },
 }
 
 pub struct Decl {
@@ -178,6 +185,10 @@ pub struct Decl {
     pub params: Vec<Param>,
     pub derived: Vec<(Ident, Ex)>,
     pub requires: Vec<(Ex, String)>,
+    /// `#[zk_op(field)]`: ports, values and constraints over `Fr`.
+    pub field: bool,
+    /// `tables(name = path, ..)`: constant tables a field operator reads.
+    pub tables: Vec<(Ident, syn::Path)>,
     pub inputs: Vec<Port>,
     pub outputs: Vec<Port>,
     pub body: Vec<St>,
@@ -185,21 +196,27 @@ pub struct Decl {
 
 /// The arguments of `#[zk_op(...)]`: `name = "..."`, `derive(name = expr,
 /// ...)` and `require(expr, ...)`.
+#[derive(Default)]
 struct OpArgs {
     name: Option<syn::LitStr>,
     derived: Vec<(Ident, Expr)>,
     requires: Vec<Expr>,
+    field: bool,
+    tables: Vec<(Ident, syn::Path)>,
 }
 
 impl Parse for OpArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut args = OpArgs {
-            name: None,
-            derived: Vec::new(),
-            requires: Vec::new(),
-        };
+        let mut args = OpArgs::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if key == "field" {
+                args.field = true;
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             if key == "name" {
                 input.parse::<Token![=]>()?;
                 args.name = Some(input.parse()?);
@@ -224,8 +241,23 @@ impl Parse for OpArgs {
                     let items = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
                     args.requires.extend(items);
                 }
+                "tables" => {
+                    let items = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
+                    for nv in items {
+                        let ident = nv.path.get_ident().cloned().ok_or_else(|| {
+                            syn::Error::new(nv.path.span(), "a table is named by a single identifier")
+                        })?;
+                        let Expr::Path(p) = nv.value else {
+                            return Err(syn::Error::new(
+                                nv.value.span(),
+                                "a table is the path of a `section9::dsl::Table` constant",
+                            ));
+                        };
+                        args.tables.push((ident, p.path));
+                    }
+                }
                 _ => {
-                    let expected = "expected `name = \"..\"`, `derive(..)` or `require(..)`";
+                    let expected = "expected `field`, `name = \"..\"`, `derive(..)`, `require(..)` or `tables(..)`";
                     let msg = format!("unknown #[zk_op] argument `{key}`; {expected}");
                     return Err(syn::Error::new(key.span(), msg));
                 }
@@ -271,17 +303,22 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         Ok(a) => a,
         Err(e) => {
             errors.push(e);
-            OpArgs {
-                name: None,
-                derived: Vec::new(),
-                requires: Vec::new(),
-            }
+            OpArgs::default()
         }
     };
     let mut p = Parser {
         errors,
         comp_counter: 0,
+        field: op_args.field,
     };
+    if !op_args.field {
+        if let Some((i, _)) = op_args.tables.first() {
+            p.err(
+                i.span(),
+                "tables hold field elements: only a `#[zk_op(field)]` operator reads them",
+            );
+        }
+    }
     if let Some(t) = &func.sig.generics.lt_token {
         p.err(t.span(), "operators take no generic parameters");
     }
@@ -304,6 +341,8 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         params: Vec::new(),
         derived: Vec::new(),
         requires: Vec::new(),
+        field: op_args.field,
+        tables: op_args.tables.clone(),
         inputs: Vec::new(),
         outputs: Vec::new(),
         body: Vec::new(),
@@ -336,6 +375,8 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
 struct Parser<'a> {
     errors: &'a mut Errors,
     comp_counter: usize,
+    /// Parsing a field operator: ports take no bound.
+    field: bool,
 }
 
 fn is_type(ty: &syn::Type, names: &[&str]) -> bool {
@@ -502,13 +543,24 @@ impl Parser<'_> {
         }
         // A port with a mistake is still declared, so the body's uses of it
         // raise no second error.
-        let bound = bound.unwrap_or_else(|| {
-            self.err(
-                ident.span(),
-                format!("`{ident}` needs a bound: `prec = p` or `range = [min, max]`"),
-            );
-            BoundSpec::Prec(Ex::Lit(1, ident.span()))
-        });
+        let bound = match (bound, self.field) {
+            (None, true) => BoundSpec::Field,
+            (Some(_), true) => {
+                self.err(
+                    ident.span(),
+                    format!("`{ident}` holds field elements: a field operator's ports take no bound"),
+                );
+                BoundSpec::Field
+            }
+            (Some(b), false) => b,
+            (None, false) => {
+                self.err(
+                    ident.span(),
+                    format!("`{ident}` needs a bound: `prec = p` or `range = [min, max]`"),
+                );
+                BoundSpec::Prec(Ex::Lit(1, ident.span()))
+            }
+        };
         if shape.is_none() && !scalar {
             self.err(ident.span(), format!("tensor `{ident}` needs a shape: `shape = [..]`"));
         }
@@ -614,8 +666,36 @@ impl Parser<'_> {
             return None;
         }
         let name = names.remove(0);
+        if let Expr::Repeat(_) = &*init.expr {
+            if !mutable {
+                self.err(name.span(), "an array is written after it is made: `let mut`");
+            }
+            let dims = self.array_dims(&init.expr)?;
+            return Some(St::Array { name, dims });
+        }
         let init = self.expr(&init.expr).unwrap_or(Ex::Lit(0, name.span()));
         Some(St::Let { name, mutable, init })
+    }
+
+    /// `[[0; b]; a]` as the dimensions `[a, b]`.
+    fn array_dims(&mut self, e: &Expr) -> Option<Vec<Ex>> {
+        match e {
+            Expr::Repeat(r) => {
+                let len = self.expr(&r.len)?;
+                let mut dims = vec![len];
+                dims.extend(self.array_dims(&r.expr)?);
+                Some(dims)
+            }
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i), ..
+            }) if i.base10_digits() == "0" && i.suffix().is_empty() => Some(Vec::new()),
+            other => {
+                // Reported once; the array is still declared, so its uses
+                // raise no second error.
+                self.err(other.span(), "an array starts as zeros: `[0; n]` or `[[0; m]; n]`");
+                Some(Vec::new())
+            }
+        }
     }
 
     fn macro_expr(&mut self, mac: &syn::Macro) -> Option<Ex> {

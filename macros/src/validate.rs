@@ -44,6 +44,12 @@ pub enum Kind {
         out: usize,
         loops: Vec<Ident>,
     },
+    /// A local array of linear combinations (`let mut s = [0; n];`).
+    Array {
+        dims: usize,
+    },
+    /// A constant table of a field operator, read as `name[key][i]`.
+    Table,
 }
 
 /// The degree of an expression in signals.
@@ -59,6 +65,8 @@ pub enum Ty {
 
 pub struct Info {
     pub kinds: HashMap<String, Kind>,
+    /// A field operator (`#[zk_op(field)]`).
+    pub field: bool,
 }
 
 impl Info {
@@ -70,13 +78,32 @@ impl Info {
         matches!(self.kind(i), Some(Kind::Const { .. }))
     }
 
+    /// Whether an expression reads a table: its value is then a field
+    /// element even where it is constant.
+    pub fn reads_table(&self, e: &Ex) -> bool {
+        let mut names = Vec::new();
+        e.names(&mut names);
+        names.iter().any(|n| matches!(self.kind(n), Some(Kind::Table)))
+    }
+
+    /// A constant integer: known when the circuit is built, no table entry.
+    pub fn is_int_const(&self, e: &Ex) -> bool {
+        self.ty(e) == Ty::Const && !self.reads_table(e)
+    }
+
+    /// A field element in a field operator: signals and table entries.
+    pub fn is_field_value(&self, e: &Ex) -> bool {
+        self.field && !self.is_int_const(e)
+    }
+
     pub fn ty(&self, e: &Ex) -> Ty {
         match e {
             Ex::Lit(..) => Ty::Const,
             Ex::Name(i) | Ex::Index(i, _) => match self.kind(i) {
                 Some(Kind::Const { .. }) => Ty::Const,
+                Some(Kind::Table) if matches!(e, Ex::Index(..)) => Ty::Const,
+                Some(Kind::Table) | None => Ty::Bad,
                 Some(_) => Ty::Lin,
-                None => Ty::Bad,
             },
             Ex::Bin(op, l, r, _) => {
                 let (a, b) = (self.ty(l), self.ty(r));
@@ -147,7 +174,10 @@ const CIRCOM_WORDS: &[&str] = &[
 pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
     let mut v = Validator {
         errors,
-        info: Info { kinds: HashMap::new() },
+        info: Info {
+            kinds: HashMap::new(),
+            field: decl.field,
+        },
         constrained: HashSet::new(),
         enforce_names: HashSet::new(),
         loops: Vec::new(),
@@ -159,6 +189,9 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
     }
     for (i, _) in &decl.derived {
         v.bind(i, Kind::Const { mutable: false });
+    }
+    for (i, _) in &decl.tables {
+        v.bind(i, Kind::Table);
     }
     for (index, p) in decl.inputs.iter().enumerate() {
         v.bind(
@@ -202,6 +235,7 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
                 v.need_const(lo, "a bound");
                 v.need_const(hi, "a bound");
             }
+            crate::parse::BoundSpec::Field => {}
         }
     }
     v.check(&decl.body);
@@ -254,14 +288,18 @@ impl Validator<'_> {
         for s in body {
             match s {
                 St::Let { name, mutable, init } => {
-                    let kind = match self.info.ty(init) {
-                        Ty::Const => Kind::Const { mutable: *mutable },
-                        _ => Kind::Lin { mutable: *mutable },
+                    let kind = if self.info.is_int_const(init) {
+                        Kind::Const { mutable: *mutable }
+                    } else {
+                        Kind::Lin { mutable: *mutable }
                     };
                     self.bind(name, kind);
                 }
+                St::Array { name, dims } => self.bind(name, Kind::Array { dims: dims.len() }),
                 St::Hint { name, expr } => {
-                    let field = matches!(expr, Ex::Call(f, _) if f == "field_inv");
+                    // In a field operator every value is a field element, so
+                    // an inverse is a value like any other.
+                    let field = !self.info.field && matches!(expr, Ex::Call(f, _) if f == "field_inv");
                     self.hints.push((name.to_string(), name.span()));
                     self.bind(
                         name,
@@ -326,12 +364,12 @@ impl Validator<'_> {
             match s {
                 St::Assign { target, value, .. }
                     if self.info.kind(target) == Some(&Kind::Const { mutable: true })
-                        && self.info.ty(value) != Ty::Const =>
+                        && !self.info.is_int_const(value) =>
                 {
                     self.info.kinds.insert(target.to_string(), Kind::Lin { mutable: true });
                     *changed = true;
                 }
-                St::Let { name, init, .. } if self.info.is_const(name) && self.info.ty(init) != Ty::Const => {
+                St::Let { name, init, .. } if self.info.is_const(name) && !self.info.is_int_const(init) => {
                     let mutable = matches!(self.info.kind(name), Some(Kind::Const { mutable: true }));
                     self.info.kinds.insert(name.to_string(), Kind::Lin { mutable });
                     *changed = true;
@@ -352,6 +390,11 @@ impl Validator<'_> {
             Ex::Lit(..) => {}
             Ex::Name(i) => match self.info.kind(i).cloned() {
                 None => self.err(i.span(), format!("unknown name `{i}`")),
+                Some(Kind::Table) => self.err(i.span(), format!("`{i}` is a table: read it as `{i}[key][i]`")),
+                Some(Kind::Array { dims }) => self.err(
+                    i.span(),
+                    format!("`{i}` is an array: index it with {dims} subscript(s)"),
+                ),
                 Some(Kind::Input { dims, .. }) if dims > 0 => self.err(
                     i.span(),
                     format!("`{i}` is a tensor: index it with {dims} subscript(s)"),
@@ -371,6 +414,13 @@ impl Validator<'_> {
                         format!("`{i}` has {dims} dimension(s) but {} subscript(s)", idx.len()),
                     ),
                     Some(Kind::Input { .. }) => {}
+                    Some(Kind::Table) if idx.len() == 2 => {}
+                    Some(Kind::Table) => self.err(i.span(), format!("`{i}` is a table: read it as `{i}[key][i]`")),
+                    Some(Kind::Array { dims }) if dims == idx.len() => {}
+                    Some(Kind::Array { dims }) => self.err(
+                        i.span(),
+                        format!("`{i}` has {dims} dimension(s) but {} subscript(s)", idx.len()),
+                    ),
                     Some(Kind::CallOut { .. }) if idx.len() == 1 => {}
                     Some(Kind::CallOut { .. }) => {
                         self.err(i.span(), format!("`{i}` is a nested operator's output: one subscript"))
@@ -411,6 +461,37 @@ impl Validator<'_> {
                     "{what} must be known when the circuit is built: parameters, loop variables and constants only"
                 ),
             );
+        } else if self.info.reads_table(e) {
+            self.err(
+                e.span(),
+                format!("{what} is an integer, and a table entry is a field element"),
+            );
+        }
+    }
+
+    /// In a field operator, signals and table entries are field elements:
+    /// `+`, `-`, `*` and `field_inv` apply to them, integer operators
+    /// (division, comparisons, shifts, `min`, ...) do not.
+    fn field_arith(&mut self, e: &Ex) {
+        if !self.info.field || !self.info.is_field_value(e) {
+            return;
+        }
+        const MSG: &str = "works on integers; in a field operator signals and table entries are field elements: use `+`, `-`, `*` or `field_inv`";
+        match e {
+            Ex::Bin(op, l, r, span) => {
+                if !matches!(op, Bop::Add | Bop::Sub | Bop::Mul) {
+                    self.err(*span, format!("this operator {MSG}"));
+                    return;
+                }
+                self.field_arith(l);
+                self.field_arith(r);
+            }
+            Ex::Un(Uop::Not, _, span) => self.err(*span, format!("`!` {MSG}")),
+            Ex::Un(Uop::Neg, x, _) => self.field_arith(x),
+            Ex::Call(f, args) if f == "field_inv" => args.iter().for_each(|a| self.field_arith(a)),
+            Ex::Call(f, _) => self.err(f.span(), format!("`{f}` {MSG}")),
+            Ex::Cond(_, _, _, span) => self.err(*span, format!("an `if` expression {MSG}; use an `if` statement")),
+            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
         }
     }
 
@@ -524,6 +605,23 @@ impl Validator<'_> {
                     self.names(init);
                     self.no_field_hints(init);
                     self.need_degree(init, Ty::Lin, "a `let` value");
+                    self.field_arith(init);
+                }
+                St::Array { dims, .. } => {
+                    for d in dims {
+                        self.names(d);
+                        self.need_const(d, "an array's dimension");
+                        let mut used = Vec::new();
+                        d.names(&mut used);
+                        for u in used {
+                            if self.loops.contains(&u) {
+                                self.err(
+                                    u.span(),
+                                    "an array's dimension may not depend on a loop: circom sizes arrays by it",
+                                );
+                            }
+                        }
+                    }
                 }
                 St::Hint { expr, .. } => {
                     let inner = match expr {
@@ -532,12 +630,17 @@ impl Validator<'_> {
                     };
                     self.names(inner);
                     self.no_field_hints(inner);
-                    self.native(inner);
+                    if self.info.field {
+                        self.field_arith(inner);
+                    } else {
+                        self.native(inner);
+                    }
                 }
                 St::Wire { expr, .. } => {
                     self.names(expr);
                     self.no_field_hints(expr);
                     self.need_degree(expr, Ty::Quad, "a `wire!`");
+                    self.field_arith(expr);
                 }
                 St::Call { fields, args, .. } => {
                     for (_, f) in fields {
@@ -548,6 +651,7 @@ impl Validator<'_> {
                         self.names(a);
                         self.no_field_hints(a);
                         self.need_degree(a, Ty::Lin, "an input of a nested operator");
+                        self.field_arith(a);
                         self.mark(a, false);
                     }
                 }
@@ -556,6 +660,8 @@ impl Validator<'_> {
                     self.names(rhs);
                     let diff = Ex::Bin(Bop::Sub, Box::new(lhs.clone()), Box::new(rhs.clone()), *span);
                     self.need_degree(&diff, Ty::Quad, "an `enforce!`");
+                    self.field_arith(lhs);
+                    self.field_arith(rhs);
                     self.mark(lhs, true);
                     self.mark(rhs, true);
                 }
@@ -597,6 +703,7 @@ impl Validator<'_> {
     fn check_assign(&mut self, target: &Ident, index: &[Ex], op: Aop, value: &Ex) {
         self.names(value);
         self.no_field_hints(value);
+        self.field_arith(value);
         for i in index {
             self.names(i);
             self.need_const(i, "an index");
@@ -613,6 +720,15 @@ impl Validator<'_> {
                     );
                 }
                 self.need_degree(value, Ty::Quad, "an output");
+            }
+            Some(Kind::Array { dims }) => {
+                if dims != index.len() {
+                    self.err(
+                        target.span(),
+                        format!("`{target}` has {dims} dimension(s) but {} subscript(s)", index.len()),
+                    );
+                }
+                self.need_degree(value, Ty::Lin, "an array element");
             }
             Some(Kind::Const { mutable: true }) if index.is_empty() => self.need_const(value, "a constant's new value"),
             Some(Kind::Lin { mutable: true }) if index.is_empty() => {

@@ -6,6 +6,7 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/attributes/*.rs");
     t.compile_fail("tests/ui/bounds/*.rs");
+    t.compile_fail("tests/ui/field/*.rs");
     t.compile_fail("tests/ui/hints/*.rs");
     t.compile_fail("tests/ui/syntax/*.rs");
 }

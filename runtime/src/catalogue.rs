@@ -615,3 +615,37 @@ pub fn markdown() -> Result<String, OpError> {
     }
     Ok(out)
 }
+
+/// The cost of the field operators, which take field elements rather than
+/// bounded integers and so stand apart from [`examples`]: Poseidon at every
+/// width circomlib supports, and the weight commitment built on it.
+pub fn field_markdown() -> Result<String, OpError> {
+    use crate::commit::enforce_commitment;
+    use crate::poseidon::Poseidon;
+    use crate::r1cs::Builder;
+    use crate::{Bound, FieldOp};
+    let mut out = String::from("| operator | instance | constraints | per unit |\n|---|---|---:|---:|\n");
+    for n in 1..=16usize {
+        let c = Poseidon { n }.constraint_count()?;
+        out.push_str(&format!(
+            "| `poseidon` | {n} input{}, t = {} | {c} | {:.2} per input |\n",
+            if n == 1 { "" } else { "s" },
+            n + 1,
+            c as f64 / n as f64
+        ));
+    }
+    for (n, what) in [
+        (465, "465 int8 weights (one full group)"),
+        (100_000, "100,000 int8 weights"),
+    ] {
+        let mut cs = Builder::counting();
+        let values: Vec<_> = (0..n).map(|_| cs.input("w", &[], 0, false)).collect();
+        enforce_commitment(&mut cs, "commitment", &values, Bound::prec(8))?;
+        let c = cs.num_constraints();
+        out.push_str(&format!(
+            "| `commitment` | {what} | {c} | {:.2} per weight |\n",
+            c as f64 / n as f64
+        ));
+    }
+    Ok(out)
+}

@@ -307,3 +307,116 @@ pub fn outputs<T, const N: usize>(v: Vec<Vec<T>>) -> Result<[Vec<T>; N], OpError
         got,
     })
 }
+
+// Field mode (`#[zk_op(field)]`): values are `Fr`, and constant tables
+// supply the constants no `i128` can hold.
+
+/// An integer constant as a field element.
+pub fn fr(v: i128) -> Fr {
+    fr_from_i128(v)
+}
+
+/// The field inverse of `a`, or 0 for 0, in a field operator's hint.
+pub fn fr_inv(a: Fr) -> Fr {
+    a.inverse().unwrap_or_default()
+}
+
+/// A table of field constants a field operator reads as `name[key][i]`:
+/// for each key in `keys`, a row given by a plain Rust function. In circom
+/// it is the function `name(key, i)`, emitted with every row, so templates
+/// stay generic in their parameters.
+pub struct Table {
+    /// The circom function's name.
+    pub name: &'static str,
+    /// The keys, inclusive.
+    pub keys: (i128, i128),
+    pub row: fn(i128) -> &'static [Fr],
+}
+
+impl Table {
+    /// The circom function holding every row.
+    pub fn circom(&self) -> crate::circom::CircomTemplate {
+        let mut text = format!("function {}(key, i) {{\n", self.name);
+        for key in self.keys.0..=self.keys.1 {
+            let row = (self.row)(key);
+            let values: Vec<String> = row.iter().map(crate::field::fr_to_decimal).collect();
+            text.push_str(&format!(
+                "    if (key == {key}) {{\n        var v[{}] = [{}];\n        return v[i];\n    }}\n",
+                row.len(),
+                values.join(", ")
+            ));
+        }
+        text.push_str("    assert(0);\n    return 0;\n}\n");
+        crate::circom::CircomTemplate {
+            name: self.name.to_string(),
+            text,
+            deps: Vec::new(),
+        }
+    }
+}
+
+/// Entry `i` of row `key` of a table.
+pub fn table(t: &Table, key: i128, i: i128) -> Result<Fr, OpError> {
+    let missing = || OpError::Index {
+        op: "",
+        tensor: t.name,
+        index: vec![key, i],
+        shape: vec![t.keys.1 + 1],
+    };
+    if key < t.keys.0 || key > t.keys.1 {
+        return Err(missing());
+    }
+    let row = (t.row)(key);
+    usize::try_from(i)
+        .ok()
+        .and_then(|u| row.get(u))
+        .copied()
+        .ok_or_else(missing)
+}
+
+/// Reads an element of a tensor of any element type.
+pub fn read_at<T: Clone>(tensor: &'static str, data: &[T], dims: &[i128], index: &[i128]) -> Result<T, OpError> {
+    Ok(data[offset(tensor, dims, index)?].clone())
+}
+
+/// A local array (`let mut s = [[0; t]; n];`): every element starts at 0,
+/// as a circom `var` array.
+pub struct Array<T> {
+    name: &'static str,
+    dims: Vec<i128>,
+    data: Vec<T>,
+}
+
+impl<T: Clone> Array<T> {
+    pub fn new(name: &'static str, dims: &[i128], zero: T) -> Result<Self, OpError> {
+        Ok(Array {
+            name,
+            dims: dims.to_vec(),
+            data: vec![zero; volume(dims)?],
+        })
+    }
+
+    pub fn get(&self, index: &[i128]) -> Result<T, OpError> {
+        self.check_rank(index)?;
+        Ok(self.data[offset(self.name, &self.dims, index)?].clone())
+    }
+
+    pub fn set(&mut self, index: &[i128], v: T) -> Result<(), OpError> {
+        self.check_rank(index)?;
+        let at = offset(self.name, &self.dims, index)?;
+        self.data[at] = v;
+        Ok(())
+    }
+
+    fn check_rank(&self, index: &[i128]) -> Result<(), OpError> {
+        if index.len() != self.dims.len() {
+            return Err(OpError::Index {
+                op: "",
+                tensor: self.name,
+                index: index.to_vec(),
+                shape: self.dims.clone(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -2,8 +2,8 @@
 //! agree, the system is satisfied, and a cheating prover is caught.
 
 use section9::field::{fr_from_i128, Fr};
-use section9::r1cs::{check_determinism, Builder, Sig, Wire, WireKind};
-use section9::{wire_inputs, OpError, Role, ZkOp};
+use section9::r1cs::{check_determinism, Builder, FSig, Sig, Wire, WireKind};
+use section9::{wire_inputs, FieldOp, OpError, Role, ZkOp};
 
 /// A synthesized operator with its inputs as wires (or constants).
 pub struct Run {
@@ -213,4 +213,100 @@ pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Res
 /// The largest magnitude of precision `p`.
 pub fn max_of(p: u32) -> i64 {
     ((1i128 << (p - 1)) - 1) as i64
+}
+
+/// A synthesized field operator with its inputs as private field wires.
+pub struct FieldRun {
+    pub cs: Builder,
+    pub inputs: Vec<Vec<FSig>>,
+    pub outputs: Vec<Vec<FSig>>,
+}
+
+impl FieldRun {
+    pub fn output_values(&self) -> Vec<Vec<Fr>> {
+        self.outputs
+            .iter()
+            .map(|t| t.iter().map(|s| self.cs.eval_f(&s.lc)).collect())
+            .collect()
+    }
+
+    /// Every wire an output depends on directly.
+    pub fn output_wires(&self) -> Vec<Wire> {
+        let mut w: Vec<Wire> = self
+            .outputs
+            .iter()
+            .flatten()
+            .flat_map(|s| s.lc.terms.iter().map(|&(w, _)| w))
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+}
+
+/// Synthesizes a field operator in a named builder, every input a private
+/// wire, with the forgeries applied to hints as the builder meets them.
+pub fn synthesize_field<O: FieldOp>(op: &O, inputs: &[Vec<Fr>], forgeries: &[Forgery]) -> Result<FieldRun, OpError> {
+    let mut cs = Builder::with_names();
+    for (path, f) in forgeries {
+        cs.forge(path.clone(), *f);
+    }
+    let sigs: Vec<Vec<FSig>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(t, values)| {
+            let name = O::INPUTS.get(t).copied().unwrap_or("input");
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| cs.input_f(name, &[i as i128], v, false))
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[FSig]> = sigs.iter().map(Vec::as_slice).collect();
+    let outputs = op.synthesize(&mut cs, &refs)?;
+    Ok(FieldRun {
+        cs,
+        inputs: sigs,
+        outputs,
+    })
+}
+
+/// The reference and the circuit agree, the witness satisfies every
+/// constraint, the determinism checker proves every output fixed by the
+/// inputs, and changing any output's own wire breaks a constraint.
+pub fn check_field_op<O: FieldOp>(op: &O, inputs: &[Vec<Fr>]) -> Result<Vec<Vec<Fr>>, String> {
+    op.check().map_err(|e| e.to_string())?;
+    let refs: Vec<&[Fr]> = inputs.iter().map(Vec::as_slice).collect();
+    let want = op.reference(&refs).map_err(|e| format!("reference: {e}"))?;
+    let run = synthesize_field(op, inputs, &[]).map_err(|e| format!("synthesis: {e}"))?;
+    if run.output_values() != want {
+        return Err(format!("{}: circuit outputs differ from the reference", O::NAME));
+    }
+    if let Some(row) = run.cs.which_unsatisfied() {
+        return Err(format!("{}: honest witness violates `{row}`", O::NAME));
+    }
+    let report = check_determinism(&run.cs, &run.output_wires());
+    if !report.is_ok() {
+        return Err(format!("{}: {}", O::NAME, report.describe(&run.cs)));
+    }
+    for s in run.outputs.iter().flatten() {
+        let own =
+            s.lc.terms
+                .iter()
+                .map(|&(w, _)| w)
+                .find(|&w| !matches!(run.cs.kind(w), WireKind::Input { .. }));
+        let Some(w) = own else { continue };
+        let mut cs = synthesize_field(op, inputs, &[]).map_err(|e| e.to_string())?.cs;
+        let v = cs.value(w);
+        cs.set_value(w, v + Fr::from(1u64));
+        if cs.which_unsatisfied().is_none() {
+            return Err(format!(
+                "{}: output wire {} changed and every constraint still holds",
+                O::NAME,
+                cs.wire_name(w)
+            ));
+        }
+    }
+    Ok(want)
 }

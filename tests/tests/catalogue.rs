@@ -1,7 +1,7 @@
 //! The generated artefacts of every operator: its circom template for fixed
 //! attributes and the cost table, pinned by snapshots.
 
-use section9::catalogue::{examples, markdown};
+use section9::catalogue::{examples, field_markdown, markdown};
 use section9::circom::CircomTemplate;
 
 fn names(t: &CircomTemplate, out: &mut Vec<String>) {
@@ -45,6 +45,17 @@ fn circom_templates() {
 fn cost_table_is_current() {
     let table = markdown().unwrap();
     insta::assert_snapshot!("cost_table", table);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/costs.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        doc.contains(&table),
+        "docs/costs.md is out of date: run `cargo xtask costs`"
+    );
+}
+
+#[test]
+fn field_cost_table_is_current() {
+    let table = field_markdown().unwrap();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/costs.md");
     let doc = std::fs::read_to_string(path).unwrap_or_default();
     assert!(

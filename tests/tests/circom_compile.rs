@@ -127,3 +127,44 @@ fn comparisons_and_equality_group_as_in_rust() {
         assert_eq!(run.outputs[0].1, want.to_string(), "a = {a}, b = {b}\n{}", t.text);
     }
 }
+
+/// Poseidon, a field operator, compiled by real circom for a few widths:
+/// circom's witness gives circomlib's published hash and the reference's
+/// on other inputs, and its non-linear constraints equal the builder's.
+#[test]
+fn poseidon_compiles_and_agrees_with_the_reference() {
+    use section9::field::Fr;
+    use section9::poseidon::{hash, Poseidon};
+    use section9::FieldOp;
+    let t = Poseidon::circom_template(&[]);
+    for n in [1usize, 2, 5, 16] {
+        let source = format!(
+            "{}\ncomponent main = {}({n});\n",
+            section9::circom::library(std::slice::from_ref(&t)),
+            t.name
+        );
+        let compiled = compile(&source, "poseidon").unwrap_or_else(|e| panic!("n = {n}: {e}"));
+        let op = Poseidon { n };
+        assert_eq!(compiled.nonlinear, op.constraint_count().unwrap(), "n = {n}");
+        for round in 0..2u64 {
+            let inputs: Vec<Fr> = (0..n as u64)
+                .map(|i| Fr::from(1 + i + round * 1_000_003u64.pow(3)))
+                .collect();
+            let json: Vec<String> = inputs.iter().map(|x| format!("\"{}\"", fr_to_decimal(x))).collect();
+            let run = compiled.run(&format!("{{\"inputs\": [{}]}}", json.join(", "))).unwrap();
+            assert_eq!(
+                run.outputs[0].1,
+                fr_to_decimal(&hash(&inputs)),
+                "n = {n}, round {round}"
+            );
+        }
+        if n == 2 {
+            let run = compiled.run("{\"inputs\": [\"1\", \"2\"]}").unwrap();
+            assert_eq!(
+                run.outputs[0].1,
+                "7853200120776062878684798364095072458815029376092732009249414926327459813530"
+            );
+            assert_eq!(compiled.nonlinear, 240);
+        }
+    }
+}

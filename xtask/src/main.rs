@@ -6,7 +6,7 @@
 
 mod bench;
 
-use section9::catalogue::{examples, markdown};
+use section9::catalogue::{examples, field_markdown, markdown};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,10 +31,16 @@ pub(crate) fn write_atomic(path: &Path, text: impl AsRef<[u8]>) -> Result<(), St
 
 fn costs() -> Result<(), String> {
     let table = markdown().map_err(|e| e.to_string())?;
+    let field = field_markdown().map_err(|e| e.to_string())?;
     let text = format!(
         "# Cost table\n\nExact constraint counts, computed from the `#[zk_op]` declarations by \
          `cargo xtask costs` (a test checks this file is current). Wiring operators and products \
-         with a constant weight cost nothing; a k-bit range check costs k + 1.\n\n{table}"
+         with a constant weight cost nothing; a k-bit range check costs k + 1.\n\n{table}\n\
+         ## Field operators\n\nPoseidon (`#[zk_op(field)]`, circomlib's `Poseidon(n)`) costs \
+         `3 (8 t + partial rounds) - 3` with `t = n + 1`: 240 for two inputs, as circomlib's \
+         optimized template. The weight commitment (`section9::commit`) range-checks every \
+         weight (10 constraints for int8), packs 31 int8 weights per field element and hashes \
+         15 elements per 16-input Poseidon.\n\n{field}"
     );
     let path = workspace().join("docs/costs.md");
     write_atomic(&path, &text)?;

@@ -23,14 +23,48 @@ impl Ctx<'_> {
     fn stmt(&self, s: &St, target: Target, loops: &mut Vec<Ident>) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
+        let field = self.info.field;
         match s {
             St::Let { name, mutable, init } => {
                 let m = mutable.then(|| quote! { mut });
                 let v = match self.info.kind(name) {
                     Some(Kind::Lin { .. }) if synth => self.sig(init),
+                    Some(Kind::Lin { .. }) if field => self.fval(init, false),
                     _ => self.int(init, synth),
                 };
                 quote! { let #m #name = #v; }
+            }
+            St::Array { name, dims } => {
+                let label = name.to_string();
+                let dims: Vec<TokenStream> = dims.iter().map(|x| self.int(x, synth)).collect();
+                let zero = match (synth, field) {
+                    (false, false) => quote! { 0i128 },
+                    (false, true) => quote! { #d::fr(0) },
+                    (true, false) => quote! { ::section9::r1cs::Sig::constant(0) },
+                    (true, true) => quote! { ::section9::r1cs::FSig::constant(#d::fr(0)) },
+                };
+                quote! { let mut #name = #d::Array::new(#label, &[#(#dims),*], #zero)?; }
+            }
+            St::Hint { name, expr } if field => {
+                let label = name.to_string();
+                let idx = Ctx::loop_index(loops);
+                let v = self.fval(expr, synth);
+                if synth {
+                    quote! { let #name = __cs.hint_f(#label, #idx, #v); }
+                } else {
+                    quote! { let #name = #v; }
+                }
+            }
+            St::Wire { name, expr } if field => {
+                if synth {
+                    let label = name.to_string();
+                    let idx = Ctx::loop_index(loops);
+                    let q = self.quad(expr);
+                    quote! { let #name = __cs.wire_f(#label, #idx, #q)?; }
+                } else {
+                    let v = self.fval(expr, false);
+                    quote! { let #name = #v; }
+                }
             }
             St::Hint { name, expr } => {
                 let label = name.to_string();
@@ -77,16 +111,20 @@ impl Ctx<'_> {
                     .collect();
                 let op = quote! { (#path { #(#fields),* }) };
                 let n = binds.len();
+                let tr = self.op_trait();
                 let run = if synth {
                     let args: Vec<TokenStream> = args.iter().map(|a| self.sig(a)).collect();
                     let label = comp.to_string();
                     let idx = Ctx::loop_index(loops);
                     quote! {{
                         __cs.enter(#label, #idx);
-                        let __out = ::section9::ZkOp::synthesize(&#op, __cs, &[#(&[#args][..]),*]);
+                        let __out = #tr::synthesize(&#op, __cs, &[#(&[#args][..]),*]);
                         __cs.leave();
                         __out?
                     }}
+                } else if field {
+                    let args: Vec<TokenStream> = args.iter().map(|a| self.fval(a, false)).collect();
+                    quote! { #tr::reference(&#op, &[#(&[#args][..]),*])? }
                 } else {
                     let args: Vec<TokenStream> = args
                         .iter()
@@ -107,7 +145,12 @@ impl Ctx<'_> {
                 if synth {
                     let (l, r) = (self.quad(lhs), self.quad(rhs));
                     let idx = Ctx::loop_index(loops);
-                    quote! { __cs.enforce(#text, #idx, #l, #r)?; }
+                    let f = if field {
+                        quote! { enforce_f }
+                    } else {
+                        quote! { enforce }
+                    };
+                    quote! { __cs.#f(#text, #idx, #l, #r)?; }
                 } else {
                     quote! {}
                 }
@@ -145,6 +188,31 @@ impl Ctx<'_> {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
         let idx: Vec<TokenStream> = index.iter().map(|x| self.int(x, synth)).collect();
+        if self.info.field {
+            return self.assign_field(t, &idx, op, value, synth);
+        }
+        if let Some(Kind::Array { .. }) = self.info.kind(t) {
+            let (v, sum, diff) = if synth {
+                let v = self.sig(value);
+                (v.clone(), quote! { __old.add(&#v)? }, quote! { __old.sub(&#v)? })
+            } else {
+                let v = self.int(value, false);
+                (
+                    v.clone(),
+                    quote! { #d::add(__old, #v)? },
+                    quote! { #d::sub(__old, #v)? },
+                )
+            };
+            let new = match op {
+                Aop::Set => v,
+                Aop::Add => sum,
+                Aop::Sub => diff,
+            };
+            return quote! {{
+                let __old = #t.get(&[#(#idx),*])?;
+                #t.set(&[#(#idx),*], #new)?;
+            }};
+        }
         match self.info.kind(t) {
             Some(Kind::Output { .. }) => {
                 if synth {
@@ -178,6 +246,65 @@ impl Ctx<'_> {
         }
     }
 
+    /// An assignment in a field operator: outputs, locals and array
+    /// elements, all over `Fr`.
+    fn assign_field(
+        &self,
+        t: &Ident,
+        idx: &[TokenStream],
+        op: Aop,
+        value: &crate::parse::Ex,
+        synth: bool,
+    ) -> TokenStream {
+        let kind = self.info.kind(t).cloned();
+        if let Some(Kind::Output { .. }) = kind {
+            return if synth {
+                let label = t.to_string();
+                let q = self.quad(value);
+                quote! {{
+                    let __v = __cs.wire_f(#label, &[#(#idx),*], #q)?;
+                    #t.write(&[#(#idx),*], __v)?;
+                }}
+            } else {
+                let v = self.fval(value, false);
+                quote! { #t.write(&[#(#idx),*], #v)?; }
+            };
+        }
+        if !matches!(kind, Some(Kind::Lin { .. }) | Some(Kind::Array { .. })) {
+            // Integer constants.
+            let v = self.int(value, synth);
+            let d = quote! { ::section9::dsl };
+            return match op {
+                Aop::Set => quote! { #t = #v; },
+                Aop::Add => quote! { #t = #d::add(#t, #v)?; },
+                Aop::Sub => quote! { #t = #d::sub(#t, #v)?; },
+            };
+        }
+        let (v, sum, diff) = if synth {
+            let v = self.sig(value);
+            (v.clone(), quote! { __old.add(&#v)? }, quote! { __old.sub(&#v)? })
+        } else {
+            let v = self.fval(value, false);
+            (v.clone(), quote! { (__old + #v) }, quote! { (__old - #v) })
+        };
+        let new = match op {
+            Aop::Set => v,
+            Aop::Add => sum,
+            Aop::Sub => diff,
+        };
+        if let Some(Kind::Array { .. }) = kind {
+            quote! {{
+                let __old = #t.get(&[#(#idx),*])?;
+                #t.set(&[#(#idx),*], #new)?;
+            }}
+        } else {
+            quote! {{
+                let __old = #t.clone();
+                #t = #new;
+            }}
+        }
+    }
+
     /// Binds each input slice and its declared dimensions, checking the
     /// lengths (and, for the reference, every value's bound).
     pub fn bind_inputs(&self, target: Target) -> TokenStream {
@@ -195,7 +322,7 @@ impl Ctx<'_> {
                 let #dims: [i128; #ndims] = [#(#shape),*];
                 #d::check_len(#name, &#dims, #i.len())?;
             });
-            if target == Target::Reference {
+            if target == Target::Reference && !self.info.field {
                 let bound = self.bound(&p.bound);
                 out.extend(quote! { #d::check_values(#name, #bound, #i)?; });
             }
@@ -206,9 +333,10 @@ impl Ctx<'_> {
     /// Declares each output under construction.
     pub fn open_outputs(&self, target: Target) -> TokenStream {
         let d = quote! { ::section9::dsl };
-        let ty = match target {
-            Target::Reference => quote! { i64 },
-            Target::Synthesis => quote! { ::section9::r1cs::Sig },
+        let ty = match (target, self.info.field) {
+            (Target::Reference, false) => quote! { i64 },
+            (Target::Reference, true) => quote! { ::section9::field::Fr },
+            (Target::Synthesis, _) => self.sig_ty(),
         };
         self.decl
             .outputs
@@ -239,6 +367,7 @@ impl Ctx<'_> {
                 let (lo, hi) = (self.int(lo, false), self.int(hi, false));
                 quote! { ::section9::Bound::range(#lo, #hi) }
             }
+            crate::parse::BoundSpec::Field => quote! { ::section9::Bound::range(0, 0) },
         }
     }
 }

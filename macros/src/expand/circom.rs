@@ -135,6 +135,14 @@ impl Ctx<'_> {
                     t.append(self.circom(init)).push(";");
                     out.push((depth, t));
                 }
+                St::Array { name, dims } => {
+                    let mut t = Text::lit(&format!("var {name}"));
+                    for d in dims {
+                        t.push("[").append(self.circom(d)).push("]");
+                    }
+                    t.push(";");
+                    out.push((depth, t));
+                }
                 St::Hint { name, expr } => {
                     let mut t = Text::lit(&format!("{} <-- ", self.subscripted(name)));
                     t.append(self.circom(expr)).push(";");
@@ -167,11 +175,12 @@ impl Ctx<'_> {
                             quote! { (#name, ::std::format!(#fmt, #(#args),*)) }
                         })
                         .collect();
+                    let tr = self.op_trait();
                     let mut t = Text::lit(&format!("{comp}{subs} = "));
                     t.hole(quote! {
                         ::section9::circom::instantiate(
-                            <#target as ::section9::ZkOp>::TEMPLATE,
-                            <#target as ::section9::ZkOp>::PARAMS,
+                            <#target as #tr>::TEMPLATE,
+                            <#target as #tr>::PARAMS,
                             &[#(#pairs),*],
                         )
                     })
@@ -179,7 +188,7 @@ impl Ctx<'_> {
                     out.push((depth, t));
                     for (k, a) in args.iter().enumerate() {
                         let mut t = Text::lit(&format!("{comp}{subs}."));
-                        t.hole(quote! { <#target as ::section9::ZkOp>::INPUTS[#k] })
+                        t.hole(quote! { <#target as #tr>::INPUTS[#k] })
                             .push(" <== ")
                             .append(self.circom(a))
                             .push(";");

@@ -13,6 +13,8 @@ pub struct Ctx<'a> {
     pub info: &'a Info,
     /// The operator each nested instance runs.
     pub targets: HashMap<String, syn::Path>,
+    /// The `Table` constant behind each table name (field operators).
+    pub tables: HashMap<String, syn::Path>,
 }
 
 /// Circom text with holes filled at run time (names of nested operators'
@@ -76,7 +78,105 @@ impl Ctx<'_> {
 
     fn call_out(&self, comp: &Ident, out: usize) -> TokenStream {
         let target = &self.targets[&comp.to_string()];
-        quote! { <#target as ::section9::ZkOp>::OUTPUTS[#out] }
+        let tr = self.op_trait();
+        quote! { <#target as #tr>::OUTPUTS[#out] }
+    }
+
+    /// The trait operators implement: `ZkOp`, or `FieldOp` in field mode.
+    pub fn op_trait(&self) -> TokenStream {
+        if self.info.field {
+            quote! { ::section9::FieldOp }
+        } else {
+            quote! { ::section9::ZkOp }
+        }
+    }
+
+    /// The signal type: `Sig`, or `FSig` in field mode.
+    pub fn sig_ty(&self) -> TokenStream {
+        if self.info.field {
+            quote! { ::section9::r1cs::FSig }
+        } else {
+            quote! { ::section9::r1cs::Sig }
+        }
+    }
+
+    /// A constant as a signal's coefficient: `i128`, or `Fr` in field mode.
+    fn konst(&self, e: &Ex) -> TokenStream {
+        if self.info.field {
+            self.fval(e, true)
+        } else {
+            self.int(e, true)
+        }
+    }
+
+    fn table_read(&self, i: &Ident, idx: &[Ex], synth: bool) -> TokenStream {
+        let d = quote! { ::section9::dsl };
+        let path = &self.tables[&i.to_string()];
+        let (k, j) = (self.int(&idx[0], synth), self.int(&idx[1], synth));
+        quote! { #d::table(&#path, #k, #j)? }
+    }
+
+    /// An `Fr` expression (field operators): constants lifted from
+    /// integers, table entries, and the values of signals (`synth` reads a
+    /// signal's value from its `FSig`).
+    pub fn fval(&self, e: &Ex, synth: bool) -> TokenStream {
+        let d = quote! { ::section9::dsl };
+        let val = |t: TokenStream| {
+            if synth {
+                quote! { #t.val }
+            } else {
+                t
+            }
+        };
+        if self.info.is_int_const(e) {
+            let v = self.int(e, synth);
+            return quote! { #d::fr(#v) };
+        }
+        match e {
+            Ex::Name(i) => match self.kind(i) {
+                Kind::Input { .. } => {
+                    let dims = dims_ident(i);
+                    let name = i.to_string();
+                    val(quote! { #d::read_at(#name, #i, &#dims, &[])? })
+                }
+                Kind::CallOut { .. } => self.fval(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())]), synth),
+                _ if synth => quote! { #i.val },
+                _ => quote! { #i },
+            },
+            Ex::Index(i, idx) => {
+                let name = i.to_string();
+                let ix: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
+                match self.kind(i) {
+                    Kind::Table => self.table_read(i, idx, synth),
+                    Kind::Input { .. } => {
+                        let dims = dims_ident(i);
+                        val(quote! { #d::read_at(#name, #i, &#dims, &[#(#ix),*])? })
+                    }
+                    Kind::Array { .. } => val(quote! { #i.get(&[#(#ix),*])? }),
+                    _ => val(quote! { #d::elem(#name, &#i, #(#ix),*)? }),
+                }
+            }
+            Ex::Bin(op, l, r, _) => {
+                let (a, b) = (self.fval(l, synth), self.fval(r, synth));
+                match op {
+                    Bop::Add => quote! { (#a + #b) },
+                    Bop::Sub => quote! { (#a - #b) },
+                    _ => quote! { (#a * #b) },
+                }
+            }
+            Ex::Un(_, x, _) => {
+                let x = self.fval(x, synth);
+                quote! { (-#x) }
+            }
+            Ex::Call(_, args) => {
+                let a = self.fval(&args[0], synth);
+                quote! { #d::fr_inv(#a) }
+            }
+            Ex::Lit(..) | Ex::Cond(..) => {
+                let v = self.int(e, synth);
+                quote! { #d::fr(#v) }
+            }
+        }
     }
 
     /// An `i128` expression: constants, and in hints the values of signals
@@ -112,6 +212,8 @@ impl Ctx<'_> {
                             quote! { #d::read(#name, #i, &#dims, &[#(#idx),*])? }
                         }
                     }
+                    Kind::Array { .. } if synth => quote! { #i.get(&[#(#idx),*])?.val },
+                    Kind::Array { .. } => quote! { #i.get(&[#(#idx),*])? },
                     _ if synth => quote! { #d::elem(#name, &#i, #(#idx),*)?.val },
                     _ => quote! { (#d::elem(#name, &#i, #(#idx),*)? as i128) },
                 }
@@ -164,9 +266,14 @@ impl Ctx<'_> {
     /// A `Sig` expression for a linear (or constant) expression.
     pub fn sig(&self, e: &Ex) -> TokenStream {
         let d = quote! { ::section9::dsl };
-        let s = quote! { ::section9::r1cs::Sig };
+        let s = self.sig_ty();
+        let read = if self.info.field {
+            quote! { read_at }
+        } else {
+            quote! { read_sig }
+        };
         if self.info.ty(e) == Ty::Const {
-            let c = self.int(e, true);
+            let c = self.konst(e);
             return quote! { #s::constant(#c) };
         }
         match e {
@@ -174,7 +281,7 @@ impl Ctx<'_> {
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
-                    quote! { #d::read_sig(#name, #i, &#dims, &[])? }
+                    quote! { #d::#read(#name, #i, &#dims, &[])? }
                 }
                 Kind::CallOut { .. } => self.sig(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())])),
                 _ => quote! { #i.clone() },
@@ -185,8 +292,9 @@ impl Ctx<'_> {
                 match self.kind(i) {
                     Kind::Input { .. } => {
                         let dims = dims_ident(i);
-                        quote! { #d::read_sig(#name, #i, &#dims, &[#(#idx),*])? }
+                        quote! { #d::#read(#name, #i, &#dims, &[#(#idx),*])? }
                     }
+                    Kind::Array { .. } => quote! { #i.get(&[#(#idx),*])? },
                     _ => quote! { #d::elem(#name, &#i, #(#idx),*)? },
                 }
             }
@@ -202,11 +310,11 @@ impl Ctx<'_> {
                         quote! { #a.sub(&#b)? }
                     }
                     _ if tl == Ty::Const => {
-                        let (k, x) = (self.int(l, true), self.sig(r));
+                        let (k, x) = (self.konst(l), self.sig(r));
                         quote! { #x.scale(#k)? }
                     }
                     _ => {
-                        let (x, k) = (self.sig(l), self.int(r, true));
+                        let (x, k) = (self.sig(l), self.konst(r));
                         debug_assert_eq!(tr, Ty::Const);
                         quote! { #x.scale(#k)? }
                     }
@@ -217,7 +325,7 @@ impl Ctx<'_> {
                 quote! { #x.neg()? }
             }
             Ex::Lit(..) | Ex::Call(..) | Ex::Cond(..) => {
-                let c = self.int(e, true);
+                let c = self.konst(e);
                 quote! { #s::constant(#c) }
             }
         }
@@ -225,7 +333,11 @@ impl Ctx<'_> {
 
     /// A `Quad` expression: at most one product of signals.
     pub fn quad(&self, e: &Ex) -> TokenStream {
-        let q = quote! { ::section9::r1cs::Quad };
+        let q = if self.info.field {
+            quote! { ::section9::r1cs::FQuad }
+        } else {
+            quote! { ::section9::r1cs::Quad }
+        };
         if self.info.ty(e) <= Ty::Lin {
             let s = self.sig(e);
             return quote! { #q::lin(#s) };
@@ -241,11 +353,11 @@ impl Ctx<'_> {
             }
             Ex::Bin(Bop::Mul, l, r, _) => match (self.info.ty(l), self.info.ty(r)) {
                 (Ty::Const, _) => {
-                    let (k, x) = (self.int(l, true), self.quad(r));
+                    let (k, x) = (self.konst(l), self.quad(r));
                     quote! { #x.scale(#k)? }
                 }
                 (_, Ty::Const) => {
-                    let (x, k) = (self.quad(l), self.int(r, true));
+                    let (x, k) = (self.quad(l), self.konst(r));
                     quote! { #x.scale(#k)? }
                 }
                 _ => {
@@ -300,6 +412,16 @@ impl Ctx<'_> {
                         t.push(&i.to_string());
                     }
                 }
+                ATOM
+            }
+            Ex::Index(i, idx) if self.kind(i) == Kind::Table => {
+                let path = &self.tables[&i.to_string()];
+                t.hole(quote! { #path.name })
+                    .push("(")
+                    .append(self.circom(&idx[0]))
+                    .push(", ")
+                    .append(self.circom(&idx[1]))
+                    .push(")");
                 ATOM
             }
             Ex::Index(i, idx) => {
@@ -386,7 +508,14 @@ impl Ctx<'_> {
             Ex::Cond(c, a, b, _) => {
                 let (ct, pc) = self.circom_prec(c);
                 Self::operand(&mut t, ct, pc < 13);
-                t.push(" ? ").append(self.circom(a)).push(" : ").append(self.circom(b));
+                // circom does not chain conditionals: a nested one (an
+                // `else if`) is grouped.
+                let (at, pa) = self.circom_prec(a);
+                let (bt, pb) = self.circom_prec(b);
+                t.push(" ? ");
+                Self::operand(&mut t, at, pa <= 1);
+                t.push(" : ");
+                Self::operand(&mut t, bt, pb <= 1);
                 1
             }
         };

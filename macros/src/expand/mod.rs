@@ -26,10 +26,12 @@ pub fn zk_op(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut targets = HashMap::new();
     collect_targets(&decl.body, &mut targets);
+    let tables = decl.tables.iter().map(|(i, p)| (i.to_string(), p.clone())).collect();
     let ctx = Ctx {
         decl: &decl,
         info: &info,
         targets,
+        tables,
     };
     generate(&ctx)
 }
@@ -44,10 +46,17 @@ fn fallback(decl: &Decl, errors: &Errors) -> TokenStream {
         let (i, t) = (&p.ident, &p.ty);
         quote! { pub #i: #t }
     });
+    // The tables stay referenced, so a mistake elsewhere adds no
+    // unused-import warning.
+    let tables = decl
+        .tables
+        .iter()
+        .map(|(_, p)| quote! { const _: () = { let _ = &#p; }; });
     quote! {
         #errs
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #vis struct #name { #(#fields),* }
+        #(#tables)*
     }
 }
 
@@ -216,9 +225,13 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let mut dep_paths: Vec<(String, &syn::Path)> = ctx.targets.values().map(|p| (quote!(#p).to_string(), p)).collect();
     dep_paths.sort_by(|a, b| a.0.cmp(&b.0));
     dep_paths.dedup_by(|a, b| a.0 == b.0);
-    let deps = dep_paths.iter().map(|(_, p)| {
-        quote! { <#p as ::section9::ZkOp>::circom_template(&[]) }
-    });
+    let tr = ctx.op_trait();
+    let deps = dep_paths
+        .iter()
+        .map(|(_, p)| {
+            quote! { <#p as #tr>::circom_template(&[]) }
+        })
+        .chain(decl.tables.iter().map(|(_, p)| quote! { #p.circom() }));
     let doc_lines: Vec<String> = decl
         .docs
         .iter()
@@ -236,6 +249,118 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let allow = quote! {
         #[allow(unused_variables, unused_mut, unused_parens, unused_braces, non_snake_case, clippy::all, clippy::pedantic)]
     };
+
+    if decl.field {
+        let fr = quote! { ::section9::field::Fr };
+        let fsig = quote! { ::section9::r1cs::FSig };
+        return quote! {
+            #(#docs)*
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            #vis struct #name { #(#fields),* }
+
+            #allow
+            impl #name {
+                fn __reference(&self, __inputs: &[&[#fr]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fr>>, #e> {
+                    #prologue
+                    #ref_inputs
+                    #ref_outs
+                    #ref_body
+                    #close
+                }
+
+                fn __synthesize(
+                    &self,
+                    __cs: &mut ::section9::r1cs::Builder,
+                    __inputs: &[&[#fsig]],
+                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fsig>>, #e> {
+                    #prologue
+                    #syn_inputs
+                    #syn_outs
+                    #syn_body
+                    #close
+                }
+
+                fn __check(&self) -> ::std::result::Result<(), #e> {
+                    #prologue
+                    #ranges
+                    #requires
+                    ::std::result::Result::Ok(())
+                }
+
+                fn __shapes(&self) -> ::std::result::Result<(::std::vec::Vec<::std::vec::Vec<usize>>, ::std::vec::Vec<::std::vec::Vec<usize>>), #e> {
+                    #prologue
+                    ::std::result::Result::Ok((#in_shapes, #out_shapes))
+                }
+            }
+
+            #allow
+            impl ::section9::FieldOp for #name {
+                const NAME: &'static str = #op_name;
+                const TEMPLATE: &'static str = #template;
+                const PARAMS: &'static [&'static str] = &[#(#param_names),*];
+                const INPUTS: &'static [&'static str] = &[#(#input_names),*];
+                const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
+                const SOURCES: &'static [::section9::ParamSource] = &[#(#sources),*];
+
+                fn from_params(__values: &[i128]) -> ::std::result::Result<Self, #e> {
+                    if __values.len() != #param_count {
+                        return ::std::result::Result::Err(#e::ParamCount { op: #op_name, expected: #param_count, got: __values.len() });
+                    }
+                    ::std::result::Result::Ok(#name { #(#from_fields),* }).map_err(|e: #e| e.in_op(#op_name))
+                }
+
+                fn params(&self) -> ::std::vec::Vec<i128> {
+                    ::std::vec![#(#param_values),*]
+                }
+
+                fn check(&self) -> ::std::result::Result<(), #e> {
+                    self.__check().map_err(|e| e.in_op(#op_name))
+                }
+
+                fn input_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
+                    self.__shapes().map(|s| s.0).map_err(|e| e.in_op(#op_name))
+                }
+
+                fn output_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
+                    self.__shapes().map(|s| s.1).map_err(|e| e.in_op(#op_name))
+                }
+
+                fn reference(&self, inputs: &[&[#fr]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fr>>, #e> {
+                    self.__reference(inputs).map_err(|e| e.in_op(#op_name))
+                }
+
+                fn synthesize(
+                    &self,
+                    cs: &mut ::section9::r1cs::Builder,
+                    inputs: &[&[#fsig]],
+                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fsig>>, #e> {
+                    self.__synthesize(cs, inputs).map_err(|e| e.in_op(#op_name))
+                }
+
+                fn circom_template(__constant_inputs: &[bool]) -> ::section9::circom::CircomTemplate {
+                    let __constant = |k: usize| __constant_inputs.get(k).copied().unwrap_or(false);
+                    let mut __name = ::std::string::String::from(#template);
+                    let mut __params: ::std::vec::Vec<&str> = <Self as ::section9::FieldOp>::PARAMS.to_vec();
+                    for (k, n) in <Self as ::section9::FieldOp>::INPUTS.iter().enumerate() {
+                        if __constant(k) {
+                            __name.push_str("_c_");
+                            __name.push_str(n);
+                            __params.push(n);
+                        }
+                    }
+                    let mut __t = ::std::string::String::from(#doc_text);
+                    __t.push_str(&::std::format!("template {}({}) {{\n", __name, __params.join(", ")));
+                    #circom
+                    __t.push_str("}\n");
+                    ::section9::circom::CircomTemplate {
+                        name: __name,
+                        text: __t,
+                        deps: ::std::vec![#(#deps),*],
+                    }
+                }
+            }
+        };
+    }
 
     quote! {
         #(#docs)*

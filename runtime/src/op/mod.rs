@@ -5,6 +5,9 @@ use crate::circom::CircomTemplate;
 use crate::error::OpError;
 use crate::r1cs::{Builder, Sig};
 
+mod field;
+pub use field::FieldOp;
+
 /// An integer operator with its three forms: reference, constraints, circom.
 ///
 /// Implemented by `#[zk_op]`; the struct's fields are the operator's

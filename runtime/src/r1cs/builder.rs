@@ -6,10 +6,11 @@
 //! builder made with [`Builder::with_names`] remembers a path for every wire
 //! and row (`dense/acc[3]`), so a failing constraint is reported by name.
 
+use super::flc::{FLc, FQuad, FSig};
 use super::lc::{Lc, Quad, Sig, Wire};
 use crate::error::{OpError, OVERFLOW};
 use crate::field::{fr_from_i128, Fr};
-use ark_ff::One;
+use ark_ff::{One, Zero};
 
 /// Who supplies a wire's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +59,24 @@ impl Matrix {
                 .filter(|&(_, c)| c != 0)
                 .map(|(w, c)| (w, fr_from_i128(c))),
         );
+        self.starts.push(self.terms.len());
+    }
+
+    /// A row of a field combination (field-mode operators).
+    fn push_f(&mut self, lc: &FLc) {
+        let mut pairs: Vec<(Wire, Fr)> = lc.terms.to_vec();
+        if !lc.constant.is_zero() {
+            pairs.push((0, lc.constant));
+        }
+        pairs.sort_unstable_by_key(|&(w, _)| w);
+        let mut merged: Vec<(Wire, Fr)> = Vec::with_capacity(pairs.len());
+        for (w, c) in pairs {
+            match merged.last_mut() {
+                Some((lw, lc)) if *lw == w => *lc += c,
+                _ => merged.push((w, c)),
+            }
+        }
+        self.terms.extend(merged.into_iter().filter(|(_, c)| !c.is_zero()));
         self.starts.push(self.terms.len());
     }
 
@@ -285,6 +304,87 @@ impl Builder {
         self.a.push(a);
         self.b.push(b);
         self.c.push(c);
+        if self.keep == Keep::Named {
+            let n = self.path(name());
+            self.row_names.push(n);
+        }
+    }
+
+    /// A new input wire holding a field element (field-mode operators, and
+    /// public inputs such as a commitment).
+    pub fn input_f(&mut self, name: &str, index: &[i128], value: Fr, public: bool) -> FSig {
+        let w = self.alloc(WireKind::Input { public }, value, || label(name, index));
+        FSig {
+            lc: FLc::wire(w),
+            val: value,
+        }
+    }
+
+    /// A hint holding a field element, in a field-mode operator. A forgery
+    /// registered with [`Builder::forge`] applies as the affine map through
+    /// `f(0)` and `f(1)` (exact for `v + 1`, `1 - v`, `-v`), so the same
+    /// harness plays the cheating prover on field operators.
+    pub fn hint_f(&mut self, name: &str, index: &[i128], value: Fr) -> FSig {
+        let mut value = value;
+        if self.keep == Keep::Named && !self.forgeries.is_empty() {
+            let path = self.path(label(name, index));
+            if let Some((_, f)) = self.forgeries.iter().find(|(p, _)| *p == path) {
+                // The forgery's affine extension: exact for `v + 1`, `1 - v`, ...
+                let (b, a) = (f(0), f(1) - f(0));
+                value = fr_from_i128(a) * value + fr_from_i128(b);
+            }
+        }
+        let w = self.alloc(WireKind::Hint, value, || label(name, index));
+        self.hints.push(w);
+        FSig {
+            lc: FLc::wire(w),
+            val: value,
+        }
+    }
+
+    /// The value of a field combination in the current witness.
+    pub fn eval_f(&self, lc: &FLc) -> Fr {
+        let mut acc = lc.constant;
+        for &(w, c) in &lc.terms {
+            acc += self.values[w as usize] * c;
+        }
+        acc
+    }
+
+    /// [`Builder::wire`] over `Fr`.
+    pub fn wire_f(&mut self, name: &str, index: &[i128], q: FQuad) -> Result<FSig, OpError> {
+        match q.product {
+            None => Ok(q.linear),
+            Some((a, b)) => {
+                let val = a.val * b.val + q.linear.val;
+                let w = self.alloc(WireKind::Internal, val, || label(name, index));
+                let out = FSig { lc: FLc::wire(w), val };
+                let c = out.sub(&q.linear)?;
+                self.push_row_f(&a.lc, &b.lc, &c.lc, || label(name, index));
+                Ok(out)
+            }
+        }
+    }
+
+    /// [`Builder::enforce`] over `Fr`.
+    pub fn enforce_f(&mut self, name: &str, index: &[i128], lhs: FQuad, rhs: FQuad) -> Result<(), OpError> {
+        let d = lhs.checked_sub(rhs)?;
+        let (a, b, c) = match d.product {
+            Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
+            None => (d.linear.lc, FLc::constant(Fr::one()), FLc::default()),
+        };
+        self.push_row_f(&a, &b, &c, || label(&format!("({name})"), index));
+        Ok(())
+    }
+
+    fn push_row_f(&mut self, a: &FLc, b: &FLc, c: &FLc, name: impl FnOnce() -> String) {
+        self.rows += 1;
+        if self.keep == Keep::Count {
+            return;
+        }
+        self.a.push_f(a);
+        self.b.push_f(b);
+        self.c.push_f(c);
         if self.keep == Keep::Named {
             let n = self.path(name());
             self.row_names.push(n);

@@ -1,0 +1,140 @@
+//! Poseidon over BN254, the same hash as circomlib's `Poseidon(nInputs)`,
+//! declared once with `#[zk_op(field)]`.
+//!
+//! `t = nInputs + 1` cells start as `[0, inputs..]`. Each of the
+//! `8 + partial` rounds adds `t` round constants, raises every cell (the
+//! first and last 4 rounds, *full*) or cell 0 (the others, *partial*) to
+//! the fifth power, and multiplies the state by the `t x t` MDS matrix;
+//! the hash is cell 0 at the end. The constants are circomlib's, generated
+//! in [`constants`](self) by the Poseidon paper's Grain LFSR.
+//!
+//! Each fifth power costs 3 constraints (`x2 = x*x`, `x4 = x2*x2`,
+//! `x5 = x4*x`); the first round's power of cell 0 is a constant, computed
+//! from the table and costing none, so a width `t` costs
+//! `3 (8 t + partial) - 3`: 240 for two inputs, as circomlib's optimized
+//! template.
+
+mod constants;
+
+pub use constants::{hash, params, Params, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTHS};
+
+use crate::dsl::Table;
+use crate::field::Fr;
+use crate::zk_op;
+
+fn round_constants(t: i128) -> &'static [Fr] {
+    &params(t as usize).round_constants
+}
+
+fn mds(t: i128) -> &'static [Fr] {
+    &params(t as usize).mds
+}
+
+/// Round constants by width: `POSEIDON_RC[t][r * t + i]` is added to cell
+/// `i` in round `r`.
+pub const POSEIDON_RC: Table = Table {
+    name: "s9_poseidon_rc",
+    keys: (2, 17),
+    row: round_constants,
+};
+
+/// MDS matrices by width: `POSEIDON_MDS[t][i * t + j]` is `M[i][j]`, and a
+/// round's new cell `i` is `sum_j M[i][j] * cell j`.
+pub const POSEIDON_MDS: Table = Table {
+    name: "s9_poseidon_mds",
+    keys: (2, 17),
+    row: mds,
+};
+
+/// circomlib's `Poseidon(n)` for 1 to 16 inputs: `3 (8 t + partial) - 3`
+/// constraints with `t = n + 1` (240 for `n = 2`).
+#[zk_op(
+    field,
+    derive(
+        t = n + 1,
+        rp = if t == 2 {
+            56
+        } else if t == 3 {
+            57
+        } else if t == 4 {
+            56
+        } else if t == 5 {
+            60
+        } else if t == 6 {
+            60
+        } else if t == 7 {
+            63
+        } else if t == 8 {
+            64
+        } else if t == 9 {
+            63
+        } else if t == 10 {
+            60
+        } else if t == 11 {
+            66
+        } else if t == 12 {
+            60
+        } else if t == 13 {
+            65
+        } else if t == 14 {
+            70
+        } else if t == 15 {
+            60
+        } else if t == 16 {
+            64
+        } else {
+            68
+        },
+        rounds = 8 + rp
+    ),
+    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS)
+)]
+pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
+    let mut s = [[0; t]; rounds + 1];
+    for i in 0..n {
+        s[0][i + 1] = inputs[i];
+    }
+    for r in 0..rounds {
+        let mut x = [0; t];
+        for i in 0..t {
+            let a = s[r][i] + rc[t][r * t + i];
+            if r == 0 && i == 0 {
+                // Cell 0 starts at 0, so its first power is a constant.
+                x[0] = rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0];
+            } else if i == 0 || r < 4 || r >= 4 + rp {
+                let a2 = wire!(a * a);
+                let a4 = wire!(a2 * a2);
+                let a5 = wire!(a4 * a);
+                x[i] = a5;
+            } else {
+                x[i] = a;
+            }
+        }
+        for i in 0..t {
+            for j in 0..t {
+                s[r + 1][i] += mds[t][i * t + j] * x[j];
+            }
+        }
+    }
+    out = s[rounds][0];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::fr_to_decimal;
+    use crate::FieldOp;
+
+    #[test]
+    fn declaration_matches_the_native_hash() {
+        let inputs: Vec<Fr> = [1u64, 2].iter().map(|&x| Fr::from(x)).collect();
+        let op = Poseidon { n: 2 };
+        let out = op.reference(&[&inputs]).unwrap();
+        assert_eq!(out[0][0], hash(&inputs));
+        assert_eq!(
+            fr_to_decimal(&out[0][0]),
+            "7853200120776062878684798364095072458815029376092732009249414926327459813530"
+        );
+        assert_eq!(op.constraint_count().unwrap(), 240);
+    }
+}
