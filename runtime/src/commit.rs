@@ -20,6 +20,12 @@
 //!    `M - 15 floor((M - 1) / 15)`; none when `M = 0`).
 //! 4. The commitment is the final `h`.
 //!
+//! Several groups of values, each with its own bound (a model's int8
+//! weights and its wider biases), continue one chain: group `g > 0` starts
+//! with `h = Poseidon([h, N_g, lo_g, hi_g])` (circomlib's `Poseidon(4)`)
+//! instead of the three-input header, then absorbs its packed elements as
+//! above. One group is exactly the scheme above.
+//!
 //! The header binds the count and the bound, so values that pack alike
 //! (a trailing `lo` adds nothing to `p_j`) still commit differently.
 //!
@@ -36,11 +42,12 @@
 //!
 //! # Cost in the circuit
 //!
-//! Each value is range-checked: `w` boolean bits of `u` and one constraint
-//! tying them to `u` (`w + 1`), and, when `hi - lo + 1` is not a power of
-//! two, the excluded top: one constraint `(u - 2^w + 1) * inv = 1` when a
-//! single value is excluded (the int8 case), else `w + 1` more bits of
-//! `hi - lo - u`. Packing is linear and free; the header hashes constants
+//! Each value is range-checked by [`InRange`]: `w` boolean bits of `u`
+//! and one constraint tying them to `u` (`w + 1`), and, when `hi - lo + 1`
+//! is not a power of two, the values above `hi` that `w` bits allow are
+//! excluded: one constraint each when there are at most `w + 1` of them
+//! (int8's `[-127, 127]` excludes only 128), else `w + 1` more for a
+//! decomposition of `hi - v`. Packing is linear and free; the header hashes constants
 //! and is free; each full group costs 609 (606 for the first, whose chain
 //! input is a constant); the public wire costs 1. For int8 weights that is
 //! `8 + 1 + 1 = 10` per weight plus `609 / 465 = 1.31` for hashing, about
@@ -49,7 +56,7 @@
 use crate::bound::{bits, Bound};
 use crate::error::OpError;
 use crate::field::{fr_from_i128, Fr};
-use crate::gadgets::Bits;
+use crate::gadgets::InRange;
 use crate::poseidon::{hash, Poseidon};
 use crate::r1cs::{Builder, FQuad, FSig, Sig};
 use crate::{FieldOp, ZkOp};
@@ -108,30 +115,48 @@ fn check_values(values: impl Iterator<Item = i128>, bound: Bound) -> Result<(), 
     Ok(())
 }
 
-fn header(n: usize, bound: Bound) -> [Fr; 3] {
-    [Fr::from(n as u64), fr_from_i128(bound.lo), fr_from_i128(bound.hi)]
+/// The header that opens a group: `[N, lo, hi]`, after the chain value
+/// for every group but the first.
+fn header(h: Option<Fr>, n: usize, bound: Bound) -> Vec<Fr> {
+    h.into_iter()
+        .chain([Fr::from(n as u64), fr_from_i128(bound.lo), fr_from_i128(bound.hi)])
+        .collect()
 }
 
 /// The commitment to `values`, every one within `bound` (see the module
 /// documentation for the scheme).
 pub fn commitment(values: &[i64], bound: Bound) -> Result<Fr, OpError> {
-    let packing = Packing::new(bound)?;
-    check_values(values.iter().map(|&v| v as i128), bound)?;
-    let two_w = Fr::from(2u64).pow([packing.width as u64]);
-    let packed: Vec<Fr> = values
-        .chunks(packing.per_element)
-        .map(|chunk| {
-            chunk.iter().rev().fold(Fr::from(0u64), |acc, &v| {
-                acc * two_w + fr_from_i128(v as i128 - bound.lo)
+    commitment_groups(&[(values, bound)])
+}
+
+/// The commitment to several groups of values, each within its own bound,
+/// in order.
+pub fn commitment_groups(groups: &[(&[i64], Bound)]) -> Result<Fr, OpError> {
+    let mut h = None;
+    for &(values, bound) in groups {
+        let packing = Packing::new(bound)?;
+        check_values(values.iter().map(|&v| v as i128), bound)?;
+        let two_w = Fr::from(2u64).pow([packing.width as u64]);
+        let packed: Vec<Fr> = values
+            .chunks(packing.per_element)
+            .map(|chunk| {
+                chunk.iter().rev().fold(Fr::from(0u64), |acc, &v| {
+                    acc * two_w + fr_from_i128(v as i128 - bound.lo)
+                })
             })
-        })
-        .collect();
-    let mut h = hash(&header(values.len(), bound));
-    for group in packed.chunks(GROUP) {
-        let inputs: Vec<Fr> = std::iter::once(h).chain(group.iter().copied()).collect();
-        h = hash(&inputs);
+            .collect();
+        let mut g = hash(&header(h, values.len(), bound));
+        for group in packed.chunks(GROUP) {
+            let inputs: Vec<Fr> = std::iter::once(g).chain(group.iter().copied()).collect();
+            g = hash(&inputs);
+        }
+        h = Some(g);
     }
-    Ok(h)
+    h.ok_or(OpError::Param {
+        op: "commitment",
+        param: "groups",
+        why: "is empty: there is nothing to commit to".into(),
+    })
 }
 
 /// Proves every value within `bound`, packs and hashes them as
@@ -141,39 +166,51 @@ pub fn commitment(values: &[i64], bound: Bound) -> Result<Fr, OpError> {
 /// Wires and rows are named under `name` (`name/range[i]/..`,
 /// `name/chain[g]/..`).
 pub fn enforce_commitment(cs: &mut Builder, name: &str, values: &[Sig], bound: Bound) -> Result<Fr, OpError> {
+    enforce_commitment_groups(cs, name, &[(values, bound)])
+}
+
+/// [`enforce_commitment`] for several groups, as [`commitment_groups`]
+/// hashes them; still one public wire.
+pub fn enforce_commitment_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> Result<Fr, OpError> {
+    cs.enter(name, &[]);
+    let mut h: Option<FSig> = None;
+    for (g, &(values, bound)) in groups.iter().enumerate() {
+        cs.enter("group", &[g as i128]);
+        let out = absorb(cs, h.take(), values, bound);
+        cs.leave();
+        h = Some(out?);
+    }
+    let Some(h) = h else {
+        cs.leave();
+        return Err(OpError::Param {
+            op: "commitment",
+            param: "groups",
+            why: "is empty: there is nothing to commit to".into(),
+        });
+    };
+    let public = cs.input_f("commitment", &[], h.val, true);
+    cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()))?;
+    cs.leave();
+    Ok(h.val)
+}
+
+/// Range-checks, packs and hashes one group onto the chain value `h`.
+fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound) -> Result<FSig, OpError> {
     let packing = Packing::new(bound)?;
     check_values(values.iter().map(|s| s.val), bound)?;
-    let w = packing.width;
-    let span = bound.hi - bound.lo;
-    // Values of `w` bits above `span`, which the bits alone allow.
-    let excess = (1i128 << w) - 1 - span;
-    let bits_op = Bits { k: w };
-    cs.enter(name, &[]);
+    let in_range = InRange {
+        lo: bound.lo as i64,
+        hi: bound.hi as i64,
+    };
     let mut offsets = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
         cs.enter("range", &[i as i128]);
-        let u = v.sub(&Sig::constant(bound.lo))?;
-        bits_op.synthesize(cs, &[std::slice::from_ref(&u)])?;
-        if excess == 1 {
-            // u != 2^w - 1: the single excluded value has no inverse.
-            let top = u.sub(&Sig::constant((1i128 << w) - 1))?;
-            let inv = cs.hint_field("inv", &[], crate::dsl::field_inv(top.val));
-            cs.enforce_f(
-                "(u - top) * inv == 1",
-                &[],
-                FQuad::mul(FSig::from_sig(&top), FSig::from_sig(&inv))?,
-                FQuad::lin(FSig::constant(Fr::from(1u64))),
-            )?;
-        } else if excess > 1 {
-            let rest = Sig::constant(span).sub(&u)?;
-            cs.enter("upper", &[]);
-            bits_op.synthesize(cs, &[std::slice::from_ref(&rest)])?;
-            cs.leave();
-        }
+        let checked = in_range.synthesize(cs, &[std::slice::from_ref(v)]);
         cs.leave();
-        offsets.push(FSig::from_sig(&u));
+        let checked = checked?.remove(0).remove(0);
+        offsets.push(FSig::from_sig(&checked.sub(&Sig::constant(bound.lo))?));
     }
-    let two_w = Fr::from(2u64).pow([w as u64]);
+    let two_w = Fr::from(2u64).pow([packing.width as u64]);
     let mut packed = Vec::with_capacity(packing.elements(values.len()));
     for chunk in offsets.chunks(packing.per_element) {
         let mut p = FSig::constant(Fr::from(0u64));
@@ -182,8 +219,15 @@ pub fn enforce_commitment(cs: &mut Builder, name: &str, values: &[Sig], bound: B
         }
         packed.push(p);
     }
-    let head: Vec<FSig> = header(values.len(), bound).into_iter().map(FSig::constant).collect();
-    let mut h = Poseidon { n: 3 }
+    let native_h = h.as_ref().map(|s| s.val);
+    let mut head: Vec<FSig> = h.into_iter().collect();
+    head.extend(
+        header(native_h, values.len(), bound)
+            .into_iter()
+            .skip(head.len())
+            .map(FSig::constant),
+    );
+    let mut h = Poseidon { n: head.len() }
         .synthesize(cs, &[head.as_slice()])?
         .remove(0)
         .remove(0);
@@ -194,8 +238,5 @@ pub fn enforce_commitment(cs: &mut Builder, name: &str, values: &[Sig], bound: B
         cs.leave();
         h = out?.remove(0).remove(0);
     }
-    let public = cs.input_f("commitment", &[], h.val, true);
-    cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()))?;
-    cs.leave();
-    Ok(h.val)
+    Ok(h)
 }

@@ -7,6 +7,7 @@
 //! because operators trust the bounds of what they read.
 
 use crate::bound::Bound;
+use crate::commit::{commitment_groups, enforce_commitment_groups};
 use crate::error::OpError;
 use crate::field::{fr_from_i128, Fr};
 use crate::gadgets::InRange;
@@ -36,6 +37,9 @@ pub struct Compiled {
     pub commitment: Option<Fr>,
     /// Constraints added by each node, indexed like the model's nodes.
     pub costs: Vec<usize>,
+    /// Constraints of the weight commitment (range checks, packing and
+    /// hashing), 0 for constant weights.
+    pub commitment_cost: usize,
     /// The public wires holding the outputs, in output order.
     pub output_wires: Vec<Wire>,
     /// The wires of model inputs and private weights: what the outputs
@@ -70,7 +74,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
     let output_wires: Vec<Wire> = out_wires.iter().flatten().map(|s| s.lc.terms[0].0).collect();
     let mut source_wires: Vec<Wire> = Vec::new();
     let mut given = inputs.iter();
-    let mut committed: Vec<(Sig, Bound)> = Vec::new();
+    let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
     let mut signals: Vec<Vec<Sig>> = Vec::with_capacity(model.nodes.len());
     let mut costs = Vec::with_capacity(model.nodes.len());
     for node in &model.nodes {
@@ -98,7 +102,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
                         .map(|(i, &v)| cs.input("w", &[i as i128], v as i128, false))
                         .collect();
                     source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
-                    committed.extend(raw.iter().map(|s| (s.clone(), node.bound)));
+                    group(&mut committed, node.bound).extend(raw.iter().cloned());
                     raw
                 }
             },
@@ -112,13 +116,17 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
         costs.push(cs.num_constraints() - before);
         signals.push(sigs);
     }
+    let mut commitment_cost = 0;
     let commitment = match weights {
         Weights::Constant => None,
+        Weights::Committed if committed.is_empty() => None,
         Weights::Committed => {
-            return Err(GraphError::Format(format!(
-                "committing {} weights needs the Poseidon commitment, which this build lacks",
-                committed.len()
-            )))
+            let groups: Vec<(&[Sig], Bound)> = committed.iter().map(|(b, s)| (s.as_slice(), *b)).collect();
+            let before = cs.num_constraints();
+            let value =
+                enforce_commitment_groups(&mut cs, "commitment", &groups).map_err(GraphError::op("commitment"))?;
+            commitment_cost = cs.num_constraints() - before;
+            Some(value)
         }
     };
     let mut outputs = Vec::with_capacity(model.outputs.len());
@@ -143,13 +151,42 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
         outputs,
         commitment,
         costs,
+        commitment_cost,
         output_wires,
         source_wires,
     })
 }
 
-/// Proves each value within `bound`, unless the bound is all a 64-bit
-/// value can be anyway.
+/// The group of committed weights with this bound, made on first use:
+/// weights are committed grouped by bound, groups in order of first
+/// appearance, each in node order (see [`weight_commitment`]).
+fn group<T>(groups: &mut Vec<(Bound, Vec<T>)>, bound: Bound) -> &mut Vec<T> {
+    let at = match groups.iter().position(|(b, _)| *b == bound) {
+        Some(at) => at,
+        None => {
+            groups.push((bound, Vec::new()));
+            groups.len() - 1
+        }
+    };
+    &mut groups[at].1
+}
+
+/// The commitment a proof with committed weights carries for this model:
+/// [`commitment_groups`] over the weights grouped by declared bound (groups
+/// in order of first appearance, each the concatenation of its parameter
+/// tensors in evaluation order).
+pub fn weight_commitment(model: &Model) -> Result<Fr, GraphError> {
+    let mut groups: Vec<(Bound, Vec<i64>)> = Vec::new();
+    for node in &model.nodes {
+        if let NodeKind::Param { values } = &node.kind {
+            group(&mut groups, node.bound).extend_from_slice(values);
+        }
+    }
+    let groups: Vec<(&[i64], Bound)> = groups.iter().map(|(b, v)| (v.as_slice(), *b)).collect();
+    commitment_groups(&groups).map_err(GraphError::op("commitment"))
+}
+
+/// Proves each value within `bound` where it enters the circuit.
 fn enforce_in_bound(cs: &mut Builder, values: &[Sig], bound: Bound) -> Result<Vec<Sig>, OpError> {
     let gadget = InRange {
         lo: bound.lo as i64,

@@ -3,7 +3,7 @@
 //! commitment, limb or internal value is rejected.
 
 use proptest::prelude::*;
-use section9::commit::{commitment, enforce_commitment, Packing};
+use section9::commit::{commitment, commitment_groups, enforce_commitment, enforce_commitment_groups, Packing};
 use section9::field::Fr;
 use section9::r1cs::{check_determinism_from, Builder, Sig, Wire, WireKind};
 use section9::{Bound, OpError};
@@ -46,15 +46,7 @@ fn int8() -> Bound {
 }
 
 fn seeded(n: usize, seed: u64, bound: Bound) -> Vec<i64> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (bound.lo + (s as u128 % (bound.hi - bound.lo + 1) as u128) as i128) as i64
-        })
-        .collect()
+    section9::op::seeded_values([(n, bound)], seed).remove(0)
 }
 
 #[test]
@@ -142,7 +134,10 @@ fn forged_wires_are_rejected() {
 #[test]
 fn forged_limbs_are_rejected() {
     let values = vec![5i64; 3];
-    for path in ["weights/range[1]/bi[0]", "weights/range[2]/bi[7]"] {
+    for path in [
+        "weights/group[0]/range[1]/above/bi[0]",
+        "weights/group[0]/range[2]/above/bi[7]",
+    ] {
         let c = commit_in_circuit(&values, int8(), &[(path, |v| 1 - v)]).unwrap();
         assert!(c.cs.which_unsatisfied().is_some(), "forging {path} goes unnoticed");
     }
@@ -182,4 +177,28 @@ proptest! {
         prop_assert_eq!(c.value, commitment(&values, int8()).unwrap());
         prop_assert!(c.cs.is_satisfied());
     }
+}
+
+/// Weights and biases of different bounds continue one chain, in the
+/// circuit as natively; the grouping is part of what is committed.
+#[test]
+fn groups_of_different_bounds_commit_together() {
+    let (w, b) = (seeded(70, 3, int8()), seeded(9, 4, Bound::prec(16)));
+    let native = commitment_groups(&[(&w, int8()), (&b, Bound::prec(16))]).unwrap();
+    let mut cs = Builder::new();
+    let mut wire = |v: &[i64]| -> Vec<Sig> { v.iter().map(|&x| cs.input("v", &[], x as i128, false)).collect() };
+    let (ws, bs) = (wire(&w), wire(&b));
+    let value = enforce_commitment_groups(&mut cs, "weights", &[(&ws, int8()), (&bs, Bound::prec(16))]).unwrap();
+    assert_eq!(value, native);
+    assert!(cs.is_satisfied());
+    assert_eq!(
+        commitment_groups(&[(&w, int8())]).unwrap(),
+        commitment(&w, int8()).unwrap()
+    );
+    let all: Vec<i64> = w.iter().chain(&b).copied().collect();
+    assert_ne!(commitment(&all, Bound::prec(16)).unwrap(), native);
+    assert_ne!(
+        commitment_groups(&[(&b, Bound::prec(16)), (&w, int8())]).unwrap(),
+        native
+    );
 }

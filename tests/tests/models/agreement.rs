@@ -46,16 +46,23 @@ fn engine_and_circuit_agree_on_generated_inputs() {
             ..Config::default()
         });
         runner
-            .run(&inputs(&model), |x| check(&model, &x, Weights::Constant))
+            .run(&inputs(&model), |x| {
+                check(&model, &x, Weights::Constant)?;
+                check(&model, &x, Weights::Committed)
+            })
             .unwrap_or_else(|e| panic!("{}: {e}", model.name));
     }
 }
 
 #[test]
 fn every_output_is_determined_and_pinned() {
-    for model in models() {
+    for (model, weights) in models()
+        .into_iter()
+        .zip(std::iter::repeat(Weights::Constant))
+        .chain(models().into_iter().zip(std::iter::repeat(Weights::Committed)))
+    {
         let inputs = model.seeded_inputs(3);
-        let mut c = compile(&model, &inputs, Weights::Constant, Builder::with_names()).unwrap();
+        let mut c = compile(&model, &inputs, weights, Builder::with_names()).unwrap();
         let report = c.check_determinism();
         assert!(report.is_ok(), "{}: {}", model.name, report.describe(&c.cs));
         assert!(!c.output_wires.is_empty());

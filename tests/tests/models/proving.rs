@@ -3,7 +3,7 @@
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use section9::compile::{compile, Compiled, Weights};
+use section9::compile::{circuit_digest, compile, weight_commitment, Compiled, Weights};
 use section9::field::fr_from_i128;
 use section9::graph::Model;
 use section9::prove::{prove, public_inputs, setup, verify, Keys};
@@ -56,6 +56,29 @@ fn proofs_bind_model_input_and_output() {
     assert_eq!(alt_c.cs.num_constraints(), c.cs.num_constraints());
     let alt_keys = keys(&alt_c, 9);
     assert!(!verify(&alt_keys.vk, &public, &proof).unwrap());
+
+    // With committed weights, the commitment is a public value: a proof
+    // names which weights it used.
+    let committed = compiled(&fixture, 4, Weights::Committed);
+    let commitment = weight_commitment(&fixture).unwrap();
+    assert_eq!(committed.commitment, Some(commitment));
+    let ck = keys(&committed, 6);
+    let cproof = prove(&committed.cs, &ck.pk, &mut rng).unwrap();
+    let cpublic = public_inputs(&committed.cs);
+    assert_eq!(cpublic.len(), 11);
+    assert_eq!(cpublic[10], commitment, "outputs first, then the commitment");
+    assert!(verify(&ck.vk, &cpublic, &cproof).unwrap());
+    let mut other_weights = cpublic.clone();
+    other_weights[10] = weight_commitment(&alt_model).unwrap();
+    assert!(!verify(&ck.vk, &other_weights, &cproof).unwrap());
+    // The committed circuit does not depend on the weights' values: one key
+    // serves any weights of the same shapes, and the commitment tells them
+    // apart.
+    let alt_committed = compiled(&alt_model, 4, Weights::Committed);
+    assert_eq!(circuit_digest(&alt_committed.cs), circuit_digest(&committed.cs));
+    let alt_proof = prove(&alt_committed.cs, &ck.pk, &mut rng).unwrap();
+    assert!(verify(&ck.vk, &public_inputs(&alt_committed.cs), &alt_proof).unwrap());
+    assert!(!verify(&ck.vk, &cpublic, &alt_proof).unwrap());
 
     // And a structurally different model's key is refused outright.
     let cnn_keys = keys(&compiled(&cnn, 4, Weights::Constant), 3);
