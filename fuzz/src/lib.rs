@@ -1,6 +1,10 @@
 //! Fuzz targets as plain functions: libFuzzer drives them under
 //! `cargo fuzz`, and `tests/replay.rs` replays their corpora on stable.
 
+mod model;
+
+pub use model::model;
+
 use section9::ops::{CvmRightShift, Requant};
 use section9_tests::harness::{check_agreement, max_of};
 

@@ -17,3 +17,8 @@ fn replay(target: &str, run: fn(&[u8])) {
 fn shift_corpus() {
     replay("shift", section9_fuzz::shift);
 }
+
+#[test]
+fn model_corpus() {
+    replay("model", section9_fuzz::model);
+}

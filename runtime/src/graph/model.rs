@@ -12,6 +12,11 @@ use crate::bound::Bound;
 use crate::op::{DynOp, ParamSource};
 use std::collections::HashMap;
 
+/// The most elements a tensor of a model may have: far beyond any model a
+/// proof can cover, and small enough that a hostile model file cannot make
+/// the engine allocate without bound.
+pub const MAX_ELEMENTS: usize = 1 << 24;
+
 /// What a node is.
 pub enum NodeKind {
     /// A model input, supplied at run time.
@@ -204,7 +209,7 @@ fn declared_shape(spec: &NodeSpec) -> Result<Vec<usize>, GraphError> {
         .ok_or_else(|| GraphError::node(&spec.name, "needs a `shape`"))?;
     let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     match n {
-        Some(n) if n > 0 && n <= 1 << 28 => Ok(shape),
+        Some(n) if n > 0 && n <= MAX_ELEMENTS => Ok(shape),
         _ => Err(GraphError::node(
             &spec.name,
             format!("shape {shape:?} is empty or too large"),
@@ -469,6 +474,13 @@ fn op_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, Gr
         ));
     }
     let declared = op.output_shapes().map_err(GraphError::op(&spec.name))?.remove(0);
+    let n = declared.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if !n.is_some_and(|n| n <= MAX_ELEMENTS) {
+        return Err(GraphError::node(
+            &spec.name,
+            format!("its output of shape {declared:?} has more than {MAX_ELEMENTS} elements"),
+        ));
+    }
     let bound = op.output_bounds().map_err(GraphError::op(&spec.name))?[0];
     let shape = output_shape(&nodes[inputs[0]].shape, kind.input_ranks[0], declared);
     Ok(Node {

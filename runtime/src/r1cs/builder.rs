@@ -398,9 +398,11 @@ impl Builder {
         self.forgeries.push((path.into(), Box::new(f)));
     }
 
-    /// Overwrites a wire's value after synthesis.
+    /// Overwrites a wire's value; a counting builder keeps none.
     pub fn set_value(&mut self, w: Wire, v: Fr) {
-        self.values[w as usize] = v;
+        if let Some(slot) = self.values.get_mut(w as usize) {
+            *slot = v;
+        }
     }
 
     pub fn value(&self, w: Wire) -> Fr {

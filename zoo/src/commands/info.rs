@@ -1,7 +1,8 @@
 //! `section9 info`: a model's layers, shapes, bounds and constraint counts.
 
-use super::{load_model, CliResult};
-use section9::compile::{compile, Weights};
+use super::{load_model, CliResult, WeightsArg};
+use section9::compile::{compile, weight_commitment};
+use section9::field::fr_to_decimal;
 use section9::graph::{Model, NodeKind};
 use section9::r1cs::Builder;
 use std::process::ExitCode;
@@ -16,6 +17,9 @@ pub struct Args {
     /// List the built-in models instead.
     #[arg(long)]
     list: bool,
+    /// How the weights enter the circuit.
+    #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
+    weights: WeightsArg,
 }
 
 fn list() {
@@ -69,14 +73,22 @@ pub fn run(a: Args) -> CliResult {
     let model = load_model(a.model.as_deref().unwrap_or_default())?;
     println!("model {}: {}", model.name, model.description);
     println!("{} weights", model.num_params());
-    let c = compile(&model, &model.seeded_inputs(0), Weights::Constant, Builder::new())?;
+    let c = compile(&model, &model.seeded_inputs(0), a.weights.into(), Builder::new())?;
     table(&model, &c.costs);
     let outputs: usize = c.output_wires.len();
     let total = c.cs.num_constraints();
     println!("outputs        {outputs} public values, {outputs} constraints binding them");
-    println!(
-        "total {total} constraints, {} wires (weights as circuit constants)",
-        c.cs.num_wires()
-    );
+    let mode = match c.commitment {
+        Some(_) => {
+            println!(
+                "commitment     {} constraints: weights range-checked, packed and hashed (Poseidon) into 1 public value",
+                c.commitment_cost
+            );
+            println!("               {}", fr_to_decimal(&weight_commitment(&model)?));
+            "weights private, committed"
+        }
+        None => "weights as circuit constants",
+    };
+    println!("total {total} constraints, {} wires ({mode})", c.cs.num_wires());
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,26 @@ pub enum CliError {
     Usage(String),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `--weights`: how a model's weights enter the circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WeightsArg {
+    /// Circuit constants: the model is public.
+    Constant,
+    /// Private, bound by a Poseidon commitment that is a public value.
+    Committed,
+}
+
+impl From<WeightsArg> for section9::compile::Weights {
+    fn from(w: WeightsArg) -> Self {
+        match w {
+            WeightsArg::Constant => section9::compile::Weights::Constant,
+            WeightsArg::Committed => section9::compile::Weights::Committed,
+        }
+    }
 }
 
 pub type CliResult = Result<std::process::ExitCode, CliError>;
