@@ -475,7 +475,7 @@ fn op_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, Gr
     }
     let declared = op.output_shapes().map_err(GraphError::op(&spec.name))?.remove(0);
     let n = declared.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-    if !n.is_some_and(|n| n <= MAX_ELEMENTS) {
+    if n.is_none_or(|n| n > MAX_ELEMENTS) {
         return Err(GraphError::node(
             &spec.name,
             format!("its output of shape {declared:?} has more than {MAX_ELEMENTS} elements"),
