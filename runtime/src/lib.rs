@@ -17,6 +17,7 @@ pub mod compile;
 pub mod dsl;
 pub mod error;
 pub mod field;
+pub mod files;
 pub mod gadgets;
 pub mod graph;
 pub mod op;

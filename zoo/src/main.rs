@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     Info(commands::info::Args),
     Run(commands::run::Args),
+    Prove(commands::prove::Args),
+    Verify(commands::verify::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -50,6 +52,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
+        Command::Prove(a) => commands::prove::run(a),
+        Command::Verify(a) => commands::verify::run(a),
     };
     match result {
         Ok(code) => code,

@@ -20,7 +20,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in ["info", "run"] {
+    for verb in ["info", "run", "prove", "verify"] {
         let o = section9(&[verb, "--help"]);
         assert!(o.status.success(), "{verb}: {}", stderr(&o));
         assert!(stdout(&o).contains("Usage: section9 "), "{verb}");
@@ -64,4 +64,44 @@ fn bad_input_is_an_error_that_names_it() {
     let o = section9(&["run", "no-such-model"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("neither a built-in model"));
+}
+
+#[test]
+fn prove_then_verify_from_the_written_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("proof");
+    let keys = dir.path().join("keys");
+    let (out_s, keys_s) = (out.to_str().unwrap(), keys.to_str().unwrap());
+    let o = section9(&["prove", "mlp-fixture", "--out", out_s, "--keys", keys_s, "--seed", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = stdout(&o);
+    assert!(
+        summary.contains("commitment") && summary.contains("constraints"),
+        "{summary}"
+    );
+    let files = ["verification_key.json", "proof.json", "public.json"].map(|f| out.join(f));
+    let args: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = section9(&["verify", args[0], args[1], args[2]]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // The second proof of the same circuit reuses the cached keys.
+    let o = section9(&["prove", "mlp-fixture", "--out", out_s, "--keys", keys_s, "--seed", "3"]);
+    assert!(stdout(&o).contains("cached keys"), "{}", stdout(&o));
+
+    // One public value changed: the proof no longer verifies (exit 1).
+    let public: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&files[2]).unwrap()).unwrap();
+    let mut forged = public.clone();
+    forged[0] = if forged[0] == "1" { "2".into() } else { "1".into() };
+    let forged_path = dir.path().join("forged.json");
+    std::fs::write(&forged_path, serde_json::to_string(&forged).unwrap()).unwrap();
+    let o = section9(&["verify", args[0], args[1], forged_path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+
+    // A truncated proof file is an error that names the file (exit 2).
+    let proof_text = std::fs::read_to_string(&files[1]).unwrap();
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, &proof_text[..proof_text.len() / 2]).unwrap();
+    let o = section9(&["verify", args[0], cut.to_str().unwrap(), args[2]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cut.json"), "{}", stderr(&o));
 }

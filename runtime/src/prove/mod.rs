@@ -29,7 +29,9 @@
 //! [`prepare_verifying_key`] and [`Groth16::verify_proof`] (verification),
 //! all with the [`LibsnarkReduction`] R1CS-to-QAP map.
 
+pub mod cache;
 mod layout;
+pub mod snarkjs;
 #[cfg(test)]
 mod tests;
 
@@ -75,7 +77,7 @@ pub enum ProveError {
 
 /// A circuit's Groth16 keys. The proving key embeds a copy of the verifying
 /// key; the separate copy is what a verifier is given.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Keys {
     pub pk: ProvingKey<Bn254>,
     pub vk: VerifyingKey<Bn254>,

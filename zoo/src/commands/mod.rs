@@ -1,7 +1,9 @@
 //! One module per verb of the `section9` command.
 
 pub mod info;
+pub mod prove;
 pub mod run;
+pub mod verify;
 
 use section9::graph::{self, GraphError, Model};
 use std::path::Path;

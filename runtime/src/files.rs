@@ -1,0 +1,129 @@
+//! Writing output files so that a reader never sees half of one.
+//!
+//! Keys, proofs and exported circuits are read back by other processes, some
+//! of them while we are still writing. A crash or a full disk in the middle of
+//! a plain `fs::write` leaves a truncated file under the final name, which the
+//! next run would then trust.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A file that could not be written; `path` is the final name asked for.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {step}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    /// What was being done when it failed, for the message.
+    pub step: &'static str,
+    #[source]
+    pub source: io::Error,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// flushed to disk and then renamed over `path`: other readers see either the
+/// old file or the whole new one. The directory must exist.
+pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), WriteError> {
+    let path = path.as_ref();
+    let fail = |step: &'static str| {
+        move |source: io::Error| WriteError {
+            path: path.to_path_buf(),
+            step,
+            source,
+        }
+    };
+    let name = path.file_name().ok_or_else(|| {
+        fail("naming the temporary file")(io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))
+    })?;
+    // rename is only atomic within one file system, hence the same directory.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let (tmp, mut file) = create_temp(dir, name).map_err(fail("creating a temporary file"))?;
+    let written = (|| {
+        file.write_all(bytes).map_err(fail("writing the temporary file"))?;
+        // Without this the rename can reach the disk before the data does, and
+        // a crash would leave an empty or partial file under the final name.
+        file.sync_all().map_err(fail("flushing the temporary file"))?;
+        drop(file);
+        fs::rename(&tmp, path).map_err(fail("renaming the temporary file"))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+        return written;
+    }
+    sync_dir(dir).map_err(fail("flushing the directory"))
+}
+
+/// A new file `.<name>.<pid>.<n>.tmp` next to the target. Hidden, so that
+/// directory listings ignore a leftover from a crash; unique per process and
+/// call, so concurrent writers of the same path never share one.
+fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{}.{n}.tmp", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            // A leftover of an earlier process that had our pid.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Makes the rename itself durable: on Unix a directory entry reaches the disk
+/// only when the directory is flushed.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("section9-files-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn replaces_the_whole_file_and_leaves_no_temporary() {
+        let dir = scratch("replace");
+        let path = dir.join("out.bin");
+        write_atomic(&path, b"a long first version").unwrap();
+        write_atomic(&path, b"short").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"short");
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.bin")]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_naming_the_path() {
+        let dir = scratch("missing");
+        let path = dir.join("nowhere").join("out.bin");
+        let err = write_atomic(&path, b"x").unwrap_err();
+        assert_eq!(err.path, path);
+        assert!(err.to_string().contains("nowhere"), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_path_without_a_file_name_is_refused() {
+        assert!(write_atomic("/", b"x").is_err());
+    }
+}
