@@ -1,8 +1,10 @@
 //! Fuzz targets as plain functions: libFuzzer drives them under
 //! `cargo fuzz`, and `tests/replay.rs` replays their corpora on stable.
 
+mod files;
 mod model;
 
+pub use files::{key_file, proof, verifying_key};
 pub use model::model;
 
 use section9::ops::{CvmRightShift, Requant};

@@ -22,3 +22,18 @@ fn shift_corpus() {
 fn model_corpus() {
     replay("model", section9_fuzz::model);
 }
+
+#[test]
+fn proof_corpus() {
+    replay("proof", section9_fuzz::proof);
+}
+
+#[test]
+fn verifying_key_corpus() {
+    replay("verifying_key", section9_fuzz::verifying_key);
+}
+
+#[test]
+fn key_file_corpus() {
+    replay("key_file", section9_fuzz::key_file);
+}

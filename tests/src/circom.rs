@@ -109,6 +109,11 @@ fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
+/// The pinned snarkjs command-line program (call [`ensure_tools`] first).
+pub fn snarkjs() -> PathBuf {
+    tool_bin("snarkjs")
+}
+
 fn tool_bin(name: &str) -> PathBuf {
     tools_dir().join("node_modules").join(".bin").join(name)
 }

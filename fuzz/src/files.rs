@@ -1,0 +1,36 @@
+//! The readers of files a verifier is handed: `proof.json`,
+//! `verification_key.json` and key files. On any bytes they return an error
+//! or a value; what they accept re-serializes to the same value, so a
+//! reader never holds one thing two ways.
+
+use section9::prove::cache::{decode_keys, encode_keys};
+use section9::prove::snarkjs::{proof_from_json, proof_to_json, vk_from_json, vk_to_json};
+
+pub fn proof(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(p) = proof_from_json(text) {
+        assert_eq!(
+            proof_from_json(&proof_to_json(&p)),
+            Ok(p),
+            "an accepted proof must round-trip"
+        );
+    }
+}
+
+pub fn verifying_key(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(vk) = vk_from_json(text) {
+        assert_eq!(
+            vk_from_json(&vk_to_json(&vk)),
+            Ok(vk),
+            "an accepted key must round-trip"
+        );
+    }
+}
+
+pub fn key_file(data: &[u8]) {
+    if let Ok((digest, keys)) = decode_keys(data) {
+        let again = encode_keys(&digest, &keys).expect("accepted keys encode");
+        assert_eq!(again, data, "an accepted key file is the one encoding of its keys");
+    }
+}
