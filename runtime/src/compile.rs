@@ -1,13 +1,14 @@
 //! A model as one constraint system: every node synthesized in order.
 //!
 //! What the proof's public inputs say, in order: the model's outputs, the
-//! inputs marked public, and (with committed weights) the commitment to the
-//! weights. Every value that enters the circuit from outside (inputs,
+//! inputs marked public (or, for inputs marked hashed, the Poseidon
+//! commitment to their values), in node order, and (with committed weights)
+//! the commitment to the weights. Every value that enters the circuit from outside (inputs,
 //! private weights) is proven within its declared bound where it enters,
 //! because operators trust the bounds of what they read.
 
 use crate::bound::Bound;
-use crate::commit::{commitment_groups, enforce_commitment_groups};
+use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups};
 use crate::error::OpError;
 use crate::field::{fr_from_i128, Fr};
 use crate::gadgets::InRange;
@@ -35,6 +36,8 @@ pub struct Compiled {
     pub outputs: Vec<Vec<i64>>,
     /// The weight commitment, when the weights are committed.
     pub commitment: Option<Fr>,
+    /// The commitment to each `hashed` input, by input name.
+    pub input_hashes: Vec<(String, Fr)>,
     /// Constraints added by each node, indexed like the model's nodes.
     pub costs: Vec<usize>,
     /// Constraints of the weight commitment (range checks, packing and
@@ -75,6 +78,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
     let mut source_wires: Vec<Wire> = Vec::new();
     let mut given = inputs.iter();
     let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
+    let mut input_hashes = Vec::new();
     let mut signals: Vec<Vec<Sig>> = Vec::with_capacity(model.nodes.len());
     let mut costs = Vec::with_capacity(model.nodes.len());
     for node in &model.nodes {
@@ -91,7 +95,14 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
                     .map(|(i, &v)| cs.input("x", &[i as i128], v as i128, public))
                     .collect();
                 source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
-                enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
+                if *visibility == Visibility::Hashed {
+                    // The commitment range-checks every value on the way.
+                    let hash = enforce_commitment(&mut cs, "hash", &raw, node.bound).map_err(fail)?;
+                    input_hashes.push((node.name.clone(), hash));
+                    raw
+                } else {
+                    enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
+                }
             }
             NodeKind::Param { values } => match weights {
                 Weights::Constant => values.iter().map(|&v| Sig::constant(v as i128)).collect(),
@@ -150,6 +161,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
         cs,
         outputs,
         commitment,
+        input_hashes,
         costs,
         commitment_cost,
         output_wires,

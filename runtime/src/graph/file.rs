@@ -60,7 +60,8 @@ pub struct NodeSpec {
     /// Inputs: an interval instead of a precision (e.g. `[0, 255]` pixels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[i64; 2]>,
-    /// Inputs: `"private"` (default) or `"public"`.
+    /// Inputs: `"private"` (default), `"public"`, or `"hashed"` (private,
+    /// with its Poseidon commitment a public value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
 }
@@ -70,6 +71,9 @@ pub struct NodeSpec {
 pub enum Visibility {
     Private,
     Public,
+    /// Private, bound by a public Poseidon commitment to its values
+    /// ([`crate::commit::commitment`] with the input's declared bound).
+    Hashed,
 }
 
 /// An attribute: an integer, a flag, or a list of integers (a shape).

@@ -84,3 +84,37 @@ fn proofs_bind_model_input_and_output() {
     let cnn_keys = keys(&compiled(&cnn, 4, Weights::Constant), 3);
     assert!(verify(&cnn_keys.vk, &public, &proof).is_err());
 }
+
+/// A hashed input stays private, and its Poseidon commitment is a public
+/// value the proof is bound to: the proof says which input it was.
+#[test]
+fn a_hashed_input_is_bound_by_its_commitment() {
+    use section9::graph::{ModelBuilder, Visibility};
+    let mut m = ModelBuilder::new();
+    m.input_range("z", &[1, 6], -127, 127, Visibility::Hashed);
+    m.param(
+        "w",
+        &[3, 6],
+        8,
+        vec![5, -3, 2, 7, -1, 4, 0, 1, -6, 2, 3, -2, 1, 1, 1, -1, -1, -1],
+    );
+    m.param("b", &[3], 8, vec![1, 2, 3]);
+    m.op("fc", "dense", &["z", "w", "b"], &[]);
+    let model = models::load(&m.finish("hashed", "", &["fc"]));
+    let c = compiled(&model, 9, Weights::Constant);
+    let z = model.seeded_inputs(9).remove(0);
+    let hash = section9::commit::commitment(&z, section9::Bound::range(-127, 127)).unwrap();
+    assert_eq!(c.input_hashes, vec![("z".to_string(), hash)]);
+    let public = public_inputs(&c.cs);
+    assert_eq!(public.len(), 4, "three outputs, then the input's hash");
+    assert_eq!(public[3], hash);
+    let k = keys(&c, 8);
+    let proof = prove(&c.cs, &k.pk, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+    assert!(verify(&k.vk, &public, &proof).unwrap());
+    let mut other = public.clone();
+    other[3] =
+        section9::commit::commitment(&model.seeded_inputs(10).remove(0), section9::Bound::range(-127, 127)).unwrap();
+    assert!(!verify(&k.vk, &other, &proof).unwrap());
+    let report = c.check_determinism();
+    assert!(report.is_ok(), "{}", report.describe(&c.cs));
+}

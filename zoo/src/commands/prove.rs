@@ -125,6 +125,9 @@ pub fn run(a: Args) -> CliResult {
     if let Some(commitment) = c.commitment {
         println!("commitment   {}", fr_to_decimal(&commitment));
     }
+    for (input, hash) in &c.input_hashes {
+        println!("input hash   {input}: {}", fr_to_decimal(hash));
+    }
     println!("circuit      {}", digest_hex(&digest));
     println!("witness      {:.1?}", witness_time);
     match setup_time {
