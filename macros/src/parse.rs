@@ -42,6 +42,9 @@ pub struct Port {
     pub shape: Vec<Ex>,
     pub bound: BoundSpec,
     pub bound_text: String,
+    /// An input that must be a circuit constant (`constant = true`): its
+    /// values may select and index, and it costs nothing.
+    pub constant: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -488,6 +491,7 @@ impl Parser<'_> {
         let mut shape = None;
         let mut bound = None;
         let mut bound_text = String::new();
+        let mut constant = false;
         for nv in &items {
             let key = nv.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
             match key.as_str() {
@@ -535,9 +539,15 @@ impl Parser<'_> {
                     bound_text = format!("range = {}", nv.value.to_token_stream());
                     bound = self.pair(&nv.value).map(|(lo, hi)| BoundSpec::Range(lo, hi));
                 }
+                "constant" if input => match &nv.value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Bool(b), ..
+                    }) => constant = b.value,
+                    v => self.err(v.span(), "`constant` is `true` or `false`"),
+                },
                 _ => self.err(
                     nv.path.span(),
-                    format!("unknown port option `{key}`; expected `shape`, `prec` or `range`"),
+                    format!("unknown port option `{key}`; expected `shape`, `prec`, `range` or (inputs) `constant`"),
                 ),
             }
         }
@@ -569,6 +579,7 @@ impl Parser<'_> {
             shape: shape.unwrap_or_default(),
             bound,
             bound_text,
+            constant,
         })
     }
 

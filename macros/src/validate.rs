@@ -24,6 +24,9 @@ pub enum Kind {
     Input {
         index: usize,
         dims: usize,
+        /// Declared `constant = true`: its elements are known when the
+        /// circuit is built.
+        constant: bool,
     },
     Output {
         index: usize,
@@ -100,7 +103,7 @@ impl Info {
         match e {
             Ex::Lit(..) => Ty::Const,
             Ex::Name(i) | Ex::Index(i, _) => match self.kind(i) {
-                Some(Kind::Const { .. }) => Ty::Const,
+                Some(Kind::Const { .. }) | Some(Kind::Input { constant: true, .. }) => Ty::Const,
                 Some(Kind::Table) if matches!(e, Ex::Index(..)) => Ty::Const,
                 Some(Kind::Table) | None => Ty::Bad,
                 Some(_) => Ty::Lin,
@@ -199,6 +202,7 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
             Kind::Input {
                 index,
                 dims: p.shape.len(),
+                constant: p.constant,
             },
         );
     }

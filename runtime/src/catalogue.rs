@@ -7,8 +7,8 @@ use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmPrecision,
     CvmRightShift, Dense, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d,
-    Take, Tile, Transpose, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
-    BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    Take, TakeConstant, Tile, Transpose, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
+    BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -44,10 +44,14 @@ fn row<O: ZkOp + 'static>(
     units: usize,
 ) -> Result<Example, OpError> {
     op.check()?;
+    // Inputs the declaration requires constant are constant in every row.
+    let constant = (0..O::INPUTS.len())
+        .map(|k| constant.get(k).copied().unwrap_or(false) || O::CONSTANT_INPUTS[k])
+        .collect();
     Ok(Example {
         op: Box::new(Erased(op)),
         instance: instance.to_string(),
-        constant: constant.to_vec(),
+        constant,
         unit,
         units,
     })
@@ -336,6 +340,20 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             },
             "4 rows of a private 16x8 matrix by private int8 indices",
             &[false, false],
+            "output",
+            32,
+        )?,
+        row(
+            TakeConstant {
+                outer: 1,
+                n: 16,
+                inner: 8,
+                px: 8,
+                ni: 4,
+                pi: 8,
+            },
+            "4 rows of a private 16x8 matrix by constant indices",
+            &[],
             "output",
             32,
         )?,

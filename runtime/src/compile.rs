@@ -104,19 +104,19 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
                     enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
                 }
             }
-            NodeKind::Param { values } => match weights {
-                Weights::Constant => values.iter().map(|&v| Sig::constant(v as i128)).collect(),
-                Weights::Committed => {
-                    let raw: Vec<Sig> = values
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &v)| cs.input("w", &[i as i128], v as i128, false))
-                        .collect();
-                    source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
-                    group(&mut committed, node.bound).extend(raw.iter().cloned());
-                    raw
-                }
-            },
+            NodeKind::Param { values, structural } if *structural || weights == Weights::Constant => {
+                values.iter().map(|&v| Sig::constant(v as i128)).collect()
+            }
+            NodeKind::Param { values, .. } => {
+                let raw: Vec<Sig> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| cs.input("w", &[i as i128], v as i128, false))
+                    .collect();
+                source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
+                group(&mut committed, node.bound).extend(raw.iter().cloned());
+                raw
+            }
             NodeKind::View => signals[node.inputs[0]].clone(),
             NodeKind::Op(op) => {
                 let args: Vec<&[Sig]> = node.inputs.iter().map(|&i| signals[i].as_slice()).collect();
@@ -190,7 +190,11 @@ fn group<T>(groups: &mut Vec<(Bound, Vec<T>)>, bound: Bound) -> &mut Vec<T> {
 pub fn weight_commitment(model: &Model) -> Result<Fr, GraphError> {
     let mut groups: Vec<(Bound, Vec<i64>)> = Vec::new();
     for node in &model.nodes {
-        if let NodeKind::Param { values } = &node.kind {
+        if let NodeKind::Param {
+            values,
+            structural: false,
+        } = &node.kind
+        {
             group(&mut groups, node.bound).extend_from_slice(values);
         }
     }

@@ -212,6 +212,15 @@ pub fn read_sig(tensor: &'static str, data: &[Sig], dims: &[i128], index: &[i128
     Ok(data[offset(tensor, dims, index)?].clone())
 }
 
+/// Reads an element of an input declared `constant = true`: its value,
+/// which must not depend on any wire.
+pub fn read_const(tensor: &'static str, data: &[Sig], dims: &[i128], index: &[i128]) -> Result<i128, OpError> {
+    let s = &data[offset(tensor, dims, index)?];
+    s.lc.as_constant()
+        .filter(|&c| c == s.val)
+        .ok_or(OpError::NotConstant { op: "", tensor })
+}
+
 /// Reads element `i` of a nested operator's output.
 pub fn elem<T: Clone>(tensor: &'static str, data: &[T], i: i128) -> Result<T, OpError> {
     usize::try_from(i)

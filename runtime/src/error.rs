@@ -62,6 +62,8 @@ pub enum OpError {
         index: usize,
         problem: &'static str,
     },
+    #[error("{op}: input `{tensor}` must be a circuit constant (it selects which values are read)")]
+    NotConstant { op: &'static str, tensor: &'static str },
     #[error("{op}: a constraint has more than one product of signals")]
     NonQuadratic { op: &'static str },
 }
@@ -80,6 +82,7 @@ impl OpError {
             | OpError::Overflow { op }
             | OpError::Index { op, .. }
             | OpError::Assignment { op, .. }
+            | OpError::NotConstant { op, .. }
             | OpError::NonQuadratic { op } => op,
         };
         if op.is_empty() {

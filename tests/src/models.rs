@@ -202,10 +202,12 @@ pub fn shape_chain() -> (ModelFile, Params) {
     );
     m.op("rows", "reshape", &["mx"], &[("shape", vec![4, 2].into())]);
     m.op("pick", "take", &["rows", "idx"], &[]);
+    m.param("fixed", &[3], 4, vec![3, -1, 7]);
+    m.op("gather", "take", &["rows", "fixed"], &[]);
     m.finish(
         "test-shape",
         "reduction, pooling, layout and gather test chain",
-        &["pick"],
+        &["pick", "gather"],
     )
 }
 

@@ -187,6 +187,11 @@ impl Ctx<'_> {
             Ex::Lit(v, _) => quote! { (#v as i128) },
             Ex::Name(i) => match self.kind(i) {
                 Kind::Const { .. } => quote! { #i },
+                Kind::Input { constant: true, .. } if synth => {
+                    let dims = dims_ident(i);
+                    let name = i.to_string();
+                    quote! { #d::read_const(#name, #i, &#dims, &[])? }
+                }
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
@@ -204,6 +209,10 @@ impl Ctx<'_> {
                 let name = i.to_string();
                 let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
                 match self.kind(i) {
+                    Kind::Input { constant: true, .. } if synth => {
+                        let dims = dims_ident(i);
+                        quote! { #d::read_const(#name, #i, &#dims, &[#(#idx),*])? }
+                    }
                     Kind::Input { .. } => {
                         let dims = dims_ident(i);
                         if synth {

@@ -127,6 +127,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let param_count = decl.params.len();
     let input_ranks = decl.inputs.iter().map(|p| p.shape.len());
     let output_ranks = decl.outputs.iter().map(|p| p.shape.len());
+    let constant_inputs = decl.inputs.iter().map(|p| p.constant);
     let param_values = decl.params.iter().map(|p| {
         let i = &p.ident;
         quote! { #d::ParamValue::to_i128(self.#i) }
@@ -419,6 +420,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
             const SOURCES: &'static [::section9::ParamSource] = &[#(#sources),*];
             const INPUT_RANKS: &'static [usize] = &[#(#input_ranks),*];
             const OUTPUT_RANKS: &'static [usize] = &[#(#output_ranks),*];
+            const CONSTANT_INPUTS: &'static [bool] = &[#(#constant_inputs),*];
 
             fn from_params(__values: &[i128]) -> ::std::result::Result<Self, #e> {
                 if __values.len() != #param_count {
@@ -464,7 +466,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
             }
 
             fn circom_template(__constant_inputs: &[bool]) -> ::section9::circom::CircomTemplate {
-                let __constant = |k: usize| __constant_inputs.get(k).copied().unwrap_or(false);
+                let __constant = |k: usize| __constant_inputs.get(k).copied().unwrap_or(false) || <Self as ::section9::ZkOp>::CONSTANT_INPUTS.get(k).copied().unwrap_or(false);
                 let mut __name = ::std::string::String::from(#template);
                 let mut __params: ::std::vec::Vec<&str> = <Self as ::section9::ZkOp>::PARAMS.to_vec();
                 for (k, n) in <Self as ::section9::ZkOp>::INPUTS.iter().enumerate() {

@@ -53,7 +53,7 @@ impl Model {
         for node in &self.nodes {
             let v = match &node.kind {
                 NodeKind::Input { .. } => given.next().expect("counted by check_inputs").clone(),
-                NodeKind::Param { values } => values.clone(),
+                NodeKind::Param { values, .. } => values.clone(),
                 NodeKind::View => values[node.inputs[0]].clone(),
                 NodeKind::Op(op) => {
                     let args: Vec<&[i64]> = node.inputs.iter().map(|&i| values[i].as_slice()).collect();

@@ -21,8 +21,12 @@ pub const MAX_ELEMENTS: usize = 1 << 24;
 pub enum NodeKind {
     /// A model input, supplied at run time.
     Input { visibility: Visibility },
-    /// Weights from the parameter file.
-    Param { values: Vec<i64> },
+    /// Weights from the parameter file. `structural` when an operator
+    /// reads them where it needs a circuit constant (the indices of a
+    /// `take`): they choose which values are read, like the graph's own
+    /// wiring, so they stay circuit constants even when weights are
+    /// committed.
+    Param { values: Vec<i64>, structural: bool },
     /// A new shape for the same data (`reshape`, `flatten`): free.
     View,
     /// An operator applied to the node's inputs.
@@ -90,6 +94,13 @@ impl Model {
                 "reshape" | "flatten" => view_node(spec, &nodes, &inputs)?,
                 _ => op_node(spec, &nodes, &inputs)?,
             };
+            if let NodeKind::Op(op) = &node.kind {
+                for (&i, _) in inputs.iter().zip(op.constant_inputs()).filter(|(_, &c)| c) {
+                    if let NodeKind::Param { structural, .. } = &mut nodes[i].kind {
+                        *structural = true;
+                    }
+                }
+            }
             index.insert(&spec.name, nodes.len());
             nodes.push(Node { inputs, ..node });
         }
@@ -142,7 +153,7 @@ impl Model {
         self.nodes
             .iter()
             .map(|n| match &n.kind {
-                NodeKind::Param { values } => values.len(),
+                NodeKind::Param { values, .. } => values.len(),
                 _ => 0,
             })
             .sum()
@@ -277,7 +288,10 @@ fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
     Ok(Node {
         name: spec.name.clone(),
         op: spec.op.clone(),
-        kind: NodeKind::Param { values: values.clone() },
+        kind: NodeKind::Param {
+            values: values.clone(),
+            structural: false,
+        },
         inputs: Vec::new(),
         shape,
         bound,
@@ -393,9 +407,27 @@ fn attr_value(spec: &NodeSpec, kind: &OpKind, name: &str) -> Result<i128, GraphE
 }
 
 fn op_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, GraphError> {
-    let Some(kind) = registry::lookup(&spec.op) else {
+    let Some(mut kind) = registry::lookup(&spec.op) else {
         return Err(GraphError::node(&spec.name, format!("unknown op `{}`", spec.op)));
     };
+    // A `take` whose indices are parameters selects by constants, for free.
+    let param = |k: usize| {
+        inputs
+            .get(k)
+            .is_some_and(|&i| matches!(nodes[i].kind, NodeKind::Param { .. }))
+    };
+    if kind.name == "take" && param(1) {
+        kind = registry::lookup("take_constant").expect("registered");
+    }
+    if let Some(k) = (0..inputs.len()).find(|&k| kind.constant_inputs.get(k) == Some(&true) && !param(k)) {
+        return Err(GraphError::node(
+            &spec.name,
+            format!(
+                "input `{}` of `{}` must be a `param` node (a circuit constant)",
+                kind.inputs[k], kind.name
+            ),
+        ));
+    }
     let attrs: Vec<&str> = kind
         .params
         .iter()

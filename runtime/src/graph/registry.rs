@@ -19,6 +19,8 @@ pub struct OpKind {
     pub inputs: &'static [&'static str],
     pub input_ranks: &'static [usize],
     pub output_ranks: &'static [usize],
+    /// Inputs that must be circuit constants.
+    pub constant_inputs: &'static [bool],
     /// Attributes an alias fixes (`broadcast_add` is `broadcast` with
     /// `op = 0`); the model file must not set them.
     pub fixed: &'static [(&'static str, i128)],
@@ -37,6 +39,7 @@ fn kind<T: ZkOp + 'static>(fixed: &'static [(&'static str, i128)]) -> OpKind {
         inputs: T::INPUTS,
         input_ranks: T::INPUT_RANKS,
         output_ranks: T::OUTPUT_RANKS,
+        constant_inputs: T::CONSTANT_INPUTS,
         fixed,
         build: build::<T>,
     }
@@ -87,6 +90,7 @@ pub fn operators() -> Vec<OpKind> {
         kind::<Repeat>(&[]),
         kind::<Tile>(&[]),
         kind::<Take>(&[]),
+        kind::<TakeConstant>(&[]),
         alias::<Take>("cvm_lut", &[]),
     ]
 }

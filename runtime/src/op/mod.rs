@@ -32,6 +32,8 @@ pub trait ZkOp {
     /// The number of axes of each input and output as declared.
     const INPUT_RANKS: &'static [usize];
     const OUTPUT_RANKS: &'static [usize];
+    /// Inputs declared `constant = true`: always circuit constants.
+    const CONSTANT_INPUTS: &'static [bool];
 
     /// Parameter values in [`ZkOp::PARAMS`] order.
     fn params(&self) -> Vec<i128>;
@@ -72,7 +74,8 @@ pub trait ZkOp {
             .enumerate()
             .map(|(t, shape)| {
                 let n: usize = shape.iter().product();
-                let constant = constant_inputs.get(t).copied().unwrap_or(false);
+                let constant = constant_inputs.get(t).copied().unwrap_or(false)
+                    || Self::CONSTANT_INPUTS.get(t).copied().unwrap_or(false);
                 (0..n)
                     .map(|_| {
                         // 1, not 0: a signal times a sum of constants is a
@@ -114,6 +117,7 @@ pub trait DynOp {
     fn param_sources(&self) -> &'static [ParamSource];
     fn input_ranks(&self) -> &'static [usize];
     fn output_ranks(&self) -> &'static [usize];
+    fn constant_inputs(&self) -> &'static [bool];
     fn input_names(&self) -> &'static [&'static str];
     fn output_names(&self) -> &'static [&'static str];
     fn check(&self) -> Result<(), OpError>;
@@ -149,6 +153,9 @@ impl<T: ZkOp> DynOp for Erased<T> {
     }
     fn output_ranks(&self) -> &'static [usize] {
         T::OUTPUT_RANKS
+    }
+    fn constant_inputs(&self) -> &'static [bool] {
+        T::CONSTANT_INPUTS
     }
     fn input_names(&self) -> &'static [&'static str] {
         T::INPUTS

@@ -1,5 +1,5 @@
-//! Selections by an index the circuit does not know: each selected element
-//! is proven to be the one the index names.
+//! Selections: by an index the circuit does not know, each selected element
+//! proven to be the one the index names; by an index it knows, free wiring.
 
 use crate::gadgets::{Bits, Clamp, OneHot};
 use crate::zk_op;
@@ -19,9 +19,8 @@ use crate::zk_op;
 /// output element, `m` products, plus one per entry of `x` when `x` is
 /// private; a constant `x` (a lookup table) makes the inner sums free.
 ///
-/// Constant indices cost the same as private ones: the body language reads
-/// an input only as a signal, so an index known when the circuit is built
-/// cannot select a wire directly.
+/// Indices known when the circuit is built (a model's parameters) use
+/// [`TakeConstant`] instead, which costs nothing.
 #[zk_op(derive(k = bits(n - 1), kl = k / 2, m = 1 << kl, nh = (n + m - 1) / m))]
 pub fn take(
     #[input(shape = [outer, n, inner], prec = px)] x: Tensor,
@@ -74,6 +73,27 @@ pub fn take(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// `take` with indices that are circuit constants: the same semantics as
+/// [`Take`], `y[o][j][i] = x[o][clip(indices[j], 0, n - 1)][i]`, but each
+/// index is known when the circuit is built, so it selects a wire and costs
+/// no constraint. A model's `take` whose indices are a parameter tensor
+/// compiles to this.
+#[zk_op(name = "take_constant")]
+pub fn take_constant(
+    #[input(shape = [outer, n, inner], prec = px)] x: Tensor,
+    #[input(shape = [ni], prec = pi, constant = true)] indices: Tensor,
+    #[output(shape = [outer, ni, inner], prec = px)] y: Tensor,
+) {
+    for j in 0..ni {
+        let at = min(max(indices[j], 0), n - 1);
+        for o in 0..outer {
+            for i in 0..inner {
+                y[o][j][i] = x[o][at][i];
             }
         }
     }

@@ -13,7 +13,7 @@ pub use elementwise::{
     Abs, Broadcast, CvmPrecision, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
     BROADCAST_MUL, BROADCAST_SUB,
 };
-pub use gather::{CvmLut, Take};
+pub use gather::{CvmLut, Take, TakeConstant};
 pub use layout::{Concatenate, Pad, Repeat, StridedSlice, Tile, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};
 pub use pool::{MaxPool2d, SumPool2d};

@@ -91,3 +91,20 @@ fn inputs_are_range_checked_where_they_enter() {
     let per_element = InRange { lo: -127, hi: 127 }.constraint_count(&[]).unwrap();
     assert_eq!(c.costs[x], node.len() * per_element);
 }
+
+#[test]
+fn take_by_parameter_indices_is_free_in_both_weight_modes() {
+    let model = models::load(&models::shape_chain());
+    let gather = model.node("gather").unwrap();
+    assert_eq!(model.nodes[gather].op, "take");
+    for weights in [Weights::Constant, Weights::Committed] {
+        let c = compile(&model, &model.seeded_inputs(1), weights, Builder::new()).unwrap();
+        assert_eq!(c.costs[gather], 0, "{weights:?}");
+        assert_ne!(
+            c.costs[model.node("pick").unwrap()],
+            0,
+            "private indices are a proven selection"
+        );
+        assert_eq!(c.commitment, None, "index tensors are structure, not committed weights");
+    }
+}

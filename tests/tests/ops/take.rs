@@ -4,7 +4,7 @@
 
 use crate::{config, values};
 use proptest::prelude::*;
-use section9::ops::{CvmLut, Take};
+use section9::ops::{CvmLut, Take, TakeConstant};
 use section9::ZkOp;
 use section9_tests::harness::{check_agreement, check_all, max_of, reference};
 
@@ -85,4 +85,49 @@ proptest! {
         prop_assert_eq!(reference(&op, &[x.clone(), idx.clone()]).unwrap(), vec![take_spec(&x, outer, n, inner, &idx)]);
         check_all(&op, &[x, idx], &constant).map_err(TestCaseError::fail)?;
     }
+}
+
+fn take_constant(outer: usize, n: usize, inner: usize, ni: usize, pi: u32) -> TakeConstant {
+    TakeConstant {
+        outer,
+        n,
+        inner,
+        px: 8,
+        ni,
+        pi,
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Constant indices: the same values as the spec and as `take`, and no
+    /// constraint at all.
+    #[test]
+    fn take_constant_agrees_and_is_free(
+        (outer, n, inner) in (1usize..=2, 1usize..=9, 1usize..=3),
+        idx in values(5, 4),
+        seed in any::<u64>(),
+    ) {
+        let op = take_constant(outer, n, inner, idx.len(), 5);
+        let x = section9::op::seeded_values([(outer * n * inner, section9::Bound::prec(8))], seed).remove(0);
+        let want = take_spec(&x, outer, n, inner, &idx);
+        prop_assert_eq!(reference(&op, &[x.clone(), idx.clone()]).unwrap(), vec![want.clone()]);
+        prop_assert_eq!(
+            reference(&take(outer, n, inner, idx.len(), 5), &[x.clone(), idx.clone()]).unwrap(),
+            vec![want]
+        );
+        check_all(&op, &[x, idx], &[false, true]).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(op.constraint_count(&[]).unwrap(), 0);
+    }
+}
+
+#[test]
+fn take_constant_refuses_indices_that_are_signals() {
+    let op = take_constant(1, 4, 1, 2, 4);
+    let mut cs = section9::r1cs::Builder::new();
+    let x: Vec<_> = (0..4).map(|i| cs.input("x", &[i], i, false)).collect();
+    let idx: Vec<_> = (0..2).map(|i| cs.input("idx", &[i], 1, false)).collect();
+    let err = op.synthesize(&mut cs, &[&x, &idx]).unwrap_err().to_string();
+    assert!(err.contains("`indices` must be a circuit constant"), "{err}");
 }
