@@ -1,6 +1,7 @@
 //! Built-in models of section9, embedded in the binary so they work from
 //! any directory, and the `section9` command built on them.
 
+pub mod data;
 pub mod fixture;
 
 use section9::graph::{GraphError, Model, ModelFile, Params};
