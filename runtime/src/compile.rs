@@ -89,11 +89,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
             NodeKind::Input { visibility } => {
                 let values = given.next().expect("counted by check_inputs");
                 let public = *visibility == Visibility::Public;
-                let raw: Vec<Sig> = values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &v)| cs.input("x", &[i as i128], v as i128, public))
-                    .collect();
+                let raw = wire_values(&mut cs, "x", values, public);
                 source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
                 if *visibility == Visibility::Hashed {
                     // The commitment range-checks every value on the way.
@@ -108,11 +104,7 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
                 values.iter().map(|&v| Sig::constant(v as i128)).collect()
             }
             NodeKind::Param { values, .. } => {
-                let raw: Vec<Sig> = values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &v)| cs.input("w", &[i as i128], v as i128, false))
-                    .collect();
+                let raw = wire_values(&mut cs, "w", values, false);
                 source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
                 group(&mut committed, node.bound).extend(raw.iter().cloned());
                 raw
@@ -200,6 +192,15 @@ pub fn weight_commitment(model: &Model) -> Result<Fr, GraphError> {
     }
     let groups: Vec<(&[i64], Bound)> = groups.iter().map(|(b, v)| (v.as_slice(), *b)).collect();
     commitment_groups(&groups).map_err(GraphError::op("commitment"))
+}
+
+/// Input wires `name[i]` holding `values`.
+fn wire_values(cs: &mut Builder, name: &str, values: &[i64], public: bool) -> Vec<Sig> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| cs.input(name, &[i as i128], v as i128, public))
+        .collect()
 }
 
 /// Proves each value within `bound` where it enters the circuit.

@@ -17,6 +17,20 @@ fn int(v: i64) -> AttrValue {
     v.into()
 }
 
+/// Integer attributes as a node takes them.
+pub fn ints<'a>(a: &[(&'a str, i64)]) -> Vec<(&'a str, AttrValue)> {
+    a.iter().map(|&(k, v)| (k, int(v))).collect()
+}
+
+/// Axis flags of a reduction over the given axes of a rank-4 tensor.
+fn axes(over: [bool; 4]) -> Vec<(&'static str, AttrValue)> {
+    ["r0", "r1", "r2", "r3"]
+        .into_iter()
+        .zip(over)
+        .map(|(k, v)| (k, v.into()))
+        .collect()
+}
+
 /// conv -> requant -> max pool -> flatten -> dense: a classifier's shape.
 pub fn cnn() -> (ModelFile, Params) {
     let mut m = ModelBuilder::new();
@@ -34,11 +48,11 @@ pub fn cnn() -> (ModelFile, Params) {
         ("dw", 1),
         ("groups", 1),
     ];
-    let conv: Vec<(&str, AttrValue)> = conv.iter().map(|&(k, v)| (k, int(v))).collect();
+    let conv = ints(&conv);
     m.op("conv", "conv2d", &["image", "conv.w", "conv.b"], &conv);
     m.op("act", "requant", &["conv"], &[("s", int(7)), ("p", int(8))]);
     let pool = [("kh", 2), ("kw", 2), ("sh", 2), ("sw", 2), ("ph", 0), ("pw", 0)];
-    let mut pool: Vec<(&str, AttrValue)> = pool.iter().map(|&(k, v)| (k, int(v))).collect();
+    let mut pool = ints(&pool);
     pool.push(("ceil_mode", false.into()));
     m.op("pool", "max_pool2d", &["act"], &pool);
     m.op("flat", "flatten", &["pool"], &[]);
@@ -75,7 +89,7 @@ pub fn generator() -> (ModelFile, Params) {
             ("dw", 1),
             ("groups", 1),
         ];
-        let a: Vec<(&str, AttrValue)> = a.iter().map(|&(k, v)| (k, int(v))).collect();
+        let a = ints(&a);
         let (w, b) = (format!("{name}.w"), format!("{name}.b"));
         m.op(name, "conv2d", &[x, &w, &b], &a);
         m.op(
@@ -98,7 +112,7 @@ pub fn generator() -> (ModelFile, Params) {
         ("groups", 1),
         ("o", 1),
     ];
-    let t: Vec<(&str, AttrValue)> = t.iter().map(|&(k, v)| (k, int(v))).collect();
+    let t = ints(&t);
     m.op("t1", "conv_transpose2d", &["c1.q", "t1.w", "t1.b"], &t);
     m.op("t1.q", "requant", &["t1"], &[("s", int(6)), ("p", int(8))]);
     conv(&mut m, "c2", "t1.q");
@@ -134,7 +148,7 @@ pub fn shape_chain() -> (ModelFile, Params) {
     m.input("x", &[1, 2, 4, 4], 6);
     m.input_range("idx", &[3], 0, 3, Visibility::Private);
     let pool = [("kh", 2), ("kw", 2), ("sh", 1), ("sw", 1), ("ph", 0), ("pw", 0)];
-    let pool: Vec<(&str, AttrValue)> = pool.iter().map(|&(k, v)| (k, int(v))).collect();
+    let pool = ints(&pool);
     m.op("avg", "avg_pool2d", &["x"], &pool);
     m.op(
         "pad",
@@ -169,7 +183,7 @@ pub fn shape_chain() -> (ModelFile, Params) {
         ("s2", 1),
         ("s3", 1),
     ];
-    let slice: Vec<(&str, AttrValue)> = slice.iter().map(|&(k, v)| (k, int(v))).collect();
+    let slice = ints(&slice);
     m.op("sl", "strided_slice", &["cat"], &slice);
     m.op("rep", "repeat", &["sl"], &[("axis", int(1)), ("times", int(2))]);
     m.op(
@@ -178,28 +192,8 @@ pub fn shape_chain() -> (ModelFile, Params) {
         &["rep"],
         &[("r0", int(1)), ("r1", int(1)), ("r2", int(1)), ("r3", int(2))],
     );
-    m.op(
-        "s",
-        "sum",
-        &["tile"],
-        &[
-            ("r0", false.into()),
-            ("r1", true.into()),
-            ("r2", false.into()),
-            ("r3", false.into()),
-        ],
-    );
-    m.op(
-        "mx",
-        "max",
-        &["s"],
-        &[
-            ("r0", false.into()),
-            ("r1", false.into()),
-            ("r2", true.into()),
-            ("r3", false.into()),
-        ],
-    );
+    m.op("s", "sum", &["tile"], &axes([false, true, false, false]));
+    m.op("mx", "max", &["s"], &axes([false, false, true, false]));
     m.op("rows", "reshape", &["mx"], &[("shape", vec![4, 2].into())]);
     m.op("pick", "take", &["rows", "idx"], &[]);
     m.param("fixed", &[3], 4, vec![3, -1, 7]);

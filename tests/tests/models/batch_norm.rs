@@ -2,16 +2,13 @@
 //! equal `scale[c] * layer(x)[.., c, ..] + shift[c]` computed on the
 //! unfolded layer's outputs, bit for bit.
 
-use section9::graph::{AttrValue, Model, ModelBuilder};
+use section9::graph::{Model, ModelBuilder};
 use section9::op::seeded_values;
 use section9::Bound;
+use section9_tests::models::ints;
 
 fn seeded(n: usize, prec: u32, seed: u64) -> Vec<i64> {
     seeded_values([(n, Bound::prec(prec))], seed).remove(0)
-}
-
-fn ints(a: &[(&'static str, i64)]) -> Vec<(&'static str, AttrValue)> {
-    a.iter().map(|&(k, v)| (k, v.into())).collect()
 }
 
 /// `op` with weights of `w_shape` and `c` output channels on an input of
