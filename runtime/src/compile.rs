@@ -8,14 +8,14 @@
 //! because operators trust the bounds of what they read.
 
 use crate::bound::Bound;
-use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups};
+use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups, Packing};
 use crate::error::OpError;
-use crate::field::{fr_from_i128, Fr};
+use crate::field::Fr;
 use crate::gadgets::InRange;
 use crate::graph::{GraphError, Model, NodeKind, Visibility};
-use crate::r1cs::{check_determinism_from, Builder, Lc, Quad, Report, Sig, Wire};
+use crate::r1cs::{check_determinism_from, Builder, FLc, FQuad, FSig, Report, Sig, Wire};
 use crate::ZkOp;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use sha2::{Digest, Sha256};
 
 /// How the weights enter the circuit.
@@ -64,17 +64,18 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
     // Output wires come first so that the public inputs read outputs
     // first, as circom and snarkjs order them; their values are set once
     // the model has run.
-    let mut out_wires: Vec<Vec<Sig>> = Vec::with_capacity(model.outputs.len());
+    let mut out_wires: Vec<Vec<Wire>> = Vec::with_capacity(model.outputs.len());
     for &o in &model.outputs {
         let node = &model.nodes[o];
         let name = format!("out/{}", node.name);
+        let count = public_count(model, o)?;
         out_wires.push(
-            (0..node.len())
-                .map(|i| cs.input(&name, &[i as i128], 0, true))
+            (0..count)
+                .map(|i| cs.input_f(&name, &[i as i128], Fr::from(0u64), true).lc.terms[0].0)
                 .collect(),
         );
     }
-    let output_wires: Vec<Wire> = out_wires.iter().flatten().map(|s| s.lc.terms[0].0).collect();
+    let output_wires: Vec<Wire> = out_wires.iter().flatten().copied().collect();
     let mut source_wires: Vec<Wire> = Vec::new();
     let mut given = inputs.iter();
     let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
@@ -134,20 +135,30 @@ pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Bui
     };
     let mut outputs = Vec::with_capacity(model.outputs.len());
     for (&o, wires) in model.outputs.iter().zip(&out_wires) {
-        let name = format!("out/{}", model.nodes[o].name);
-        let mut values = Vec::with_capacity(wires.len());
-        for (i, (w, s)) in wires.iter().zip(&signals[o]).enumerate() {
-            let wire = w.lc.terms[0].0;
-            cs.set_value(wire, fr_from_i128(s.val));
-            let public = Sig {
-                lc: Lc::wire(wire),
-                val: s.val,
+        let node = &model.nodes[o];
+        let name = format!("out/{}", node.name);
+        let fail = GraphError::op(&node.name);
+        let per = per_public(model, o)?;
+        let lo = if model.pack_outputs { node.bound.lo } else { 0 };
+        let shift = Fr::from(2u64).pow([Packing::new(node.bound).map_err(&fail)?.width as u64]);
+        for (i, (&wire, chunk)) in wires.iter().zip(signals[o].chunks(per)).enumerate() {
+            // Element i of the chunk, offset to unsigned, times 2^(width i).
+            let mut packed = FSig::constant(Fr::from(0u64));
+            for s in chunk.iter().rev() {
+                packed = packed.scale(shift).map_err(&fail)?;
+                packed = packed
+                    .add(&FSig::from_sig(&s.sub(&Sig::constant(lo)).map_err(&fail)?))
+                    .map_err(&fail)?;
+            }
+            cs.set_value(wire, packed.val);
+            let public = FSig {
+                lc: FLc::wire(wire),
+                val: packed.val,
             };
-            cs.enforce(&name, &[i as i128], Quad::lin(public), Quad::lin(s.clone()))
-                .map_err(GraphError::op(&model.nodes[o].name))?;
-            values.push(s.val as i64);
+            cs.enforce_f(&name, &[i as i128], FQuad::lin(public), FQuad::lin(packed))
+                .map_err(&fail)?;
         }
-        outputs.push(values);
+        outputs.push(signals[o].iter().map(|s| s.val as i64).collect());
     }
     Ok(Compiled {
         cs,
@@ -192,6 +203,59 @@ pub fn weight_commitment(model: &Model) -> Result<Fr, GraphError> {
     }
     let groups: Vec<(&[i64], Bound)> = groups.iter().map(|(b, v)| (v.as_slice(), *b)).collect();
     commitment_groups(&groups).map_err(GraphError::op("commitment"))
+}
+
+/// Output values per public value: one, or as many as packing fits.
+fn per_public(model: &Model, o: usize) -> Result<usize, GraphError> {
+    if !model.pack_outputs {
+        return Ok(1);
+    }
+    let node = &model.nodes[o];
+    Packing::new(node.bound)
+        .map(|p| p.per_element)
+        .map_err(GraphError::op(&node.name))
+}
+
+/// How many public values output node `o` takes.
+fn public_count(model: &Model, o: usize) -> Result<usize, GraphError> {
+    Ok(model.nodes[o].len().div_ceil(per_public(model, o)?))
+}
+
+/// The model's outputs from a proof's public values (which start with
+/// them), undoing the packing of a model with `pack_outputs`: value `i` of
+/// a public value is bits `[w i, w (i + 1))` plus the output's lower bound,
+/// `w = max(1, bits(hi - lo))` as in [`Packing`].
+pub fn unpack_outputs(model: &Model, public: &[Fr]) -> Result<Vec<Vec<i64>>, GraphError> {
+    let mut at = 0;
+    let mut outputs = Vec::with_capacity(model.outputs.len());
+    for &o in &model.outputs {
+        let node = &model.nodes[o];
+        let per = per_public(model, o)?;
+        let count = public_count(model, o)?;
+        let values = public
+            .get(at..at + count)
+            .ok_or_else(|| GraphError::Format(format!("{} public values are too few for the outputs", public.len())))?;
+        at += count;
+        let width = Packing::new(node.bound).map_err(GraphError::op(&node.name))?.width;
+        let mut out = Vec::with_capacity(node.len());
+        for v in values {
+            if !model.pack_outputs {
+                let x = crate::field::i128_from_fr(v).filter(|&x| node.bound.contains(x));
+                out.push(x.ok_or_else(|| GraphError::node(&node.name, "a public output is outside its bound"))? as i64);
+                continue;
+            }
+            let bits = v.into_bigint().to_bits_le();
+            for i in 0..per {
+                if out.len() == node.len() {
+                    break;
+                }
+                let u = (0..width as usize).fold(0i128, |acc, b| acc | ((bits[i * width as usize + b] as i128) << b));
+                out.push((u + node.bound.lo) as i64);
+            }
+        }
+        outputs.push(out);
+    }
+    Ok(outputs)
 }
 
 /// Input wires `name[i]` holding `values`.

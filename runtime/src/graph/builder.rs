@@ -26,6 +26,7 @@ impl From<Vec<i64>> for AttrValue {
 pub struct ModelBuilder {
     file_nodes: Vec<NodeSpec>,
     params: Params,
+    pack_outputs: bool,
 }
 
 fn spec(name: &str, op: &str) -> NodeSpec {
@@ -88,6 +89,11 @@ impl ModelBuilder {
         name.into()
     }
 
+    /// Packs the outputs into as few public values as their bounds allow.
+    pub fn pack_outputs(&mut self) {
+        self.pack_outputs = true;
+    }
+
     /// The model file (naming `<name>.params` beside it) and its weights.
     pub fn finish(self, name: &str, description: &str, outputs: &[&str]) -> (ModelFile, Params) {
         let file = ModelFile {
@@ -101,6 +107,7 @@ impl ModelBuilder {
             }),
             nodes: self.file_nodes,
             outputs: outputs.iter().map(|s| s.to_string()).collect(),
+            pack_outputs: self.pack_outputs,
         };
         (file, self.params)
     }

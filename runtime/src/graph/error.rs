@@ -28,7 +28,7 @@ impl GraphError {
         }
     }
 
-    pub(crate) fn op(node: &str) -> impl FnOnce(OpError) -> GraphError + '_ {
+    pub(crate) fn op(node: &str) -> impl Fn(OpError) -> GraphError + '_ {
         move |source| GraphError::Op {
             node: node.to_string(),
             source: Box::new(source),

@@ -31,6 +31,12 @@ pub struct ModelFile {
     pub nodes: Vec<NodeSpec>,
     /// Tensors the model returns (node names).
     pub outputs: Vec<String>,
+    /// Outputs enter the proof packed: each value offset to unsigned and as
+    /// many per public value as its bound allows (31 bytes), instead of one
+    /// public value each. Fewer public values make on-chain verification
+    /// cheaper; see `section9::compile::unpack_outputs`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pack_outputs: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

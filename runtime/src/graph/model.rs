@@ -62,6 +62,8 @@ pub struct Model {
     /// In evaluation order: every node after the nodes it reads.
     pub nodes: Vec<Node>,
     pub outputs: Vec<usize>,
+    /// Whether the proof carries the outputs packed ([`ModelFile::pack_outputs`]).
+    pub pack_outputs: bool,
 }
 
 impl Model {
@@ -132,6 +134,7 @@ impl Model {
             description: file.description.clone(),
             nodes,
             outputs,
+            pack_outputs: file.pack_outputs,
         })
     }
 

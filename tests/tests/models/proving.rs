@@ -118,3 +118,42 @@ fn a_hashed_input_is_bound_by_its_commitment() {
     let report = c.check_determinism();
     assert!(report.is_ok(), "{}", report.describe(&c.cs));
 }
+
+/// Packed outputs: as many values per public value as their bound allows,
+/// the packing proven, the outputs recovered from the public values alone.
+#[test]
+fn packed_outputs_take_few_public_values_and_unpack_exactly() {
+    use section9::compile::unpack_outputs;
+    let (mut file, params) = models::generator();
+    let plain = models::load(&(file.clone(), params.clone()));
+    file.pack_outputs = true;
+    let packed = models::load(&(file, params));
+    let c = compiled(&packed, 5, Weights::Constant);
+    let p = compiled(&plain, 5, Weights::Constant);
+    assert_eq!(c.outputs, p.outputs);
+    let image = &packed.nodes[packed.outputs[0]];
+    assert_eq!((image.bound.lo, image.bound.hi, image.len()), (0, 127, 768));
+    let public = public_inputs(&c.cs);
+    assert_eq!(
+        public.len(),
+        768usize.div_ceil(253 / 7),
+        "36 seven-bit pixels per public value"
+    );
+    assert_eq!(unpack_outputs(&packed, &public).unwrap(), c.outputs);
+    assert_eq!(unpack_outputs(&plain, &public_inputs(&p.cs)).unwrap(), p.outputs);
+    assert!(c.cs.num_constraints() < p.cs.num_constraints());
+    let report = c.check_determinism();
+    assert!(report.is_ok(), "{}", report.describe(&c.cs));
+
+    let k = keys(&c, 12);
+    let proof = prove(&c.cs, &k.pk, &mut ChaCha20Rng::seed_from_u64(13)).unwrap();
+    assert!(verify(&k.vk, &public, &proof).unwrap());
+    for i in [0, public.len() - 1] {
+        let mut forged = public.clone();
+        forged[i] += fr_from_i128(1 << 7);
+        assert!(
+            !verify(&k.vk, &forged, &proof).unwrap(),
+            "packed value {i} is not bound"
+        );
+    }
+}
