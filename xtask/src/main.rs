@@ -17,16 +17,14 @@ fn workspace() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees
-/// half a file.
+/// Writes a file atomically (`section9::files::write_atomic`), creating
+/// its directory first.
 pub(crate) fn write_atomic(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
     let dir = path
         .parent()
         .ok_or_else(|| format!("{} has no parent", path.display()))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("renaming to {}: {e}", path.display()))
+    section9::files::write_atomic(path, text.as_ref()).map_err(|e| e.to_string())
 }
 
 fn costs() -> Result<(), String> {
