@@ -24,6 +24,7 @@ pub mod op;
 pub mod ops;
 pub mod poseidon;
 pub mod prove;
+pub mod quantize;
 pub mod r1cs;
 
 pub use bound::Bound;
