@@ -2,9 +2,11 @@
 //! `cargo xtask gen-circom --out DIR` writes every operator's circom
 //! template into one file, `cargo xtask zoo-fixture` regenerates the
 //! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
-//! every built-in model (and records the table in `BENCHMARKS.md`).
+//! every built-in model (and records the table in `BENCHMARKS.md`),
+//! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
 
 mod bench;
+mod train;
 
 use section9::catalogue::{examples, field_markdown, markdown};
 use std::path::{Path, PathBuf};
@@ -79,7 +81,15 @@ fn main() -> ExitCode {
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
-        _ => Err("usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture | bench [--write]".to_string()),
+        ["train", name] => train::train(&workspace(), name, train::DEFAULT_SEED),
+        ["train", name, "--seed", seed] => seed
+            .parse()
+            .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
+            .and_then(|seed| train::train(&workspace(), name, seed)),
+        _ => Err(
+            "usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture | train MODEL [--seed N] | bench [--write]"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -43,3 +43,9 @@ pub fn digits() -> Result<Vec<Digit>, String> {
         })
         .collect()
 }
+
+/// A digit as the classifiers take it: pixels `0..16` times 8, clipped to
+/// 127, standing for `pixel / 16` at scale `2^-7`.
+pub fn image_input(pixels: &[u8; 64]) -> Vec<i64> {
+    pixels.iter().map(|&p| (i64::from(p) * 8).min(127)).collect()
+}

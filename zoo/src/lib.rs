@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod fixture;
+pub mod trained;
 
 use section9::graph::{GraphError, Model, ModelFile, Params};
 
@@ -13,12 +14,28 @@ pub struct Builtin {
     pub params: &'static [u8],
 }
 
-/// Every built-in model.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: fixture::NAME,
-    json: include_str!("../models/mlp-fixture.json"),
-    params: include_bytes!("../models/mlp-fixture.params"),
-}];
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            json: include_str!(concat!("../models/", $name, ".json")),
+            params: include_bytes!(concat!("../models/", $name, ".params")),
+        }
+    };
+}
+
+/// Every built-in model: the trained zoo (`cargo xtask train`) and the
+/// fixture.
+pub const BUILTINS: &[Builtin] = &[
+    builtin!("digits-gan"),
+    builtin!("s9-gan"),
+    builtin!("digits-cnn"),
+    builtin!("mlp"),
+    builtin!("mlp-fixture"),
+];
+
+/// The model `section9 demo` draws with unless told otherwise.
+pub const DEFAULT_GENERATOR: &str = "digits-gan";
 
 /// The built-in model called `name`, validated.
 pub fn builtin(name: &str) -> Option<Result<Model, GraphError>> {

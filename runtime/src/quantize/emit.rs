@@ -171,7 +171,10 @@ impl Emitter {
             });
         }
         let acc_exp = self.exp + w_exp;
-        let w_int: Vec<i64> = quantize_values(w, w_exp).into_iter().map(|v| v.clamp(-127, 127)).collect();
+        let w_int: Vec<i64> = quantize_values(w, w_exp)
+            .into_iter()
+            .map(|v| v.clamp(-127, 127))
+            .collect();
         let b_int = quantize_values(b, acc_exp);
         let b_max = b_int.iter().fold(0i64, |a, v| a.max(v.abs()));
         let b_prec = Bound::range(-(b_max as i128), b_max as i128).precision().max(2);

@@ -121,7 +121,10 @@ impl Layer {
                 expect_len(layer, "the weight", w.len(), out * c * k * k)?;
                 expect_len(layer, "the bias", b.len(), *out)?;
                 if k == 0 || s == 0 || h + 2 * p < k || wd + 2 * p < k {
-                    return Err(fail(layer, format!("kernel {k} stride {s} pad {p} do not fit {h}x{wd}")));
+                    return Err(fail(
+                        layer,
+                        format!("kernel {k} stride {s} pad {p} do not fit {h}x{wd}"),
+                    ));
                 }
                 let (oh, ow) = ((h + 2 * p - k) / s + 1, (wd + 2 * p - k) / s + 1);
                 let mut values = Vec::with_capacity(out * oh * ow);
@@ -132,7 +135,8 @@ impl Layer {
                             for ic in 0..c {
                                 for ky in 0..k {
                                     for kx in 0..k {
-                                        let (iy, ix) = ((oy * s + ky) as isize - p as isize, (ox * s + kx) as isize - p as isize);
+                                        let (iy, ix) =
+                                            ((oy * s + ky) as isize - p as isize, (ox * s + kx) as isize - p as isize);
                                         if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
                                             let xi = (ic * h + iy as usize) * wd + ix as usize;
                                             acc += v[xi] * w[((o * c + ic) * k + ky) * k + kx];

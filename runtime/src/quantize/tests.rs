@@ -55,7 +55,9 @@ fn generator() -> FloatNet {
                 w: weights(16 * 8, 0.6, 5),
                 b: weights(16, 0.2, 6),
             },
-            Layer::Reshape { shape: vec![1, 1, 4, 4] },
+            Layer::Reshape {
+                shape: vec![1, 1, 4, 4],
+            },
             Layer::Upsample { scale: 2 },
             conv(2, 1, 7),
             Layer::BatchNorm {
@@ -142,7 +144,12 @@ fn every_rescale_is_a_shift_and_weights_are_int8() {
             assert!(q.params.tensors[&n.name].iter().all(|v| v.abs() <= 127));
         }
     }
-    assert_eq!(ops.iter().filter(|&&o| o == "requant" || o == "cvm_right_shift").count(), 3);
+    assert_eq!(
+        ops.iter()
+            .filter(|&&o| o == "requant" || o == "cvm_right_shift")
+            .count(),
+        3
+    );
 }
 
 #[test]
@@ -168,7 +175,11 @@ fn misplaced_or_misshapen_layers_are_named() {
         w.pop();
     }
     let err = quantize(&net, &inputs(&net, 1, 1), &opts(false)).unwrap_err();
-    assert!(err.to_string().contains("layer 4: the weight has 639 values, expected 640"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("layer 4: the weight has 639 values, expected 640"),
+        "{err}"
+    );
 
     let net = classifier();
     let err = quantize(&net, &[], &opts(false)).unwrap_err();
