@@ -26,6 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Demo(commands::demo::Args),
     Info(commands::info::Args),
     Run(commands::run::Args),
     Prove(commands::prove::Args),
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let result = match cli.command {
+        Command::Demo(a) => commands::demo::run(a),
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a),

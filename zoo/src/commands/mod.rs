@@ -1,5 +1,6 @@
 //! One module per verb of the `section9` command.
 
+pub mod demo;
 pub mod info;
 pub mod prove;
 pub mod run;

@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use section9::compile::{circuit_digest, compile};
 use section9::field::fr_to_decimal;
 use section9::files::write_atomic;
-use section9::graph::nested;
+use section9::graph::{nested, Model};
 use section9::prove::cache::{digest_hex, KeyCache};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
 use section9::prove::{prove, public_inputs, verify};
@@ -70,15 +70,37 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
     Ok(path)
 }
 
-pub fn run(a: Args) -> CliResult {
-    let model = load_model(&a.model)?;
-    let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
+/// What a proved run produced and how long each step took.
+pub struct Proved {
+    pub constraints: usize,
+    pub public_values: usize,
+    pub outputs: Vec<Vec<i64>>,
+    pub commitment: Option<String>,
+    pub input_hashes: Vec<(String, String)>,
+    pub digest: String,
+    pub witness_time: Duration,
+    /// `None` when the keys came from the cache.
+    pub setup_time: Option<Duration>,
+    pub prove_time: Duration,
+    pub key_dir: PathBuf,
+    pub written: Vec<PathBuf>,
+}
+
+/// Compiles the run, sets up or loads its keys, proves, checks the proof
+/// and writes the snarkjs files, `input.json` and `output.json` into `out`.
+pub fn prove_run(
+    model: &Model,
+    inputs: &[Vec<i64>],
+    weights: WeightsArg,
+    out: &Path,
+    keys: Option<PathBuf>,
+) -> Result<Proved, CliError> {
     let (c, witness_time) = step("synthesizing the circuit", || {
-        compile(&model, &inputs, a.weights.into(), Builder::new())
+        compile(model, inputs, weights.into(), Builder::new())
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
-    let cache = KeyCache::new(a.keys.clone().unwrap_or_else(default_key_dir));
+    let cache = KeyCache::new(keys.unwrap_or_else(default_key_dir));
     let mut rng = rand::rngs::OsRng;
     let cached = cache.load(&digest).map_err(|e| CliError::Other(e.to_string()))?;
     let (keys, setup_time) = match cached {
@@ -98,45 +120,70 @@ pub fn run(a: Args) -> CliResult {
             "the new proof does not verify against its own key".into(),
         ));
     }
-    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
-        path: a.out.display().to_string(),
+    std::fs::create_dir_all(out).map_err(|source| CliError::Io {
+        path: out.display().to_string(),
         source,
     })?;
-    let outputs: serde_json::Map<String, serde_json::Value> = model
+    let named: serde_json::Map<String, serde_json::Value> = model
         .outputs
         .iter()
         .zip(&c.outputs)
         .map(|(&o, v)| (model.nodes[o].name.clone(), nested(&model.nodes[o].shape, v)))
         .collect();
-    let written = [
-        write(&a.out, "verification_key.json", &vk_to_json(&keys.vk))?,
-        write(&a.out, "proof.json", &proof_to_json(&proof))?,
-        write(&a.out, "public.json", &public_to_json(&public))?,
-        write(&a.out, "input.json", &model.inputs_to_json(&inputs))?,
-        write(
-            &a.out,
-            "output.json",
-            &format!("{}\n", serde_json::Value::Object(outputs)),
-        )?,
+    let written = vec![
+        write(out, "verification_key.json", &vk_to_json(&keys.vk))?,
+        write(out, "proof.json", &proof_to_json(&proof))?,
+        write(out, "public.json", &public_to_json(&public))?,
+        write(out, "input.json", &model.inputs_to_json(inputs))?,
+        write(out, "output.json", &format!("{}\n", serde_json::Value::Object(named)))?,
     ];
-    println!("model        {}", model.name);
-    println!("constraints  {}", c.cs.num_constraints());
-    println!("public       {} values", public.len());
-    if let Some(commitment) = c.commitment {
-        println!("commitment   {}", fr_to_decimal(&commitment));
+    Ok(Proved {
+        constraints: c.cs.num_constraints(),
+        public_values: public.len(),
+        commitment: c.commitment.map(|x| fr_to_decimal(&x)),
+        input_hashes: c
+            .input_hashes
+            .iter()
+            .map(|(i, h)| (i.clone(), fr_to_decimal(h)))
+            .collect(),
+        outputs: c.outputs,
+        digest: digest_hex(&digest),
+        witness_time,
+        setup_time,
+        prove_time,
+        key_dir: cache.dir().to_path_buf(),
+        written,
+    })
+}
+
+impl Proved {
+    /// The summary both `prove` and `demo` print.
+    pub fn print(&self, model: &str) {
+        println!("model        {model}");
+        println!("constraints  {}", self.constraints);
+        println!("public       {} values", self.public_values);
+        if let Some(commitment) = &self.commitment {
+            println!("commitment   {commitment}");
+        }
+        for (input, hash) in &self.input_hashes {
+            println!("input hash   {input}: {hash}");
+        }
+        println!("circuit      {}", self.digest);
+        println!("witness      {:.1?}", self.witness_time);
+        match self.setup_time {
+            Some(t) => println!("setup        {t:.1?} (keys cached in {})", self.key_dir.display()),
+            None => println!("setup        cached keys from {}", self.key_dir.display()),
+        }
+        println!("prove        {:.1?}", self.prove_time);
+        for p in &self.written {
+            println!("wrote        {}", p.display());
+        }
     }
-    for (input, hash) in &c.input_hashes {
-        println!("input hash   {input}: {}", fr_to_decimal(hash));
-    }
-    println!("circuit      {}", digest_hex(&digest));
-    println!("witness      {:.1?}", witness_time);
-    match setup_time {
-        Some(t) => println!("setup        {t:.1?} (keys cached in {})", cache.dir().display()),
-        None => println!("setup        cached keys from {}", cache.dir().display()),
-    }
-    println!("prove        {prove_time:.1?}");
-    for p in written {
-        println!("wrote        {}", p.display());
-    }
+}
+
+pub fn run(a: Args) -> CliResult {
+    let model = load_model(&a.model)?;
+    let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
+    prove_run(&model, &inputs, a.weights, &a.out, a.keys)?.print(&model.name);
     Ok(ExitCode::SUCCESS)
 }
