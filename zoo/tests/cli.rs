@@ -1,6 +1,7 @@
 //! The `section9` command as a shell user meets it: outputs, exit status,
 //! messages.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn section9(args: &[&str]) -> Output {
@@ -20,7 +21,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in ["info", "run", "prove", "verify"] {
+    for verb in ["demo", "info", "run", "prove", "verify"] {
         let o = section9(&[verb, "--help"]);
         assert!(o.status.success(), "{verb}: {}", stderr(&o));
         assert!(stdout(&o).contains("Usage: section9 "), "{verb}");
@@ -104,4 +105,43 @@ fn prove_then_verify_from_the_written_files() {
     let o = section9(&["verify", args[0], cut.to_str().unwrap(), args[2]]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cut.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn demo_draws_proves_and_verifies_and_snarkjs_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let keys = dir.path().join("keys");
+    let (out_s, keys_s) = (out.to_str().unwrap(), keys.to_str().unwrap());
+    let o = section9(&["demo", "--seed", "5", "--out", out_s, "--keys", keys_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for line in ["model        digits-gan", "commitment", "verify       OK", "image.png"] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let png = std::fs::read(out.join("image.png")).unwrap();
+    let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (256, 256));
+
+    let files = ["verification_key.json", "proof.json", "public.json"].map(|f| out.join(f));
+    let [vk, proof, public] = files.each_ref().map(|p| p.to_str().unwrap());
+    let o = section9(&["verify", vk, proof, public]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let snarkjs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/.bin/snarkjs");
+    assert!(snarkjs.exists(), "{} missing: run .ci/install-tools", snarkjs.display());
+    let o = Command::new(&snarkjs)
+        .args(["groth16", "verify", vk, public, proof])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && stdout(&o).contains("OK"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // A picture only a generator can draw.
+    let o = section9(&["demo", "--model", "digits-cnn", "--out", out_s, "--keys", keys_s]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not draw pictures"), "{}", stderr(&o));
 }
