@@ -2,7 +2,7 @@
 //! (candle, CPU), quantizes it with `section9::quantize` and writes the
 //! model, its parameters and the float record under `zoo/models`.
 //! Deterministic given the seed: every random draw comes from one ChaCha
-//! stream and every kernel runs in a fixed order.
+//! stream and the kernels run on one thread.
 
 mod classify;
 mod data;
@@ -50,6 +50,11 @@ fn train_float(name: &str, rng: &mut ChaCha8Rng) -> Result<FloatNet, String> {
 pub fn train(workspace: &Path, name: &str, seed: u64) -> Result<(), String> {
     let opts = trained::options(name)
         .ok_or_else(|| format!("no trained model `{name}` (models: {})", trained::TRAINED.join(", ")))?;
+    // candle's CPU kernels split work across threads in a way that changes
+    // float rounding from run to run; one thread makes training repeatable.
+    // Set before the first kernel runs, while no other thread reads the
+    // environment.
+    std::env::set_var("RAYON_NUM_THREADS", "1");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     println!("training {name} (seed {seed})");
     let net = train_float(name, &mut rng)?;
