@@ -57,7 +57,8 @@ pub fn cnn() -> (ModelFile, Params) {
     m.op("pool", "max_pool2d", &["act"], &pool);
     m.op("flat", "flatten", &["pool"], &[]);
     m.op("fc", "dense", &["flat", "fc.w", "fc.b"], &[]);
-    m.op("class", "argmax", &["fc"], &[]);
+    m.op("column", "reshape", &["fc"], &[("shape", vec![1, 10, 1].into())]);
+    m.op("class", "argmax", &["column"], &[]);
     m.finish("test-cnn", "CNN-shaped test graph", &["fc", "class"])
 }
 
