@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask costs` regenerates the cost table,
 //! `cargo xtask gen-circom --out DIR` writes every operator's circom
-//! template into one file, `cargo xtask zoo-fixture` regenerates the
+//! template into one file (`gen-circom <model> --out DIR`: a model's circom
+//! project), `cargo xtask zoo-fixture` regenerates the
 //! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
 //! every built-in model (and records the table in `BENCHMARKS.md`),
 //! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
@@ -60,6 +61,21 @@ fn gen_circom(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes the circom project of a built-in model or model file.
+fn gen_circom_model(model: &str, out: &Path) -> Result<(), String> {
+    let model = match section9_zoo::builtin(model) {
+        Some(m) => m,
+        None => section9::graph::load(Path::new(model)),
+    }
+    .map_err(|e| e.to_string())?;
+    for (name, text) in section9::graph::circom_project(&model).map_err(|e| e.to_string())? {
+        let path = out.join(name);
+        write_atomic(&path, text)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 /// Regenerates the embedded `mlp-fixture` files from their seeded builder.
 fn zoo_fixture() -> Result<(), String> {
     let (file, params) = section9_zoo::fixture::build();
@@ -81,13 +97,14 @@ fn main() -> ExitCode {
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
+        ["gen-circom", model, "--out", dir] => gen_circom_model(model, Path::new(dir)),
         ["train", name] => train::train(&workspace(), name, train::DEFAULT_SEED),
         ["train", name, "--seed", seed] => seed
             .parse()
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | zoo-fixture | train MODEL [--seed N] | bench [--write]"
+            "usage: cargo xtask costs | gen-circom [MODEL] --out DIR | zoo-fixture | train MODEL [--seed N] | bench [--write]"
                 .to_string(),
         ),
     };

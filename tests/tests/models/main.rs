@@ -3,5 +3,6 @@
 
 mod agreement;
 mod batch_norm;
+mod circom;
 mod files;
 mod proving;

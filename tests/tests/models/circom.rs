@@ -1,0 +1,76 @@
+//! Whole models as circom programs (`section9::graph::circom_program`),
+//! compiled by the real circom compiler: its witness calculator gives the
+//! engine's outputs on seeded inputs, and it counts the non-linear
+//! constraints the builder counts with constant weights.
+
+use section9::compile::{compile, Weights};
+use section9::graph::{circom_input_json, circom_program, Model, CIRCOM_MAIN};
+use section9::r1cs::Builder;
+use section9_tests::circom::{compile as circom_compile, field_decimal};
+use section9_tests::models;
+
+fn check(model: &Model, seeds: std::ops::Range<u64>) {
+    let program = circom_program(model).unwrap();
+    let compiled = circom_compile(&program, CIRCOM_MAIN).unwrap_or_else(|e| panic!("{}: {e}", model.name));
+    for seed in seeds {
+        let inputs = model.seeded_inputs(seed);
+        let built = compile(model, &inputs, Weights::Constant, Builder::new()).unwrap();
+        let run = compiled.run(&circom_input_json(model, &inputs).unwrap()).unwrap();
+        if seed == 0 {
+            assert_eq!(
+                run.nonlinear,
+                built.cs.num_nonlinear(),
+                "{}: circom's non-linear constraints differ from the builder's",
+                model.name
+            );
+        }
+        let want: Vec<String> = model
+            .run(&inputs)
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(|&v| field_decimal(v as i128))
+            .collect();
+        let got: Vec<String> = run.outputs.iter().map(|(_, v)| v.clone()).collect();
+        assert_eq!(got, want, "{} seed {seed}", model.name);
+    }
+}
+
+#[test]
+fn test_graphs_compile_and_agree_with_the_engine() {
+    for m in models::all() {
+        check(&models::load(&m), 0..2);
+    }
+}
+
+#[test]
+fn every_zoo_model_compiles_and_agrees() {
+    for b in section9_zoo::BUILTINS {
+        let name = b.name;
+        check(&section9_zoo::builtin(name).unwrap().unwrap(), 0..2);
+    }
+}
+
+#[test]
+fn hashed_inputs_are_refused_by_name() {
+    use section9::graph::{ModelBuilder, Visibility};
+    let mut m = ModelBuilder::new();
+    m.input_range("z", &[1, 2], -3, 3, Visibility::Hashed);
+    m.op("r", "relu", &["z"], &[]);
+    let model = models::load(&m.finish("hashed", "", &["r"]));
+    let err = circom_program(&model).unwrap_err().to_string();
+    assert!(err.contains("input `z` is hashed"), "{err}");
+}
+
+#[test]
+fn the_fixture_project_is_pinned() {
+    let model = section9_zoo::builtin("mlp-fixture").unwrap().unwrap();
+    let files = section9::graph::circom_project(&model).unwrap();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["mlp_fixture.circom", "input.json", "README.md"]);
+    for (name, text) in &files {
+        insta::assert_snapshot!(format!("circom_project__{}", name.replace('.', "_")), text);
+    }
+    // Deterministic: a second generation is the same text.
+    assert_eq!(section9::graph::circom_project(&model).unwrap(), files);
+}
