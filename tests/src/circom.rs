@@ -114,6 +114,11 @@ pub fn snarkjs() -> PathBuf {
     tool_bin("snarkjs")
 }
 
+/// circomspect, which `.ci/install-tools` builds into `tools/cargo/bin`.
+pub fn circomspect() -> PathBuf {
+    tools_dir().join("cargo").join("bin").join("circomspect")
+}
+
 fn tool_bin(name: &str) -> PathBuf {
     tools_dir().join("node_modules").join(".bin").join(name)
 }

@@ -74,3 +74,62 @@ fn the_fixture_project_is_pinned() {
     // Deterministic: a second generation is the same text.
     assert_eq!(section9::graph::circom_project(&model).unwrap(), files);
 }
+
+/// circomspect's warning headline with every backticked name blanked, so
+/// the same kind of warning reads the same wherever it is.
+fn warning_kind(line: &str) -> String {
+    let parts: Vec<&str> = line
+        .split('`')
+        .enumerate()
+        .map(|(i, p)| if i % 2 == 1 { "_" } else { p })
+        .collect();
+    parts.join("`")
+}
+
+#[test]
+fn circomspect_warnings_are_each_explained_in_the_docs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/circom.md")).unwrap();
+    let explained: Vec<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" | ").next())
+        .map(warning_kind)
+        .collect();
+    section9_tests::circom::ensure_tools().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for b in section9_zoo::BUILTINS {
+        let model = section9_zoo::builtin(b.name).unwrap().unwrap();
+        let path = dir.path().join(format!("{}.circom", b.name));
+        std::fs::write(&path, circom_program(&model).unwrap()).unwrap();
+        let out = std::process::Command::new(section9_tests::circom::circomspect())
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.contains("analyzing template 'Model'"),
+            "circomspect did not run:\n{text}"
+        );
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("warning: ") || l.starts_with("error: "))
+        {
+            let kind = warning_kind(line.trim_start_matches("warning: "));
+            assert!(!line.starts_with("error"), "{}: {line}", b.name);
+            assert!(
+                explained.iter().any(|e| e == &kind),
+                "{}: circomspect warning not explained in docs/circom.md: {line}",
+                b.name
+            );
+            seen.insert(kind);
+        }
+    }
+    // The analyser really looked: the hints' `<--` are always reported.
+    assert!(
+        seen.iter()
+            .any(|k| k.starts_with("Using the signal assignment operator")),
+        "{seen:?}"
+    );
+}
