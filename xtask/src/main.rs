@@ -10,6 +10,8 @@ mod bench;
 mod train;
 
 use section9::catalogue::{examples, field_markdown, markdown};
+use section9::circom::model::circom_project;
+use section9::compile::Weights;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,13 +64,13 @@ fn gen_circom(out: &Path) -> Result<(), String> {
 }
 
 /// Writes the circom project of a built-in model or model file.
-fn gen_circom_model(model: &str, out: &Path) -> Result<(), String> {
+fn gen_circom_model(model: &str, weights: Weights, out: &Path) -> Result<(), String> {
     let model = match section9_zoo::builtin(model) {
         Some(m) => m,
         None => section9::graph::load(Path::new(model)),
     }
     .map_err(|e| e.to_string())?;
-    for (name, text) in section9::graph::circom_project(&model).map_err(|e| e.to_string())? {
+    for (name, text) in circom_project(&model, weights).map_err(|e| e.to_string())? {
         let path = out.join(name);
         write_atomic(&path, text)?;
         println!("wrote {}", path.display());
@@ -97,14 +99,17 @@ fn main() -> ExitCode {
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
-        ["gen-circom", model, "--out", dir] => gen_circom_model(model, Path::new(dir)),
+        ["gen-circom", model, "--out", dir] => gen_circom_model(model, Weights::Constant, Path::new(dir)),
+        ["gen-circom", model, "--out", dir, "--weights", "committed"] => {
+            gen_circom_model(model, Weights::Committed, Path::new(dir))
+        }
         ["train", name] => train::train(&workspace(), name, train::DEFAULT_SEED),
         ["train", name, "--seed", seed] => seed
             .parse()
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom [MODEL] --out DIR | zoo-fixture | train MODEL [--seed N] | bench [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--write]"
                 .to_string(),
         ),
     };

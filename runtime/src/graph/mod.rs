@@ -8,7 +8,6 @@
 //! checks of its structure.
 
 mod builder;
-mod circom;
 mod engine;
 mod error;
 mod file;
@@ -17,7 +16,6 @@ mod model;
 mod registry;
 
 pub use builder::ModelBuilder;
-pub use circom::{circom_input_json, circom_program, circom_project, MAIN as CIRCOM_MAIN};
 pub use engine::nested;
 pub use error::GraphError;
 pub use file::{AttrValue, ModelFile, NodeSpec, Params, ParamsRef, Visibility, FORMAT, VERSION};

@@ -3,34 +3,62 @@
 //! engine's outputs on seeded inputs, and it counts the non-linear
 //! constraints the builder counts with constant weights.
 
-use section9::compile::{compile, Weights};
-use section9::graph::{circom_input_json, circom_program, Model, CIRCOM_MAIN};
+use section9::circom::model::{circom_input_json, circom_program, circom_project, MAIN};
+use section9::compile::{compile, weight_commitment, Weights};
+use section9::field::fr_to_decimal;
+use section9::graph::{Model, NodeKind};
 use section9::r1cs::Builder;
 use section9_tests::circom::{compile as circom_compile, field_decimal};
 use section9_tests::models;
 
-fn check(model: &Model, seeds: std::ops::Range<u64>) {
-    let program = circom_program(model).unwrap();
-    let compiled = circom_compile(&program, CIRCOM_MAIN).unwrap_or_else(|e| panic!("{}: {e}", model.name));
+/// Constraints circom spends (at `--O0`, where the harness counts) that
+/// the builder folds: the first-round S-box (`x^2`, `x^4`, `x^5`, three
+/// constraints) of each Poseidon input that is a known constant. The
+/// commitment has one: the first group's header hash entering the chain;
+/// every further group adds three: the count and bounds in its header.
+fn constant_sboxes(model: &Model, weights: Weights) -> usize {
+    if weights == Weights::Constant {
+        return 0;
+    }
+    let mut bounds = Vec::new();
+    for node in &model.nodes {
+        if matches!(node.kind, NodeKind::Param { structural: false, .. }) && !bounds.contains(&node.bound) {
+            bounds.push(node.bound);
+        }
+    }
+    match bounds.len() {
+        0 => 0,
+        groups => 3 * (1 + 3 * (groups - 1)),
+    }
+}
+
+fn check(model: &Model, weights: Weights, seeds: std::ops::Range<u64>) {
+    let program = circom_program(model, weights).unwrap();
+    let compiled = circom_compile(&program, MAIN).unwrap_or_else(|e| panic!("{}: {e}", model.name));
     for seed in seeds {
         let inputs = model.seeded_inputs(seed);
-        let built = compile(model, &inputs, Weights::Constant, Builder::new()).unwrap();
-        let run = compiled.run(&circom_input_json(model, &inputs).unwrap()).unwrap();
+        let built = compile(model, &inputs, weights, Builder::new()).unwrap();
+        let run = compiled
+            .run(&circom_input_json(model, &inputs, weights).unwrap())
+            .unwrap();
         if seed == 0 {
             assert_eq!(
                 run.nonlinear,
-                built.cs.num_nonlinear(),
+                built.cs.num_nonlinear() + constant_sboxes(model, weights),
                 "{}: circom's non-linear constraints differ from the builder's",
                 model.name
             );
         }
-        let want: Vec<String> = model
+        let mut want: Vec<String> = model
             .run(&inputs)
             .unwrap()
             .iter()
             .flatten()
             .map(|&v| field_decimal(v as i128))
             .collect();
+        if weights == Weights::Committed {
+            want.push(fr_to_decimal(&weight_commitment(model).unwrap()));
+        }
         let got: Vec<String> = run.outputs.iter().map(|(_, v)| v.clone()).collect();
         assert_eq!(got, want, "{} seed {seed}", model.name);
     }
@@ -39,7 +67,7 @@ fn check(model: &Model, seeds: std::ops::Range<u64>) {
 #[test]
 fn test_graphs_compile_and_agree_with_the_engine() {
     for m in models::all() {
-        check(&models::load(&m), 0..2);
+        check(&models::load(&m), Weights::Constant, 0..2);
     }
 }
 
@@ -47,7 +75,14 @@ fn test_graphs_compile_and_agree_with_the_engine() {
 fn every_zoo_model_compiles_and_agrees() {
     for b in section9_zoo::BUILTINS {
         let name = b.name;
-        check(&section9_zoo::builtin(name).unwrap().unwrap(), 0..2);
+        check(&section9_zoo::builtin(name).unwrap().unwrap(), Weights::Constant, 0..2);
+    }
+}
+
+#[test]
+fn committed_weights_compile_and_agree_commitment_included() {
+    for name in ["mlp-fixture", "digits-cnn"] {
+        check(&section9_zoo::builtin(name).unwrap().unwrap(), Weights::Committed, 0..1);
     }
 }
 
@@ -58,21 +93,21 @@ fn hashed_inputs_are_refused_by_name() {
     m.input_range("z", &[1, 2], -3, 3, Visibility::Hashed);
     m.op("r", "relu", &["z"], &[]);
     let model = models::load(&m.finish("hashed", "", &["r"]));
-    let err = circom_program(&model).unwrap_err().to_string();
+    let err = circom_program(&model, Weights::Constant).unwrap_err().to_string();
     assert!(err.contains("input `z` is hashed"), "{err}");
 }
 
 #[test]
 fn the_fixture_project_is_pinned() {
     let model = section9_zoo::builtin("mlp-fixture").unwrap().unwrap();
-    let files = section9::graph::circom_project(&model).unwrap();
+    let files = circom_project(&model, Weights::Constant).unwrap();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["mlp_fixture.circom", "input.json", "README.md"]);
     for (name, text) in &files {
         insta::assert_snapshot!(format!("circom_project__{}", name.replace('.', "_")), text);
     }
     // Deterministic: a second generation is the same text.
-    assert_eq!(section9::graph::circom_project(&model).unwrap(), files);
+    assert_eq!(circom_project(&model, Weights::Constant).unwrap(), files);
 }
 
 /// circomspect's warning headline with every backticked name blanked, so
@@ -99,10 +134,13 @@ fn circomspect_warnings_are_each_explained_in_the_docs() {
     section9_tests::circom::ensure_tools().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut seen = std::collections::BTreeSet::new();
-    for b in section9_zoo::BUILTINS {
+    for (b, weights) in section9_zoo::BUILTINS
+        .iter()
+        .flat_map(|b| [(b, Weights::Constant), (b, Weights::Committed)])
+    {
         let model = section9_zoo::builtin(b.name).unwrap().unwrap();
         let path = dir.path().join(format!("{}.circom", b.name));
-        std::fs::write(&path, circom_program(&model).unwrap()).unwrap();
+        std::fs::write(&path, circom_program(&model, weights).unwrap()).unwrap();
         let out = std::process::Command::new(section9_tests::circom::circomspect())
             .arg(&path)
             .output()
