@@ -27,6 +27,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Demo(commands::demo::Args),
+    /// Write a run's circuit.r1cs, witness.wtns and circuit.sym (circom's formats).
+    #[command(name = "export-r1cs")]
+    ExportR1cs(commands::export::Args),
     Info(commands::info::Args),
     Run(commands::run::Args),
     Prove(commands::prove::Args),
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),
+        Command::ExportR1cs(a) => commands::export::run(a),
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a),

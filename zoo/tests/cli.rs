@@ -21,7 +21,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in ["demo", "info", "run", "prove", "verify"] {
+    for verb in ["demo", "export-r1cs", "info", "run", "prove", "verify"] {
         let o = section9(&[verb, "--help"]);
         assert!(o.status.success(), "{verb}: {}", stderr(&o));
         assert!(stdout(&o).contains("Usage: section9 "), "{verb}");
@@ -144,4 +144,25 @@ fn demo_draws_proves_and_verifies_and_snarkjs_agrees() {
     let o = section9(&["demo", "--model", "digits-cnn", "--out", out_s, "--keys", keys_s]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does not draw pictures"), "{}", stderr(&o));
+}
+
+#[test]
+fn export_r1cs_writes_the_three_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r1cs");
+    let o = section9(&[
+        "export-r1cs",
+        "mlp-fixture",
+        "--weights",
+        "constant",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("constraints     1610"), "{}", stdout(&o));
+    for f in ["circuit.r1cs", "witness.wtns", "circuit.sym"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let sym = std::fs::read_to_string(out.join("circuit.sym")).unwrap();
+    assert!(sym.starts_with("1,1,0,main.out/fc2"), "{}", &sym[..80.min(sym.len())]);
 }

@@ -1,0 +1,57 @@
+//! `section9 export-r1cs`: a run's constraint system and witness in the
+//! iden3 formats, for snarkjs and the rest of the circom tools.
+
+use super::{load_inputs, load_model, CliError, CliResult, WeightsArg};
+use section9::compile::compile;
+use section9::export::{r1cs_bytes, sym_text, wtns_bytes, WireOrder};
+use section9::files::write_atomic;
+use section9::r1cs::Builder;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Write a run's circuit.r1cs, witness.wtns and circuit.sym (circom's
+/// formats; wires ordered one, public values, private inputs, the rest).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Built-in model name or model file.
+    model: String,
+    /// Input file: `{"<input>": [...]}`; without it, a seeded input.
+    input: Option<PathBuf>,
+    /// Directory for the written files (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed of the generated input.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How the weights enter the circuit.
+    #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
+    weights: WeightsArg,
+}
+
+pub fn run(a: Args) -> CliResult {
+    let model = load_model(&a.model)?;
+    let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
+    let c = compile(&model, &inputs, a.weights.into(), Builder::with_names())?;
+    let fail = |e: section9::export::ExportError| CliError::Other(e.to_string());
+    let files = [
+        ("circuit.r1cs", r1cs_bytes(&c.cs).map_err(fail)?),
+        ("witness.wtns", wtns_bytes(&c.cs).map_err(fail)?),
+        ("circuit.sym", sym_text(&c.cs).into_bytes()),
+    ];
+    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
+        path: a.out.display().to_string(),
+        source,
+    })?;
+    let order = WireOrder::new(&c.cs);
+    println!("model           {}", model.name);
+    println!("constraints     {}", c.cs.num_constraints());
+    println!("wires           {}", c.cs.num_wires());
+    println!("public values   {}", order.public);
+    println!("private inputs  {}", order.private_inputs);
+    for (name, bytes) in files {
+        let path = a.out.join(name);
+        write_atomic(&path, &bytes).map_err(|e| CliError::Other(e.to_string()))?;
+        println!("wrote           {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
