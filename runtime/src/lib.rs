@@ -16,6 +16,7 @@ pub mod commit;
 pub mod compile;
 pub mod dsl;
 pub mod error;
+pub mod evm;
 pub mod export;
 pub mod field;
 pub mod files;

@@ -169,7 +169,7 @@ fn pretty<T: Serialize>(v: &T) -> String {
     s
 }
 
-fn decimal<F: PrimeField>(f: &F) -> String {
+pub(crate) fn decimal<F: PrimeField>(f: &F) -> String {
     BigUint::from_bytes_le(&f.into_bigint().to_bytes_le()).to_string()
 }
 

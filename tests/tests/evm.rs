@@ -1,0 +1,162 @@
+//! The generated Solidity verifier and minting contract, compiled by the
+//! real solc and run in revm: valid proofs accepted, every kind of forgery
+//! refused, the same verdict as `section9::prove::verify`, gas measured.
+
+use ark_std::rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use section9::compile::{compile, Compiled, Weights};
+use section9::evm::{encode_verify_call, mint_contract, verifier_contract, CallArgs, MINT, R, VERIFIER};
+use section9::field::Fr;
+use section9::graph::Model;
+use section9::prove::{prove, public_inputs, setup, verify, Keys, Proof};
+use section9::r1cs::Builder;
+use section9_tests::evm::{compile_solidity, Chain};
+use section9_tests::models;
+
+use ark_bn254::Bn254;
+
+struct Proved {
+    c: Compiled,
+    keys: Keys,
+    proof: Proof<Bn254>,
+}
+
+fn proved(model: &Model, seed: u64, keys: Option<&Keys>) -> Proved {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let c = compile(model, &model.seeded_inputs(seed), Weights::Committed, Builder::new()).unwrap();
+    let keys = keys.cloned().unwrap_or_else(|| setup(&c.cs, &mut rng).unwrap());
+    let proof = prove(&c.cs, &keys.pk, &mut rng).unwrap();
+    Proved { c, keys, proof }
+}
+
+/// The test generator graph with its picture packed into public values.
+fn packed_generator() -> Model {
+    let (mut file, params) = models::generator();
+    file.pack_outputs = true;
+    models::load(&(file, params))
+}
+
+fn deploy_verifier(chain: &mut Chain, keys: &Keys) -> revm::primitives::Address {
+    let code = compile_solidity(&verifier_contract(&keys.vk))
+        .unwrap()
+        .remove(VERIFIER)
+        .unwrap();
+    chain.deploy(code).unwrap()
+}
+
+fn args(p: &Proved) -> CallArgs {
+    CallArgs::new(&p.proof, &public_inputs(&p.c.cs))
+}
+
+#[test]
+fn the_verifier_accepts_valid_proofs_and_refuses_forgeries_as_section9_does() {
+    let model = packed_generator();
+    let first = proved(&model, 1, None);
+    let mut chain = Chain::new();
+    let at = deploy_verifier(&mut chain, &first.keys);
+    let public = public_inputs(&first.c.cs);
+    let verdict = |chain: &mut Chain, a: &CallArgs| chain.call(at, encode_verify_call("verifyProof", a)).unwrap();
+
+    let ok = verdict(&mut chain, &args(&first));
+    assert!(ok.returned_true(), "{ok:?}");
+    assert!(verify(&first.keys.vk, &public, &first.proof).unwrap());
+
+    // A changed public input: both refuse.
+    let mut forged = public.clone();
+    forged[0] += Fr::from(1u64);
+    assert!(!verify(&first.keys.vk, &forged, &first.proof).unwrap());
+    let out = verdict(&mut chain, &CallArgs::new(&first.proof, &forged));
+    assert!(out.success && !out.returned_true(), "{out:?}");
+
+    // An input at or above the field modulus (equal to a valid one mod r).
+    let mut wide = args(&first);
+    let r = num_bigint::BigUint::parse_bytes(R.as_bytes(), 10).unwrap();
+    let v = num_bigint::BigUint::parse_bytes(wide.input[0].as_bytes(), 10).unwrap();
+    wide.input[0] = (v + r).to_string();
+    let out = verdict(&mut chain, &wide);
+    assert!(out.success && !out.returned_true(), "{out:?}");
+
+    // A tampered proof: a point moved off the curve.
+    let mut tampered = args(&first);
+    tampered.a[1] = "1".into();
+    let out = verdict(&mut chain, &tampered);
+    assert!(out.success && !out.returned_true(), "{out:?}");
+
+    // A proof of another picture (another latent) under this picture's inputs.
+    let second = proved(&model, 2, Some(&first.keys));
+    let other = public_inputs(&second.c.cs);
+    assert_ne!(other, public);
+    assert!(verdict(&mut chain, &args(&second)).returned_true());
+    let swapped = CallArgs::new(&second.proof, &public);
+    assert!(!verify(&first.keys.vk, &public, &second.proof).unwrap());
+    assert!(!verdict(&mut chain, &swapped).returned_true());
+
+    // A proof from another model's keys (same shapes, another setup).
+    let stranger = proved(&model, 3, None);
+    assert!(!verify(&first.keys.vk, &public_inputs(&stranger.c.cs), &stranger.proof).unwrap());
+    assert!(!verdict(&mut chain, &args(&stranger)).returned_true());
+}
+
+/// The zoo's generators: verification and minting in revm, gas asserted.
+#[test]
+fn zoo_generators_verify_and_mint_within_their_gas_budgets() {
+    for (name, verify_budget, mint_budget) in [("digits-gan", 300_000, 450_000), ("s9-gan", 1_000_000, 1_800_000)] {
+        let model = section9_zoo::builtin(name).unwrap().unwrap();
+        let p = proved(&model, 7, None);
+        let public = public_inputs(&p.c.cs);
+        let mut chain = Chain::new();
+        let verifier = deploy_verifier(&mut chain, &p.keys);
+        let call = encode_verify_call("verifyProof", &args(&p));
+        let verified = chain.call(verifier, call).unwrap();
+        assert!(verified.returned_true(), "{name}: {verified:?}");
+        assert!(
+            verified.gas <= verify_budget,
+            "{name}: verification took {} gas",
+            verified.gas
+        );
+
+        let mint = compile_solidity(&mint_contract(public.len()))
+            .unwrap()
+            .remove(MINT)
+            .unwrap();
+        let commitment = p.c.commitment.unwrap();
+        let mut code = mint;
+        code.extend_from_slice(&[0u8; 12]);
+        code.extend_from_slice(verifier.as_slice());
+        code.extend_from_slice(&be_word(&commitment));
+        let minter = chain.deploy(code).unwrap();
+        let out = chain.call(minter, encode_verify_call("mint", &args(&p))).unwrap();
+        assert!(out.success, "{name}: mint failed {out:?}");
+        assert!(out.gas <= mint_budget, "{name}: minting took {} gas", out.gas);
+        eprintln!(
+            "{name}: {} public inputs, verification {} gas, verify and mint {} gas",
+            public.len(),
+            verified.gas,
+            out.gas
+        );
+
+        // The stored picture is the packed public outputs.
+        let mut read = selector("picture(uint256)");
+        read.extend_from_slice(&be_word(&Fr::from(1u64)));
+        let words = chain.call(minter, read).unwrap();
+        let want: Vec<u8> = public[..public.len() - 1].iter().flat_map(be_word).collect();
+        assert_eq!(words.output, want, "{name}");
+
+        // A proof of another model (another commitment) cannot mint here.
+        let other = proved(&packed_generator(), 8, None);
+        let out = chain.call(minter, encode_verify_call("mint", &args(&other)));
+        assert!(out.map(|o| !o.success).unwrap_or(true), "{name}: another model minted");
+    }
+}
+
+fn be_word(f: &Fr) -> [u8; 32] {
+    use ark_ff::{BigInteger, PrimeField};
+    let mut w = [0u8; 32];
+    w.copy_from_slice(&f.into_bigint().to_bytes_be());
+    w
+}
+
+fn selector(signature: &str) -> Vec<u8> {
+    use sha3::Digest;
+    sha3::Keccak256::digest(signature.as_bytes())[..4].to_vec()
+}
