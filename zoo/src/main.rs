@@ -27,6 +27,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Demo(commands::demo::Args),
+    /// Write a Solidity verifier for a verification key, and a minting contract.
+    #[command(name = "export-solidity")]
+    ExportSolidity(commands::evm::ExportArgs),
+    /// Print the call arguments of verifyProof / mint for a proof.
+    Calldata(commands::evm::CalldataArgs),
     /// Write a run's circuit.r1cs, witness.wtns and circuit.sym (circom's formats).
     #[command(name = "export-r1cs")]
     ExportR1cs(commands::export::Args),
@@ -55,6 +60,8 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),
+        Command::ExportSolidity(a) => commands::evm::export(a),
+        Command::Calldata(a) => commands::evm::calldata(a),
         Command::ExportR1cs(a) => commands::export::run(a),
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),

@@ -21,7 +21,16 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in ["demo", "export-r1cs", "info", "run", "prove", "verify"] {
+    for verb in [
+        "calldata",
+        "demo",
+        "export-r1cs",
+        "export-solidity",
+        "info",
+        "run",
+        "prove",
+        "verify",
+    ] {
         let o = section9(&[verb, "--help"]);
         assert!(o.status.success(), "{verb}: {}", stderr(&o));
         assert!(stdout(&o).contains("Usage: section9 "), "{verb}");
@@ -165,4 +174,49 @@ fn export_r1cs_writes_the_three_files() {
     }
     let sym = std::fs::read_to_string(out.join("circuit.sym")).unwrap();
     assert!(sym.starts_with("1,1,0,main.out/fc2"), "{}", &sym[..80.min(sym.len())]);
+}
+
+#[test]
+fn export_solidity_and_calldata_from_the_proof_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, keys, sol) = (dir.path().join("p"), dir.path().join("k"), dir.path().join("sol"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let o = section9(&[
+        "prove",
+        "mlp-fixture",
+        "--weights",
+        "constant",
+        "--out",
+        &s(&out),
+        "--keys",
+        &s(&keys),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = section9(&[
+        "export-solidity",
+        &s(&out.join("verification_key.json")),
+        "--out",
+        &s(&sol),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let verifier = std::fs::read_to_string(sol.join("Groth16Verifier.sol")).unwrap();
+    assert!(
+        verifier.contains("uint256[10] calldata input"),
+        "the fixture has 10 public values"
+    );
+    assert!(sol.join("Section9Mint.sol").is_file());
+
+    let (proof, public) = (s(&out.join("proof.json")), s(&out.join("public.json")));
+    let o = section9(&["calldata", &proof, &public]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches("\"0x").count(), 8 + 10);
+    let o = section9(&["calldata", &proof, &public, "--abi", "verifyProof"]);
+    let hex = stdout(&o);
+    assert_eq!(hex.trim().len(), 2 + 2 * (4 + 32 * (8 + 10)), "{hex}");
+
+    // A truncated proof is an error that names the file.
+    std::fs::write(out.join("proof.json"), "{\"pi_a\": [").unwrap();
+    let o = section9(&["calldata", &proof, &public]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("proof.json"), "{}", stderr(&o));
 }

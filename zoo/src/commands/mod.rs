@@ -1,6 +1,7 @@
 //! One module per verb of the `section9` command.
 
 pub mod demo;
+pub mod evm;
 pub mod export;
 pub mod info;
 pub mod prove;
