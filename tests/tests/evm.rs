@@ -5,7 +5,7 @@
 use ark_std::rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use section9::compile::{compile, Compiled, Weights};
-use section9::evm::{encode_verify_call, mint_contract, verifier_contract, CallArgs, MINT, R, VERIFIER};
+use section9::evm::{encode_verify_call, mint_contract, verifier_contract, CallArgs, Picture, MINT, R, VERIFIER};
 use section9::field::Fr;
 use section9::graph::Model;
 use section9::prove::{prove, public_inputs, setup, verify, Keys, Proof};
@@ -133,15 +133,16 @@ fn every_zoo_model_verifies_on_chain_as_in_section9_and_generators_mint() {
             verified.gas
         );
         if model.pack_outputs {
-            mint(name, &mut chain, verifier, &p);
+            mint(name, &model, &mut chain, verifier, &p);
         }
     }
 }
 
 /// Deploys the minting contract for `p`'s model and mints its picture.
-fn mint(name: &str, chain: &mut Chain, verifier: revm::primitives::Address, p: &Proved) {
+fn mint(name: &str, model: &Model, chain: &mut Chain, verifier: revm::primitives::Address, p: &Proved) {
     let public = public_inputs(&p.c.cs);
-    let mut code = compile_solidity(&mint_contract(public.len()))
+    let picture = Picture::of(model).unwrap();
+    let mut code = compile_solidity(&mint_contract(public.len(), picture))
         .unwrap()
         .remove(MINT)
         .unwrap();
@@ -164,6 +165,32 @@ fn mint(name: &str, chain: &mut Chain, verifier: revm::primitives::Address, p: &
     let want: Vec<u8> = public[..public.len() - 1].iter().flat_map(be_word).collect();
     assert_eq!(words.output, want, "{name}");
 
+    // The rendered picture is the model's output, pixel for pixel.
+    let mut read = selector("pictureBMP(uint256)");
+    read.extend_from_slice(&be_word(&Fr::from(1u64)));
+    let out = chain.call(minter, read).unwrap();
+    assert!(out.success, "{name}: {out:?}");
+    let uri = abi_string(&out.output);
+    let bmp = base64_decode(uri.strip_prefix("data:image/bmp;base64,").expect("a BMP data URI"));
+    let (c, h, w) = (picture.channels, picture.height, picture.width);
+    let pixels = &p.c.outputs[0];
+    let row = (w * 3).div_ceil(4) * 4;
+    assert_eq!(bmp.len(), 54 + row * h, "{name}");
+    for y in 0..h {
+        for x in 0..w {
+            for k in 0..3 {
+                let ch = if c == 1 { 0 } else { 2 - k };
+                let v = pixels[(ch * h + y) * w + x];
+                let want = ((v * 255 + 63) / 127) as u8;
+                assert_eq!(
+                    bmp[54 + (h - 1 - y) * row + x * 3 + k],
+                    want,
+                    "{name}: pixel ({y}, {x})"
+                );
+            }
+        }
+    }
+
     // A proof of another model (another commitment) cannot mint here.
     let other = proved(&packed_generator(), 8, None);
     let out = chain.call(minter, encode_verify_call("mint", &args(&other)));
@@ -175,6 +202,33 @@ fn be_word(f: &Fr) -> [u8; 32] {
     let mut w = [0u8; 32];
     w.copy_from_slice(&f.into_bigint().to_bytes_be());
     w
+}
+
+/// The `string` an ABI-encoded return value holds.
+fn abi_string(out: &[u8]) -> String {
+    let len = u64::from_be_bytes(out[56..64].try_into().unwrap()) as usize;
+    String::from_utf8(out[64..64 + len].to_vec()).unwrap()
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let mut out = Vec::new();
+    for chunk in text.as_bytes().chunks(4) {
+        let pad = chunk.iter().filter(|&&c| c == b'=').count();
+        let n = chunk
+            .iter()
+            .map(|&c| if c == b'=' { 0 } else { value(c) as u32 })
+            .fold(0u32, |acc, v| (acc << 6) | v);
+        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    out
 }
 
 fn selector(signature: &str) -> Vec<u8> {

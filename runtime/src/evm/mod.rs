@@ -14,7 +14,7 @@ mod mint;
 mod verifier;
 
 pub use calldata::{calldata_text, encode_verify_call, CallArgs};
-pub use mint::{mint_contract, MINT};
+pub use mint::{mint_contract, Picture, MINT};
 pub use verifier::{verifier_contract, VERIFIER};
 
 /// BN254's base field modulus, as the contracts write it.

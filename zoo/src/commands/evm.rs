@@ -1,8 +1,10 @@
 //! `section9 export-solidity` and `section9 calldata`: from snarkjs-format
 //! files to an on-chain verifier and the arguments that call it.
 
-use super::{CliError, CliResult};
-use section9::evm::{calldata_text, encode_verify_call, mint_contract, verifier_contract, CallArgs, MINT, VERIFIER};
+use super::{load_model, CliError, CliResult};
+use section9::evm::{
+    calldata_text, encode_verify_call, mint_contract, verifier_contract, CallArgs, Picture, MINT, VERIFIER,
+};
 use section9::files::write_atomic;
 use section9::prove::snarkjs::{proof_from_json, public_from_json, vk_from_json};
 use std::path::{Path, PathBuf};
@@ -19,14 +21,18 @@ fn malformed(path: &Path) -> impl FnOnce(section9::prove::snarkjs::FormatError) 
     move |e| CliError::Other(format!("{}: {e}", path.display()))
 }
 
-/// Write a Solidity Groth16 verifier for a verification key, and the
-/// image-minting contract that uses it.
+/// Write a Solidity Groth16 verifier for a verification key (and, with
+/// --model, the image-minting contract that uses it).
 #[derive(clap::Args)]
 pub struct ExportArgs {
     verification_key: PathBuf,
     /// Directory for the contracts (created if needed).
     #[arg(long)]
     out: PathBuf,
+    /// A generator (built-in name or model file) whose pictures the minting
+    /// contract stores and renders; without it only the verifier is written.
+    #[arg(long)]
+    model: Option<String>,
 }
 
 pub fn export(a: ExportArgs) -> CliResult {
@@ -36,12 +42,20 @@ pub fn export(a: ExportArgs) -> CliResult {
         path: a.out.display().to_string(),
         source,
     })?;
-    for (name, text) in [(VERIFIER, verifier_contract(&vk)), (MINT, mint_contract(public))] {
+    let mut contracts = vec![(VERIFIER, verifier_contract(&vk))];
+    if let Some(model) = &a.model {
+        let picture = Picture::of(&load_model(model)?)?;
+        contracts.push((MINT, mint_contract(public, picture)));
+    }
+    for (name, text) in contracts {
         let path = a.out.join(format!("{name}.sol"));
         write_atomic(&path, text.as_bytes()).map_err(|e| CliError::Other(e.to_string()))?;
         println!("wrote {}", path.display());
     }
-    println!("{public} public inputs; deploy {VERIFIER}, then {MINT}(verifier, commitment = the last public value)");
+    println!("{public} public inputs");
+    if a.model.is_some() {
+        println!("deploy {VERIFIER}, then {MINT}(verifier, commitment = the last public value)");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
