@@ -204,7 +204,19 @@ fn export_solidity_and_calldata_from_the_proof_files() {
         verifier.contains("uint256[10] calldata input"),
         "the fixture has 10 public values"
     );
-    assert!(sol.join("Section9Mint.sol").is_file());
+    assert!(
+        !sol.join("Section9Mint.sol").exists(),
+        "no picture model, no minting contract"
+    );
+    let vk = s(&out.join("verification_key.json"));
+    let o = section9(&["export-solidity", &vk, "--out", &s(&sol), "--model", "s9-gan"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(sol.join("Section9Mint.sol"))
+        .unwrap()
+        .contains("pictureBMP"));
+    let o = section9(&["export-solidity", &vk, "--out", &s(&sol), "--model", "mlp"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a packed picture"), "{}", stderr(&o));
 
     let (proof, public) = (s(&out.join("proof.json")), s(&out.join("public.json")));
     let o = section9(&["calldata", &proof, &public]);
