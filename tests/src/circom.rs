@@ -114,6 +114,27 @@ pub fn snarkjs() -> PathBuf {
     tool_bin("snarkjs")
 }
 
+/// Whether `snarkjs groth16 verify` accepts a proof, given the three JSON
+/// texts (written into `dir`).
+pub fn snarkjs_verify(dir: &Path, vk: &str, public: &str, proof: &str) -> bool {
+    let files = [("vk.json", vk), ("public.json", public), ("proof.json", proof)];
+    for (name, text) in files {
+        if fs::write(dir.join(name), text).is_err() {
+            return false;
+        }
+    }
+    let Ok(out) = Command::new(snarkjs())
+        .args(["groth16", "verify", "vk.json", "public.json", "proof.json"])
+        .current_dir(dir)
+        .output()
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // snarkjs exits 0 and prints "OK" only for a valid proof.
+    out.status.success() && text.contains("OK")
+}
+
 /// circomspect, which `.ci/install-tools` builds into `tools/cargo/bin`.
 pub fn circomspect() -> PathBuf {
     tools_dir().join("cargo").join("bin").join("circomspect")

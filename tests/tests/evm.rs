@@ -8,8 +8,10 @@ use section9::compile::{compile, Compiled, Weights};
 use section9::evm::{encode_verify_call, mint_contract, verifier_contract, CallArgs, Picture, MINT, R, VERIFIER};
 use section9::field::Fr;
 use section9::graph::Model;
+use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
 use section9::prove::{prove, public_inputs, setup, verify, Keys, Proof};
 use section9::r1cs::Builder;
+use section9_tests::circom::{ensure_tools, snarkjs_verify};
 use section9_tests::evm::{compile_solidity, Chain};
 use section9_tests::models;
 
@@ -98,9 +100,10 @@ fn the_verifier_accepts_valid_proofs_and_refuses_forgeries_as_section9_does() {
 }
 
 /// Every built-in model: its proof verifies on chain exactly when it
-/// verifies in section9, within a gas budget; a generator's picture mints.
+/// verifies in section9 and in snarkjs, within a gas budget; a
+/// generator's picture mints.
 #[test]
-fn every_zoo_model_verifies_on_chain_as_in_section9_and_generators_mint() {
+fn every_zoo_model_verifies_on_chain_as_in_section9_and_snarkjs_and_generators_mint() {
     for b in section9_zoo::BUILTINS {
         let name = b.name;
         let model = section9_zoo::builtin(name).unwrap().unwrap();
@@ -131,6 +134,19 @@ fn every_zoo_model_verifies_on_chain_as_in_section9_and_generators_mint() {
             "{name}: {} public inputs, verification {} gas",
             public.len(),
             verified.gas
+        );
+
+        // snarkjs gives the same verdicts on the same files.
+        ensure_tools().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (vk, proof) = (vk_to_json(&p.keys.vk), proof_to_json(&p.proof));
+        assert!(
+            snarkjs_verify(dir.path(), &vk, &public_to_json(&public), &proof),
+            "{name}"
+        );
+        assert!(
+            !snarkjs_verify(dir.path(), &vk, &public_to_json(&forged), &proof),
+            "{name}"
         );
         if model.pack_outputs {
             mint(name, &model, &mut chain, verifier, &p);

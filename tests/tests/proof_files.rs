@@ -11,9 +11,7 @@ use section9::prove::snarkjs::{
 };
 use section9::prove::{prove, public_inputs, setup, Keys, Proof};
 use section9::r1cs::Builder;
-use section9_tests::circom::{ensure_tools, snarkjs};
-use std::path::Path;
-use std::process::Command;
+use section9_tests::circom::{ensure_tools, snarkjs_verify};
 
 fn fixture(seed: u64, weights: Weights) -> Compiled {
     let model = section9_zoo::builtin("mlp-fixture").unwrap().unwrap();
@@ -25,20 +23,6 @@ fn proved(c: &Compiled) -> (Keys, Proof<ark_bn254::Bn254>) {
     let keys = setup(&c.cs, &mut rng).unwrap();
     let proof = prove(&c.cs, &keys.pk, &mut rng).unwrap();
     (keys, proof)
-}
-
-fn snarkjs_verify(dir: &Path, vk: &str, public: &str, proof: &str) -> bool {
-    std::fs::write(dir.join("vk.json"), vk).unwrap();
-    std::fs::write(dir.join("public.json"), public).unwrap();
-    std::fs::write(dir.join("proof.json"), proof).unwrap();
-    let out = Command::new(snarkjs())
-        .args(["groth16", "verify", "vk.json", "public.json", "proof.json"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    // snarkjs exits 0 and prints "OK" only for a valid proof.
-    out.status.success() && text.contains("OK")
 }
 
 #[test]
