@@ -4,24 +4,11 @@
 //! non-linear constraints equals the builder's.
 
 use section9::catalogue::examples;
+use section9::circom::model::literal;
 use section9::field::{fr_from_i128, fr_to_decimal};
 use section9::r1cs::{Builder, Sig};
 use section9::{seeded_inputs, wire_inputs, DynOp, Role};
 use section9_tests::circom::compile;
-
-/// Nested `[..]` text of a flat tensor: circom's array literal and JSON alike.
-fn nested(values: &[i64], shape: &[usize]) -> String {
-    match shape.split_first() {
-        None => values.first().map(i64::to_string).unwrap_or_default(),
-        Some((&n, rest)) => {
-            let chunk = rest.iter().product::<usize>().max(1);
-            let parts: Vec<String> = (0..n)
-                .map(|i| nested(&values[i * chunk..(i + 1) * chunk], rest))
-                .collect();
-            format!("[{}]", parts.join(", "))
-        }
-    }
-}
 
 fn nonlinear(op: &dyn DynOp, inputs: &[Vec<i64>], roles: &[Role]) -> usize {
     let mut cs = Builder::new();
@@ -45,7 +32,7 @@ fn every_operator_compiles_and_agrees_with_the_reference() {
         let fixed = draw(0);
         for (k, c) in constant.iter().enumerate() {
             if *c {
-                args.push(nested(&fixed[k], &shapes[k]));
+                args.push(literal(&fixed[k], &shapes[k]));
             }
         }
         let source = format!(
@@ -74,7 +61,7 @@ fn every_operator_compiles_and_agrees_with_the_reference() {
                 .iter()
                 .enumerate()
                 .filter(|(k, _)| !constant[*k])
-                .map(|(k, n)| format!("\"{n}\": {}", nested(&inputs[k], &shapes[k])))
+                .map(|(k, n)| format!("\"{n}\": {}", literal(&inputs[k], &shapes[k])))
                 .collect();
             let run = compiled.run(&format!("{{{}}}", fields.join(", "))).unwrap();
             let refs: Vec<&[i64]> = inputs.iter().map(Vec::as_slice).collect();

@@ -27,8 +27,9 @@ use std::fmt::Write;
 /// The main template's name for a model.
 pub const MAIN: &str = "Model";
 
-/// Nested array text `[[..], ..]` of a flat tensor, a bare number at rank 0.
-fn literal(values: &[i64], shape: &[usize]) -> String {
+/// Nested array text `[[..], ..]` of a flat tensor, a bare number at rank 0:
+/// circom's array literal, and JSON.
+pub fn literal(values: &[i64], shape: &[usize]) -> String {
     match shape.split_first() {
         None => values.first().map(i64::to_string).unwrap_or_default(),
         Some((&n, rest)) => {

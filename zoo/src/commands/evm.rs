@@ -1,25 +1,14 @@
 //! `section9 export-solidity` and `section9 calldata`: from snarkjs-format
 //! files to an on-chain verifier and the arguments that call it.
 
-use super::{load_model, CliError, CliResult};
+use super::{load_model, malformed, read_text, CliError, CliResult};
 use section9::evm::{
     calldata_text, encode_verify_call, mint_contract, verifier_contract, CallArgs, Picture, MINT, VERIFIER,
 };
 use section9::files::write_atomic;
 use section9::prove::snarkjs::{proof_from_json, public_from_json, vk_from_json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-
-fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-fn malformed(path: &Path) -> impl FnOnce(section9::prove::snarkjs::FormatError) -> CliError + '_ {
-    move |e| CliError::Other(format!("{}: {e}", path.display()))
-}
 
 /// Write a Solidity Groth16 verifier for a verification key (and, with
 /// --model, the image-minting contract that uses it).
@@ -36,7 +25,7 @@ pub struct ExportArgs {
 }
 
 pub fn export(a: ExportArgs) -> CliResult {
-    let vk = vk_from_json(&read(&a.verification_key)?).map_err(malformed(&a.verification_key))?;
+    let vk = vk_from_json(&read_text(&a.verification_key)?).map_err(malformed(&a.verification_key))?;
     let public = vk.gamma_abc_g1.len().saturating_sub(1);
     std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
         path: a.out.display().to_string(),
@@ -71,8 +60,8 @@ pub struct CalldataArgs {
 }
 
 pub fn calldata(a: CalldataArgs) -> CliResult {
-    let proof = proof_from_json(&read(&a.proof)?).map_err(malformed(&a.proof))?;
-    let public = public_from_json(&read(&a.public)?).map_err(malformed(&a.public))?;
+    let proof = proof_from_json(&read_text(&a.proof)?).map_err(malformed(&a.proof))?;
+    let public = public_from_json(&read_text(&a.public)?).map_err(malformed(&a.public))?;
     let args = CallArgs::new(&proof, &public);
     match a.abi {
         Some(function) => {

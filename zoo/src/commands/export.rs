@@ -1,34 +1,22 @@
 //! `section9 export-r1cs`: a run's constraint system and witness in the
 //! iden3 formats, for snarkjs and the rest of the circom tools.
 
-use super::{load_inputs, load_model, CliError, CliResult, WeightsArg};
+use super::{load_inputs, load_model, CliError, CliResult, RunArgs};
 use section9::compile::compile;
 use section9::export::{r1cs_bytes, sym_text, wtns_bytes, WireOrder};
 use section9::files::write_atomic;
 use section9::r1cs::Builder;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Write a run's circuit.r1cs, witness.wtns and circuit.sym (circom's
 /// formats; wires ordered one, public values, private inputs, the rest).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Built-in model name or model file.
-    model: String,
-    /// Input file: `{"<input>": [...]}`; without it, a seeded input.
-    input: Option<PathBuf>,
-    /// Directory for the written files (created if needed).
-    #[arg(long)]
-    out: PathBuf,
-    /// Seed of the generated input.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// How the weights enter the circuit.
-    #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
-    weights: WeightsArg,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
-pub fn run(a: Args) -> CliResult {
+pub fn run(Args { run: a }: Args) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
     let c = compile(&model, &inputs, a.weights.into(), Builder::with_names())?;

@@ -44,6 +44,38 @@ impl From<WeightsArg> for section9::compile::Weights {
 
 pub type CliResult = Result<std::process::ExitCode, CliError>;
 
+/// What a run is: the model, its input and how the weights enter (shared
+/// by the verbs that compile a run).
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Built-in model name or model file.
+    pub model: String,
+    /// Input file: `{"<input>": [...]}`; without it, a seeded input.
+    pub input: Option<std::path::PathBuf>,
+    /// Directory for the written files (created if needed).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Seed of the generated input.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How the weights enter the circuit.
+    #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
+    pub weights: WeightsArg,
+}
+
+/// A text file, or an error naming it.
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// A snarkjs-format error, named by the file it came from.
+pub fn malformed(path: &Path) -> impl FnOnce(section9::prove::snarkjs::FormatError) -> CliError + '_ {
+    move |e| CliError::Other(format!("{}: {e}", path.display()))
+}
+
 /// A built-in model by name, or a model file by path.
 pub fn load_model(arg: &str) -> Result<Model, CliError> {
     if let Some(m) = section9_zoo::builtin(arg) {

@@ -1,6 +1,6 @@
 //! `section9 prove`: run a model, prove the run, write snarkjs-format files.
 
-use super::{load_inputs, load_model, CliError, CliResult, WeightsArg};
+use super::{load_inputs, load_model, CliError, CliResult, RunArgs, WeightsArg};
 use indicatif::{ProgressBar, ProgressStyle};
 use section9::compile::{circuit_digest, compile};
 use section9::field::fr_to_decimal;
@@ -19,19 +19,8 @@ use std::time::{Duration, Instant};
 /// output.json into the output directory.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Built-in model name or model file.
-    model: String,
-    /// Input file: `{"<input>": [...]}`; without it, a seeded input.
-    input: Option<PathBuf>,
-    /// Directory for the written files (created if needed).
-    #[arg(long)]
-    out: PathBuf,
-    /// Seed of the generated input.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// How the weights enter the circuit.
-    #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
-    weights: WeightsArg,
+    #[command(flatten)]
+    run: RunArgs,
     /// Key cache directory [default: $SECTION9_KEYS, else
     /// $XDG_CACHE_HOME/section9/keys, else ~/.cache/section9/keys].
     #[arg(long)]
@@ -181,9 +170,9 @@ impl Proved {
     }
 }
 
-pub fn run(a: Args) -> CliResult {
+pub fn run(Args { run: a, keys }: Args) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
-    prove_run(&model, &inputs, a.weights, &a.out, a.keys)?.print(&model.name);
+    prove_run(&model, &inputs, a.weights, &a.out, keys)?.print(&model.name);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `section9 verify`: check a proof with snarkjs-format files.
 
-use super::{CliError, CliResult};
+use super::{malformed, read_text, CliError, CliResult};
 use section9::prove::snarkjs::{proof_from_json, public_from_json, vk_from_json};
 use section9::prove::verify;
 use std::path::{Path, PathBuf};
@@ -15,22 +15,11 @@ pub struct Args {
     public: PathBuf,
 }
 
-fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-fn malformed(path: &Path) -> impl FnOnce(section9::prove::snarkjs::FormatError) -> CliError + '_ {
-    move |e| CliError::Other(format!("{}: {e}", path.display()))
-}
-
 /// Whether the proof in the files verifies; an error for a malformed file.
 pub fn check(vk_path: &Path, proof_path: &Path, public_path: &Path) -> Result<bool, CliError> {
-    let vk = vk_from_json(&read(vk_path)?).map_err(malformed(vk_path))?;
-    let proof = proof_from_json(&read(proof_path)?).map_err(malformed(proof_path))?;
-    let public = public_from_json(&read(public_path)?).map_err(malformed(public_path))?;
+    let vk = vk_from_json(&read_text(vk_path)?).map_err(malformed(vk_path))?;
+    let proof = proof_from_json(&read_text(proof_path)?).map_err(malformed(proof_path))?;
+    let public = public_from_json(&read_text(public_path)?).map_err(malformed(public_path))?;
     verify(&vk, &public, &proof).map_err(|e| CliError::Other(format!("{}: {e}", public_path.display())))
 }
 
