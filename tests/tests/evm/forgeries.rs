@@ -69,33 +69,26 @@ fn tampered_proofs_and_values_outside_the_fields_are_refused_not_reverted() {
     let honest = p.args();
     assert!(verify_on_chain(&mut chain, at, &honest).returned_true());
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut CallArgs)>)> = vec![
+    let cases: [(&str, Tamper); 11] = [
         // On the curve, so only the pairing can catch it.
-        (
-            "A negated",
-            Box::new(|a| a.a[1] = word(&(big(P) - BigUint::from_bytes_be(&a.a[1])))),
-        ),
-        ("C replaced by A", Box::new(|a| a.c = a.a)),
-        ("A at infinity", Box::new(|a| a.a = [small(0), small(0)])),
+        ("A negated", |a| {
+            a.a[1] = word(&(big(P) - BigUint::from_bytes_be(&a.a[1])))
+        }),
+        ("C replaced by A", |a| a.c = a.a),
+        ("A at infinity", |a| a.a = [small(0), small(0)]),
         // Off the curve: the precompile fails, the verifier answers false.
-        ("A off the curve", Box::new(|a| a.a[1] = small(1))),
-        (
-            "B's halves in arkworks' order",
-            Box::new(|a| a.b = a.b.map(|[c1, c0]| [c0, c1])),
-        ),
+        ("A off the curve", |a| a.a[1] = small(1)),
+        ("B's halves in arkworks' order", |a| a.b = a.b.map(|[c1, c0]| [c0, c1])),
         // Equal modulo the field, but not canonical.
-        ("A.x + p", Box::new(|a| a.a[0] = plus(&a.a[0], P))),
-        ("B.x.c1 + p", Box::new(|a| a.b[0][0] = plus(&a.b[0][0], P))),
-        ("C.y + p", Box::new(|a| a.c[1] = plus(&a.c[1], P))),
-        ("input[0] + r", Box::new(|a| a.input[0] = plus(&a.input[0], R))),
-        (
-            "the commitment + r",
-            Box::new(|a| {
-                let last = a.input.len() - 1;
-                a.input[last] = plus(&a.input[last], R);
-            }),
-        ),
-        ("input[1] = r", Box::new(|a| a.input[1] = word(&big(R)))),
+        ("A.x + p", |a| a.a[0] = plus(&a.a[0], P)),
+        ("B.x.c1 + p", |a| a.b[0][0] = plus(&a.b[0][0], P)),
+        ("C.y + p", |a| a.c[1] = plus(&a.c[1], P)),
+        ("input[0] + r", |a| a.input[0] = plus(&a.input[0], R)),
+        ("the commitment + r", |a| {
+            let last = a.input.len() - 1;
+            a.input[last] = plus(&a.input[last], R);
+        }),
+        ("input[1] = r", |a| a.input[1] = word(&big(R))),
     ];
     for (what, tamper) in cases {
         let mut args = honest.clone();
@@ -139,6 +132,9 @@ fn malformed_calldata_does_not_verify() {
     trailing.extend_from_slice(&[0xff; 32]);
     assert!(chain.call(at, trailing).unwrap().returned_true());
 }
+
+/// A change made to honest call arguments.
+type Tamper = fn(&mut CallArgs);
 
 fn big(decimal: &str) -> BigUint {
     BigUint::parse_bytes(decimal.as_bytes(), 10).unwrap()

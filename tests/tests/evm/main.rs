@@ -7,6 +7,7 @@ mod calldata;
 mod forgeries;
 mod gas;
 mod mint;
+mod storage;
 mod zoo;
 
 use ark_bn254::Bn254;
