@@ -88,7 +88,11 @@ pub(crate) fn mint_and_render(name: &str, model: &Model, chain: &mut Chain, veri
     }
     // No token 2 yet.
     assert!(!view(chain, minter, "picture(uint256)", 2).success);
-    eprintln!("{name}: rendering the BMP (a view) takes {} gas", out.gas);
+    eprintln!(
+        "{name}: minting contract {} bytes, rendering the BMP (a view) {} gas",
+        chain.code_len(minter),
+        out.gas
+    );
     minted.gas
 }
 
