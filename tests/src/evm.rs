@@ -111,4 +111,13 @@ impl Chain {
     pub fn call(&mut self, to: Address, data: Vec<u8>) -> Result<Outcome, String> {
         self.send(TxKind::Call(to), data)
     }
+
+    /// Bytes of code deployed at `at` (EIP-170 allows at most 24,576).
+    pub fn code_len(&self, at: Address) -> usize {
+        let accounts = &self.evm.ctx.journaled_state.database.cache.accounts;
+        accounts
+            .get(&at)
+            .and_then(|a| a.info.code.as_ref())
+            .map_or(0, |code| code.len())
+    }
 }

@@ -226,6 +226,19 @@ fn export_solidity_and_calldata_from_the_proof_files() {
     let hex = stdout(&o);
     assert_eq!(hex.trim().len(), 2 + 2 * (4 + 32 * (8 + 10)), "{hex}");
 
+    // A public value at the scalar field modulus is refused by name, not
+    // encoded into a call the verifier would have to reject.
+    let good = std::fs::read_to_string(out.join("public.json")).unwrap();
+    let r = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+    let first = good.split('"').nth(1).unwrap();
+    std::fs::write(out.join("public.json"), good.replacen(first, r, 1)).unwrap();
+    let o = section9(&["calldata", &proof, &public]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("public.json") && e.contains("not below the"), "{e}");
+    std::fs::write(out.join("public.json"), good).unwrap();
+    assert!(section9(&["calldata", &proof, &public]).status.success());
+
     // A truncated proof is an error that names the file.
     std::fs::write(out.join("proof.json"), "{\"pi_a\": [").unwrap();
     let o = section9(&["calldata", &proof, &public]);

@@ -1,26 +1,43 @@
 //! Arguments of `verifyProof` / `mint` from a proof and its public values.
 
 use crate::field::Fr;
-use crate::prove::snarkjs::decimal;
 use ark_bn254::{Bn254, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
+use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::Proof;
-use num_bigint::BigUint;
 use sha3::{Digest, Keccak256};
 
-/// The four arguments, as decimal strings in the contract's order.
+/// One ABI argument word, big-endian. Arguments are kept as words rather
+/// than numbers so that every value a caller can build is encodable as is
+/// (tests build non-canonical ones: a coordinate plus `p`, an input plus `r`).
+pub type Word = [u8; 32];
+
+/// The four arguments, as words in the contract's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallArgs {
-    pub a: [String; 2],
-    pub b: [[String; 2]; 2],
-    pub c: [String; 2],
-    pub input: Vec<String>,
+    pub a: [Word; 2],
+    /// `[[x.c1, x.c0], [y.c1, y.c0]]`: the pairing precompile's order.
+    pub b: [[Word; 2]; 2],
+    pub c: [Word; 2],
+    pub input: Vec<Word>,
 }
 
-fn g1(p: &G1Affine) -> [String; 2] {
+pub(super) fn word<F: PrimeField>(f: &F) -> Word {
+    let bytes = f.into_bigint().to_bytes_be();
+    let mut w = [0u8; 32];
+    // Both BN254 fields are four 64-bit limbs: exactly 32 bytes. Aligning
+    // on the right keeps this total without an unreachable panic path.
+    let n = bytes.len().min(32);
+    w[32 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+    w
+}
+
+/// `x, y` of a G1 point; the point at infinity is `0, 0`, as the
+/// precompiles take it.
+pub(super) fn g1(p: &G1Affine) -> [Word; 2] {
     match p.xy() {
-        Some((x, y)) => [decimal(&x), decimal(&y)],
-        None => ["0".into(), "0".into()],
+        Some((x, y)) => [word(&x), word(&y)],
+        None => [[0; 32]; 2],
     }
 }
 
@@ -28,19 +45,19 @@ impl CallArgs {
     pub fn new(proof: &Proof<Bn254>, public: &[Fr]) -> CallArgs {
         let b: &G2Affine = &proof.b;
         let b = match b.xy() {
-            Some((x, y)) => [[decimal(&x.c1), decimal(&x.c0)], [decimal(&y.c1), decimal(&y.c0)]],
-            None => [["0".into(), "0".into()], ["0".into(), "0".into()]],
+            Some((x, y)) => [[word(&x.c1), word(&x.c0)], [word(&y.c1), word(&y.c0)]],
+            None => [[[0; 32]; 2]; 2],
         };
         CallArgs {
             a: g1(&proof.a),
             b,
             c: g1(&proof.c),
-            input: public.iter().map(decimal).collect(),
+            input: public.iter().map(word).collect(),
         }
     }
 
     /// Every argument word in ABI order.
-    fn words(&self) -> impl Iterator<Item = &String> {
+    fn words(&self) -> impl Iterator<Item = &Word> {
         self.a
             .iter()
             .chain(self.b.iter().flatten())
@@ -49,30 +66,31 @@ impl CallArgs {
     }
 }
 
-fn hex_word(decimal: &str) -> String {
-    let v = BigUint::parse_bytes(decimal.as_bytes(), 10).unwrap_or_default();
-    format!("0x{:064x}", v)
+/// A word as snarkjs prints it: quoted, `0x` and 64 hex digits.
+fn quoted(w: &Word) -> String {
+    let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"0x{hex}\"")
 }
 
-/// The arguments as snarkjs's `zkey export soliditycalldata` prints them:
-/// `[a],[[b]],[c],[input]` in 32-byte hex, ready to paste into a call.
+/// The arguments exactly as snarkjs 0.7's `zkey export soliditycalldata`
+/// prints them for a Groth16 proof, `[a],[[b]],[c],[input]`, so scripts
+/// written for snarkjs's output read ours unchanged.
 pub fn calldata_text(args: &CallArgs) -> String {
-    let list = |v: &[String]| {
-        let items: Vec<String> = v.iter().map(|x| format!("\"{}\"", hex_word(x))).collect();
-        format!("[{}]", items.join(","))
-    };
+    let pair = |v: &[Word; 2]| format!("[{}, {}]", quoted(&v[0]), quoted(&v[1]));
+    let input: Vec<String> = args.input.iter().map(quoted).collect();
     format!(
-        "{},[{},{}],{},{}",
-        list(&args.a),
-        list(&args.b[0]),
-        list(&args.b[1]),
-        list(&args.c),
-        list(&args.input)
+        "{},[{},{}],{},[{}]",
+        pair(&args.a),
+        pair(&args.b[0]),
+        pair(&args.b[1]),
+        pair(&args.c),
+        input.join(",")
     )
 }
 
 /// The ABI-encoded call of `function` (`verifyProof` or `mint`, which take
-/// the same arguments): selector, then every argument as a 32-byte word.
+/// the same arguments): selector, then every argument as a 32-byte word
+/// (static arrays are encoded in place, without offsets).
 pub fn encode_verify_call(function: &str, args: &CallArgs) -> Vec<u8> {
     let signature = format!(
         "{function}(uint256[2],uint256[2][2],uint256[2],uint256[{}])",
@@ -80,10 +98,7 @@ pub fn encode_verify_call(function: &str, args: &CallArgs) -> Vec<u8> {
     );
     let mut out = Keccak256::digest(signature.as_bytes())[..4].to_vec();
     for w in args.words() {
-        let v = BigUint::parse_bytes(w.as_bytes(), 10).unwrap_or_default();
-        let bytes = v.to_bytes_be();
-        out.extend(std::iter::repeat_n(0u8, 32 - bytes.len().min(32)));
-        out.extend_from_slice(&bytes[bytes.len().saturating_sub(32)..]);
+        out.extend_from_slice(w);
     }
     out
 }
@@ -92,13 +107,19 @@ pub fn encode_verify_call(function: &str, args: &CallArgs) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn w(v: u8) -> Word {
+        let mut w = [0; 32];
+        w[31] = v;
+        w
+    }
+
     #[test]
     fn the_selector_is_keccak_of_the_signature() {
         let args = CallArgs {
-            a: ["1".into(), "2".into()],
-            b: [["3".into(), "4".into()], ["5".into(), "6".into()]],
-            c: ["7".into(), "8".into()],
-            input: vec!["9".into()],
+            a: [w(1), w(2)],
+            b: [[w(3), w(4)], [w(5), w(6)]],
+            c: [w(7), w(8)],
+            input: vec![w(9)],
         };
         let call = encode_verify_call("verifyProof", &args);
         assert_eq!(call.len(), 4 + 9 * 32);
@@ -106,6 +127,22 @@ mod tests {
         assert_eq!(call[4 + 8 * 32 + 31], 9);
         let want = Keccak256::digest(b"verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[1])");
         assert_eq!(call[..4], want[..4]);
-        assert!(calldata_text(&args).starts_with("[\"0x0000"));
+        let zeros = "0".repeat(63);
+        let text = calldata_text(&args);
+        assert!(
+            text.starts_with(&format!("[\"0x{zeros}1\", \"0x{zeros}2\"],[[\"0x{zeros}3\", ")),
+            "{text}"
+        );
+        assert!(text.ends_with(&format!("],[\"0x{zeros}9\"]")), "{text}");
+    }
+
+    #[test]
+    fn field_elements_are_big_endian_words() {
+        assert_eq!(word(&Fr::from(258u64)), {
+            let mut x = w(2);
+            x[30] = 1;
+            x
+        });
+        assert_eq!(word(&-Fr::from(1u64))[0], 0x30, "r - 1 starts 0x30644e72...");
     }
 }

@@ -13,7 +13,7 @@ mod calldata;
 mod mint;
 mod verifier;
 
-pub use calldata::{calldata_text, encode_verify_call, CallArgs};
+pub use calldata::{calldata_text, encode_verify_call, CallArgs, Word};
 pub use mint::{mint_contract, Picture, MINT};
 pub use verifier::{verifier_contract, VERIFIER};
 

@@ -1,6 +1,6 @@
 //! The Groth16 verifier contract for one verifying key.
 
-use super::{P, R};
+use super::{calldata, P, R};
 use crate::prove::snarkjs::decimal;
 use ark_bn254::{Bn254, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -57,9 +57,8 @@ pub fn verifier_contract(vk: &VerifyingKey<Bn254>) -> String {
     // once, read by offset, cheaper than a function per point.
     let mut ic = String::new();
     for p in &vk.gamma_abc_g1 {
-        for c in g1(p) {
-            let v = num_bigint::BigUint::parse_bytes(c.as_bytes(), 10).unwrap_or_default();
-            let _ = write!(ic, "{:064x}", v);
+        for byte in calldata::g1(p).iter().flatten() {
+            let _ = write!(ic, "{byte:02x}");
         }
     }
     let _ = writeln!(s, "    bytes internal constant IC = hex\"{ic}\";\n");
