@@ -3,7 +3,7 @@
 //! `wtns check` accepts the witness and refuses a forged one.
 
 use section9::compile::{compile, Compiled, Weights};
-use section9::export::{r1cs_bytes, wtns_bytes, WireOrder};
+use section9::export::{r1cs_bytes, wtns_bytes, CircuitLayout};
 use section9::field::{fr_to_decimal, Fr};
 use section9::graph::Model;
 use section9::prove::public_inputs;
@@ -37,15 +37,15 @@ fn check(model: &Model, weights: Weights) {
     ensure_tools().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let c = exported(model, weights, dir.path());
-    let order = WireOrder::new(&c.cs);
+    let order = CircuitLayout::new(&c.cs);
 
     let (ok, info) = snarkjs_run(dir.path(), &["r1cs", "info", "circuit.r1cs"]);
     assert!(ok, "{info}");
     for line in [
         format!("# of Wires: {}", c.cs.num_wires()),
         format!("# of Constraints: {}", c.cs.num_constraints()),
-        format!("# of Private Inputs: {}", order.private_inputs),
-        format!("# of Outputs: {}", order.public),
+        format!("# of Private Inputs: {}", order.num_private_inputs()),
+        format!("# of Outputs: {}", order.num_public()),
     ] {
         assert!(info.contains(&line), "{}: `{line}` missing from\n{info}", model.name);
     }
@@ -55,7 +55,7 @@ fn check(model: &Model, weights: Weights) {
 
     // The public values sit right after the one, in public.json's order.
     let wtns = std::fs::read(dir.path().join("witness.wtns")).unwrap();
-    let public: Vec<String> = (1..=order.public)
+    let public: Vec<String> = (1..=order.num_public())
         .map(|i| fr_to_decimal(&wtns_value(&wtns, i)))
         .collect();
     let want: Vec<String> = public_inputs(&c.cs).iter().map(fr_to_decimal).collect();

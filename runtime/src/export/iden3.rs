@@ -3,7 +3,7 @@
 //! little-endian, field elements as 32 little-endian bytes in standard
 //! (not Montgomery) form.
 
-use super::{fits_u32, ExportError, WireOrder};
+use super::{fits_u32, CircuitLayout, ExportError};
 use crate::field::Fr;
 use crate::r1cs::Builder;
 use ark_ff::{BigInteger, PrimeField};
@@ -43,15 +43,15 @@ pub fn r1cs_bytes(cs: &Builder) -> Result<Vec<u8>, ExportError> {
     if a.rows() != cs.num_constraints() {
         return Err(ExportError::NoConstraints);
     }
-    let order = WireOrder::new(cs);
+    let order = CircuitLayout::new(cs);
     let wires = fits_u32("wires", cs.num_wires())?;
     let mut header = Vec::with_capacity(64);
     header.extend_from_slice(&FIELD_BYTES.to_le_bytes());
     prime(&mut header);
     header.extend_from_slice(&wires.to_le_bytes());
-    header.extend_from_slice(&fits_u32("public values", order.public)?.to_le_bytes());
+    header.extend_from_slice(&fits_u32("public values", order.num_public())?.to_le_bytes());
     header.extend_from_slice(&0u32.to_le_bytes());
-    header.extend_from_slice(&fits_u32("private inputs", order.private_inputs)?.to_le_bytes());
+    header.extend_from_slice(&fits_u32("private inputs", order.num_private_inputs())?.to_le_bytes());
     header.extend_from_slice(&u64::from(wires).to_le_bytes());
     header.extend_from_slice(&fits_u32("constraints", a.rows())?.to_le_bytes());
 
@@ -61,7 +61,7 @@ pub fn r1cs_bytes(cs: &Builder) -> Result<Vec<u8>, ExportError> {
             let row = m.row(i);
             constraints.extend_from_slice(&(row.len() as u32).to_le_bytes());
             // circom lists a row's terms by exported wire index.
-            let mut terms: Vec<(u32, &Fr)> = row.iter().map(|(w, coeff)| (order.position(*w), coeff)).collect();
+            let mut terms: Vec<(u32, &Fr)> = row.iter().map(|(w, coeff)| (order.index(*w), coeff)).collect();
             terms.sort_unstable_by_key(|&(p, _)| p);
             for (p, coeff) in terms {
                 constraints.extend_from_slice(&p.to_le_bytes());
@@ -79,7 +79,7 @@ pub fn wtns_bytes(cs: &Builder) -> Result<Vec<u8>, ExportError> {
     if values.len() != cs.num_wires() {
         return Err(ExportError::NoWitness);
     }
-    let order = WireOrder::new(cs);
+    let order = CircuitLayout::new(cs);
     let mut header = Vec::with_capacity(40);
     header.extend_from_slice(&FIELD_BYTES.to_le_bytes());
     prime(&mut header);
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(&bytes[h + 4..h + 36], &Fr::MODULUS.to_bytes_le()[..]);
         let counts: Vec<u32> = (0..4).map(|i| u32_at(&bytes, h + 36 + 4 * i)).collect();
         assert_eq!(counts, [4, 1, 0, 2], "wires, outputs, public inputs, private inputs");
-        let order = WireOrder::new(&cs);
+        let order = CircuitLayout::new(&cs);
         assert_eq!(order.wires(), &[0, 3, 1, 2]);
     }
 

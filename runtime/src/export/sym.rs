@@ -2,12 +2,12 @@
 //! tools can name a wire. Names are the builder's (`w<N>` when it kept
 //! none) under circom's `main.` prefix.
 
-use super::WireOrder;
+use super::CircuitLayout;
 use crate::r1cs::Builder;
 use std::fmt::Write;
 
 pub fn sym_text(cs: &Builder) -> String {
-    let order = WireOrder::new(cs);
+    let order = CircuitLayout::new(cs);
     let mut out = String::new();
     for (i, &w) in order.wires().iter().enumerate().skip(1) {
         // Commas separate the fields; names keep everything else.

@@ -11,7 +11,7 @@
 //! | bytes | content                                                    |
 //! |-------|------------------------------------------------------------|
 //! | 8     | magic `S9G16KEY`                                           |
-//! | 4     | format version, 1                                          |
+//! | 4     | format version, 2                                          |
 //! | 32    | circuit digest                                             |
 //! | 8     | length `n` of what follows                                 |
 //! | n     | the proving key, arkworks `CanonicalSerialize`, compressed |
@@ -32,7 +32,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"S9G16KEY";
-const VERSION: u32 = 1;
+/// 2: keys for snarkjs's R1CS-to-QAP map and circom's wire order; version 1
+/// keys (libsnark's map) would make proofs that fail.
+const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 32 + 8;
 /// The extension of key files in a [`KeyCache`] directory.
 pub const EXTENSION: &str = "g16keys";

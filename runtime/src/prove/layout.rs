@@ -5,6 +5,10 @@
 //! sees. Our builder allocates public inputs wherever a circuit declares them,
 //! so the two orders differ by a permutation. It depends only on the wire
 //! kinds, so setup and proving derive the same one from the same builder.
+//!
+//! The order is also circom's signal order (one, public values, private
+//! inputs, the rest), so the exported `.r1cs`/`.wtns` and a `.zkey` index
+//! wires exactly as section9's keys do.
 
 use super::ProveError;
 use crate::field::Fr;
@@ -12,8 +16,8 @@ use crate::r1cs::{Builder, Matrix, Wire, WireKind};
 use ark_relations::gr1cs::{LinearCombination, Matrix as ArkMatrix, Variable};
 
 /// The permutation from our wires to arkworks' variables: the instance is wire
-/// 0 followed by every public input in allocation order, the witness every
-/// other wire in allocation order.
+/// 0 followed by every public input, the witness the private inputs and then
+/// every other wire; each group in allocation order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CircuitLayout {
     /// arkworks index of each wire.
@@ -21,19 +25,31 @@ pub struct CircuitLayout {
     /// Wire at each arkworks index.
     order: Vec<Wire>,
     num_instance: usize,
+    num_private_inputs: usize,
 }
 
 fn is_instance(kind: WireKind) -> bool {
     matches!(kind, WireKind::One | WireKind::Input { public: true })
 }
 
+fn rank(kind: WireKind) -> u8 {
+    match kind {
+        WireKind::One => 0,
+        WireKind::Input { public: true } => 1,
+        WireKind::Input { public: false } => 2,
+        WireKind::Hint | WireKind::Internal => 3,
+    }
+}
+
 impl CircuitLayout {
     pub fn new(cs: &Builder) -> CircuitLayout {
         let kinds = cs.kinds();
-        let mut order: Vec<Wire> = Vec::with_capacity(kinds.len());
-        order.extend((0..kinds.len() as Wire).filter(|&w| is_instance(kinds[w as usize])));
-        let num_instance = order.len();
-        order.extend((0..kinds.len() as Wire).filter(|&w| !is_instance(kinds[w as usize])));
+        let mut order: Vec<Wire> = (0..kinds.len() as Wire).collect();
+        // Stable: allocation order within each group.
+        order.sort_by_key(|&w| rank(kinds[w as usize]));
+        let count = |r: u8| kinds.iter().filter(|&&k| rank(k) == r).count();
+        let num_instance = count(0) + count(1);
+        let num_private_inputs = count(2);
         let mut position = vec![0u32; kinds.len()];
         for (i, &w) in order.iter().enumerate() {
             position[w as usize] = i as u32;
@@ -42,7 +58,23 @@ impl CircuitLayout {
             position,
             order,
             num_instance,
+            num_private_inputs,
         }
+    }
+
+    /// Public values: the instance without the leading one.
+    pub fn num_public(&self) -> usize {
+        self.num_instance - 1
+    }
+
+    /// Private inputs, which follow the instance.
+    pub fn num_private_inputs(&self) -> usize {
+        self.num_private_inputs
+    }
+
+    /// Every wire, in this order.
+    pub fn wires(&self) -> &[Wire] {
+        &self.order
     }
 
     /// Instance variables, counting the leading one.
@@ -58,6 +90,11 @@ impl CircuitLayout {
         self.order.len()
     }
 
+    /// The index of a wire of the builder this layout was made from.
+    pub(crate) fn index(&self, w: Wire) -> u32 {
+        self.position[w as usize]
+    }
+
     /// The arkworks index of a wire.
     pub fn position(&self, w: Wire) -> Option<usize> {
         self.position.get(w as usize).map(|&p| p as usize)
@@ -71,12 +108,14 @@ impl CircuitLayout {
     /// Whether `cs` has the wires this layout was computed from; a layout
     /// applied to another builder would scramble or overrun its witness.
     pub fn fits(&self, cs: &Builder) -> bool {
-        cs.num_wires() == self.position.len()
-            && cs
-                .kinds()
-                .iter()
-                .zip(&self.position)
-                .all(|(&k, &p)| is_instance(k) == ((p as usize) < self.num_instance))
+        let kinds = cs.kinds();
+        kinds.len() == self.order.len()
+            && self.order.iter().all(|&w| (w as usize) < kinds.len())
+            && self
+                .order
+                .windows(2)
+                .all(|p| (rank(kinds[p[0] as usize]), p[0]) < (rank(kinds[p[1] as usize]), p[1]))
+            && self.order.iter().filter(|&&w| is_instance(kinds[w as usize])).count() == self.num_instance
     }
 
     pub(super) fn check(&self, cs: &Builder) -> Result<(), ProveError> {

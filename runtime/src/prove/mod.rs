@@ -27,30 +27,34 @@
 //! [`Groth16::generate_random_parameters_with_reduction`] (setup),
 //! [`Groth16::create_proof_with_reduction_and_matrices`] (proving),
 //! [`prepare_verifying_key`] and [`Groth16::verify_proof`] (verification),
-//! all with the [`LibsnarkReduction`] R1CS-to-QAP map.
+//! all with snarkjs's R1CS-to-QAP map ([`CircomReduction`]), so that a key
+//! section9 makes is a `.zkey` snarkjs and rapidsnark prove with, and a key
+//! from a circom ceremony is one section9 proves with ([`zkey`]).
 
 pub mod cache;
 mod layout;
+mod qap;
 pub mod snarkjs;
 #[cfg(test)]
 mod tests;
+pub mod zkey;
 
 pub use layout::CircuitLayout;
+pub use qap::CircomReduction;
 
 pub use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 
 use crate::field::Fr;
 use crate::r1cs::Builder;
 use ark_bn254::Bn254;
-use ark_groth16::{prepare_verifying_key, r1cs_to_qap::LibsnarkReduction, Groth16};
+use ark_groth16::{prepare_verifying_key, Groth16};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use ark_std::rand::{CryptoRng, RngCore};
 use ark_std::UniformRand;
 
-/// Groth16 over BN254 with libsnark's R1CS-to-QAP reduction, the one snarkjs
-/// and circom's tooling also use.
-type G16 = Groth16<Bn254, LibsnarkReduction>;
+/// Groth16 over BN254 with the R1CS-to-QAP map of snarkjs and rapidsnark.
+type G16 = Groth16<Bn254, CircomReduction>;
 
 /// What can stop setup, proving or verification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,9 +88,9 @@ pub struct Keys {
 }
 
 /// Size of the evaluation domain Groth16 interpolates over: one point per
-/// constraint plus one per instance variable, which libsnark's reduction adds
-/// so that the instance polynomials are linearly independent.
-fn domain_size(constraints: usize, instance: usize) -> Result<usize, ProveError> {
+/// constraint plus one per instance variable, which the reduction adds so
+/// that the instance polynomials are linearly independent.
+pub fn domain_size(constraints: usize, instance: usize) -> Result<usize, ProveError> {
     GeneralEvaluationDomain::<Fr>::compute_size_of_domain(constraints + instance)
         .ok_or(ProveError::TooLarge { constraints, instance })
 }
@@ -142,11 +146,7 @@ fn check_key(pk: &ProvingKey<Bn254>, layout: &CircuitLayout, rows: usize) -> Res
         ("B query in G1", pk.b_g1_query.len(), vars),
         ("B query in G2", pk.b_g2_query.len(), vars),
         ("L query", pk.l_query.len(), layout.num_witness()),
-        (
-            "H query",
-            pk.h_query.len(),
-            domain_size(rows, layout.num_instance())? - 1,
-        ),
+        ("H query", pk.h_query.len(), domain_size(rows, layout.num_instance())?),
     ];
     for (what, found, expected) in shapes {
         if found != expected {

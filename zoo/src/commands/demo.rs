@@ -2,7 +2,7 @@
 //! seeded latent; the run is proved with the weights private and
 //! committed; the proof is checked from the files written.
 
-use super::prove::prove_run;
+use super::prove::{prove_run, KeySource};
 use super::{load_model, verify, CliError, CliResult, WeightsArg};
 use section9::files::write_atomic;
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ pub fn run(a: Args) -> CliResult {
         )));
     }
     let inputs = model.seeded_inputs(a.seed);
-    let proved = prove_run(&model, &inputs, WeightsArg::Committed, &a.out, a.keys)?;
+    let proved = prove_run(&model, &inputs, WeightsArg::Committed, &a.out, KeySource::Cache(a.keys))?;
     let png = section9_zoo::image::to_png(&node.shape, &proved.outputs[0], node.bound.hi as i64)
         .map_err(|e| CliError::Usage(format!("`{}` output `{}`: {e}", a.model, node.name)))?;
     let image = a.out.join("image.png");

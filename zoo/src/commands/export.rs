@@ -1,10 +1,12 @@
 //! `section9 export-r1cs`: a run's constraint system and witness in the
 //! iden3 formats, for snarkjs and the rest of the circom tools.
 
+use super::prove::{cached_keys, KeyArgs};
 use super::{load_inputs, load_model, CliError, CliResult, RunArgs};
-use section9::compile::compile;
-use section9::export::{r1cs_bytes, sym_text, wtns_bytes, WireOrder};
+use section9::compile::{circuit_digest, compile};
+use section9::export::{r1cs_bytes, sym_text, wtns_bytes, CircuitLayout};
 use section9::files::write_atomic;
+use section9::prove::zkey::zkey_bytes;
 use section9::r1cs::Builder;
 use std::process::ExitCode;
 
@@ -14,28 +16,40 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     run: RunArgs,
+    /// Also write circuit.zkey: section9's proving key for this circuit
+    /// (cached, or set up now), which `snarkjs groth16 prove` and
+    /// rapidsnark use with witness.wtns.
+    #[arg(long)]
+    zkey: bool,
+    #[command(flatten)]
+    keys: KeyArgs,
 }
 
-pub fn run(Args { run: a }: Args) -> CliResult {
+pub fn run(Args { run: a, zkey, keys }: Args) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
     let c = compile(&model, &inputs, a.weights.into(), Builder::with_names())?;
     let fail = |e: section9::export::ExportError| CliError::Other(e.to_string());
-    let files = [
+    let mut files = vec![
         ("circuit.r1cs", r1cs_bytes(&c.cs).map_err(fail)?),
         ("witness.wtns", wtns_bytes(&c.cs).map_err(fail)?),
         ("circuit.sym", sym_text(&c.cs).into_bytes()),
     ];
+    if zkey {
+        let (k, _, _) = cached_keys(&c.cs, &circuit_digest(&c.cs), keys.keys)?;
+        let bytes = zkey_bytes(&c.cs, &k.pk).map_err(|e| CliError::Other(e.to_string()))?;
+        files.push(("circuit.zkey", bytes));
+    }
     std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
         path: a.out.display().to_string(),
         source,
     })?;
-    let order = WireOrder::new(&c.cs);
+    let order = CircuitLayout::new(&c.cs);
     println!("model           {}", model.name);
     println!("constraints     {}", c.cs.num_constraints());
     println!("wires           {}", c.cs.num_wires());
-    println!("public values   {}", order.public);
-    println!("private inputs  {}", order.private_inputs);
+    println!("public values   {}", order.num_public());
+    println!("private inputs  {}", order.num_private_inputs());
     for (name, bytes) in files {
         let path = a.out.join(name);
         write_atomic(&path, &bytes).map_err(|e| CliError::Other(e.to_string()))?;

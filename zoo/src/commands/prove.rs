@@ -8,7 +8,8 @@ use section9::files::write_atomic;
 use section9::graph::{nested, Model};
 use section9::prove::cache::{digest_hex, KeyCache};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
-use section9::prove::{prove, public_inputs, verify};
+use section9::prove::zkey::read_zkey;
+use section9::prove::{prove, public_inputs, verify, Keys};
 use section9::r1cs::Builder;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,10 +22,29 @@ use std::time::{Duration, Instant};
 pub struct Args {
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Prove with this snarkjs proving key (e.g. from a phase-2 ceremony on
+    /// the `.r1cs` that `export-r1cs` writes) instead of section9's own.
+    #[arg(long, conflicts_with = "keys")]
+    zkey: Option<PathBuf>,
+}
+
+/// Where section9's own keys are kept.
+#[derive(clap::Args)]
+pub struct KeyArgs {
     /// Key cache directory [default: $SECTION9_KEYS, else
     /// $XDG_CACHE_HOME/section9/keys, else ~/.cache/section9/keys].
     #[arg(long)]
-    keys: Option<PathBuf>,
+    pub keys: Option<PathBuf>,
+}
+
+/// Where a proof's keys come from.
+pub enum KeySource {
+    /// section9's setup, cached in a directory (the default one if `None`).
+    Cache(Option<PathBuf>),
+    /// A snarkjs `.zkey` file.
+    Zkey(PathBuf),
 }
 
 /// Where keys are cached unless `--keys` says otherwise.
@@ -71,8 +91,42 @@ pub struct Proved {
     /// `None` when the keys came from the cache.
     pub setup_time: Option<Duration>,
     pub prove_time: Duration,
-    pub key_dir: PathBuf,
+    /// The key cache directory, or the `.zkey` file.
+    pub key_source: PathBuf,
+    pub from_zkey: bool,
     pub written: Vec<PathBuf>,
+}
+
+/// The keys of a circuit from the cache, set up (and cached) on a miss;
+/// with the setup time when there was one, and the cache directory.
+pub fn cached_keys(
+    cs: &Builder,
+    digest: &[u8; 32],
+    dir: Option<PathBuf>,
+) -> Result<(Keys, Option<Duration>, PathBuf), CliError> {
+    let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
+    let fail = |e: section9::prove::cache::CacheError| CliError::Other(e.to_string());
+    if let Some(k) = cache.load(digest).map_err(fail)? {
+        return Ok((k, None, cache.dir().to_path_buf()));
+    }
+    let (k, t) = step("setup (once per circuit; the keys are cached)", || {
+        cache.load_or_setup(digest, cs, &mut rand::rngs::OsRng)
+    });
+    Ok((k.map_err(fail)?, Some(t), cache.dir().to_path_buf()))
+}
+
+/// A `.zkey`'s keys, checked to be made for `cs`.
+fn zkey_keys(cs: &Builder, path: &Path) -> Result<Keys, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let (key, _) = step("reading the .zkey", || read_zkey(&bytes));
+    let key = key
+        .and_then(|k| k.check_circuit(cs).map(|()| k))
+        .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+    let vk = key.pk.vk.clone();
+    Ok(Keys { pk: key.pk, vk })
 }
 
 /// Compiles the run, sets up or loads its keys, proves, checks the proof
@@ -82,32 +136,28 @@ pub fn prove_run(
     inputs: &[Vec<i64>],
     weights: WeightsArg,
     out: &Path,
-    keys: Option<PathBuf>,
+    source: KeySource,
 ) -> Result<Proved, CliError> {
     let (c, witness_time) = step("synthesizing the circuit", || {
         compile(model, inputs, weights.into(), Builder::new())
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
-    let cache = KeyCache::new(keys.unwrap_or_else(default_key_dir));
-    let mut rng = rand::rngs::OsRng;
-    let cached = cache.load(&digest).map_err(|e| CliError::Other(e.to_string()))?;
-    let (keys, setup_time) = match cached {
-        Some(k) => (k, None),
-        None => {
-            let (k, t) = step("setup (once per circuit; the keys are cached)", || {
-                cache.load_or_setup(&digest, &c.cs, &mut rng)
-            });
-            (k.map_err(|e| CliError::Other(e.to_string()))?, Some(t))
-        }
+    let from_zkey = matches!(source, KeySource::Zkey(_));
+    let (keys, setup_time, key_source) = match source {
+        KeySource::Cache(dir) => cached_keys(&c.cs, &digest, dir)?,
+        KeySource::Zkey(path) => (zkey_keys(&c.cs, &path)?, None, path),
     };
-    let (proof, prove_time) = step("proving", || prove(&c.cs, &keys.pk, &mut rng));
+    let (proof, prove_time) = step("proving", || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
     let proof = proof.map_err(|e| CliError::Other(e.to_string()))?;
     let public = public_inputs(&c.cs);
     if !verify(&keys.vk, &public, &proof).map_err(|e| CliError::Other(e.to_string()))? {
-        return Err(CliError::Other(
-            "the new proof does not verify against its own key".into(),
-        ));
+        // A .zkey is matched to the circuit on A and B only; its C part
+        // shows here.
+        return Err(CliError::Other(format!(
+            "the new proof does not verify against its own key ({}): the key was made for another circuit",
+            key_source.display()
+        )));
     }
     std::fs::create_dir_all(out).map_err(|source| CliError::Io {
         path: out.display().to_string(),
@@ -140,7 +190,8 @@ pub fn prove_run(
         witness_time,
         setup_time,
         prove_time,
-        key_dir: cache.dir().to_path_buf(),
+        key_source,
+        from_zkey,
         written,
     })
 }
@@ -160,8 +211,9 @@ impl Proved {
         println!("circuit      {}", self.digest);
         println!("witness      {:.1?}", self.witness_time);
         match self.setup_time {
-            Some(t) => println!("setup        {t:.1?} (keys cached in {})", self.key_dir.display()),
-            None => println!("setup        cached keys from {}", self.key_dir.display()),
+            _ if self.from_zkey => println!("keys         {}", self.key_source.display()),
+            Some(t) => println!("setup        {t:.1?} (keys cached in {})", self.key_source.display()),
+            None => println!("setup        cached keys from {}", self.key_source.display()),
         }
         println!("prove        {:.1?}", self.prove_time);
         for p in &self.written {
@@ -170,9 +222,13 @@ impl Proved {
     }
 }
 
-pub fn run(Args { run: a, keys }: Args) -> CliResult {
+pub fn run(Args { run: a, keys, zkey }: Args) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
-    prove_run(&model, &inputs, a.weights, &a.out, keys)?.print(&model.name);
+    let source = match zkey {
+        Some(path) => KeySource::Zkey(path),
+        None => KeySource::Cache(keys.keys),
+    };
+    prove_run(&model, &inputs, a.weights, &a.out, source)?.print(&model.name);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,86 @@
+//! The R1CS-to-QAP map of snarkjs and rapidsnark, so that section9's keys
+//! and the keys of a circom ceremony are interchangeable.
+//!
+//! Groth16's prover needs `h(x) = (A(x)B(x) - C(x)) / Z(x)` committed as
+//! `h(tau)Z(tau)/delta`. libsnark (arkworks' default) divides on a coset and
+//! keys `tau^i Z(tau)/delta`. snarkjs never divides: `A(x)B(x) - C(x)` has
+//! degree below `2n` and vanishes on the `n`-point domain, which is every
+//! even point of the `2n`-point domain, so it is fixed by its values at the
+//! odd points `w_2n^(2i+1)`. Its keys are the Lagrange polynomials of those
+//! points, `L_(2i+1)(tau)/delta` over the `2n` domain, and the prover's
+//! vector is `A*B - C` evaluated there. Every other part of the key is the
+//! same as libsnark's, instance rows included.
+
+use ark_ff::PrimeField;
+use ark_groth16::r1cs_to_qap::{evaluate_constraint, LibsnarkReduction, R1CSToQAP};
+use ark_poly::EvaluationDomain;
+use ark_relations::gr1cs::{ConstraintSystemRef, Matrix, SynthesisError};
+use rayon::prelude::*;
+
+/// snarkjs's reduction (see the module docs). `h` has one entry per domain
+/// point, as the `.zkey` H section has.
+pub struct CircomReduction;
+
+/// The odd points of the doubled domain: the domain shifted by `w_2n`.
+fn odd_coset<F: PrimeField, D: EvaluationDomain<F>>(domain: &D) -> Result<D, SynthesisError> {
+    let doubled = D::new(2 * domain.size()).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+    domain
+        .get_coset(doubled.group_gen())
+        .ok_or(SynthesisError::PolynomialDegreeTooLarge)
+}
+
+impl R1CSToQAP for CircomReduction {
+    #[allow(clippy::type_complexity)]
+    fn instance_map_with_evaluation<F: PrimeField, D: EvaluationDomain<F>>(
+        cs: ConstraintSystemRef<F>,
+        t: &F,
+    ) -> Result<(Vec<F>, Vec<F>, Vec<F>, F, usize, usize), SynthesisError> {
+        // A, B and C queries are libsnark's; only H differs.
+        LibsnarkReduction::instance_map_with_evaluation::<F, D>(cs, t)
+    }
+
+    fn witness_map_from_matrices<F: PrimeField, D: EvaluationDomain<F>>(
+        matrices: &[Matrix<F>],
+        num_inputs: usize,
+        num_constraints: usize,
+        full_assignment: &[F],
+    ) -> Result<Vec<F>, SynthesisError> {
+        let domain = D::new(num_constraints + num_inputs).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        let coset = odd_coset(&domain)?;
+        let evaluate = |m: usize| -> Vec<F> {
+            let mut v = vec![F::zero(); domain.size()];
+            v.par_iter_mut()
+                .zip(&matrices[m])
+                .for_each(|(x, row)| *x = evaluate_constraint(row, full_assignment));
+            v
+        };
+        let mut a = evaluate(0);
+        // The instance rows: A gets each instance variable, B and C nothing.
+        a[num_constraints..num_constraints + num_inputs].copy_from_slice(&full_assignment[..num_inputs]);
+        let mut b = evaluate(1);
+        let mut c = evaluate(2);
+        for v in [&mut a, &mut b, &mut c] {
+            domain.ifft_in_place(v);
+            coset.fft_in_place(v);
+        }
+        a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
+        Ok(a)
+    }
+
+    fn h_query_scalars<F: PrimeField, D: EvaluationDomain<F>>(
+        max_power: usize,
+        t: F,
+        _zt: F,
+        delta_inverse: F,
+    ) -> Result<Vec<F>, SynthesisError> {
+        // arkworks passes the domain size less one.
+        let doubled = D::new(2 * (max_power + 1)).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        let lagrange = doubled.evaluate_all_lagrange_coefficients(t);
+        Ok(lagrange
+            .into_iter()
+            .skip(1)
+            .step_by(2)
+            .map(|l| l * delta_inverse)
+            .collect())
+    }
+}
