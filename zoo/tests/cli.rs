@@ -176,6 +176,151 @@ fn export_r1cs_writes_the_three_files() {
     assert!(sym.starts_with("1,1,0,main.out/fc2"), "{}", &sym[..80.min(sym.len())]);
 }
 
+/// The pinned snarkjs, run in `dir`; success and everything it printed.
+fn snarkjs(dir: &Path, args: &[&str]) -> (bool, String) {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/.bin/snarkjs");
+    assert!(bin.exists(), "{} missing: run .ci/install-tools", bin.display());
+    let o = Command::new(&bin).args(args).current_dir(dir).output().unwrap();
+    (o.status.success(), stdout(&o) + &stderr(&o))
+}
+
+fn snarkjs_accepts(dir: &Path, vk: &str, public: &str, proof: &str) -> bool {
+    let (ok, text) = snarkjs(dir, &["groth16", "verify", vk, public, proof]);
+    ok && text.contains("OK")
+}
+
+fn verify_exit(dir: &Path, vk: &str, proof: &str, public: &str) -> Option<i32> {
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    section9(&["verify", &path(vk), &path(proof), &path(public)])
+        .status
+        .code()
+}
+
+/// Writes `public` with its first value changed.
+fn forge_public(dir: &Path, public: &str) -> &'static str {
+    let mut v: Vec<String> = serde_json::from_str(&std::fs::read_to_string(dir.join(public)).unwrap()).unwrap();
+    v[0] = if v[0] == "1" { "2".into() } else { "1".into() };
+    std::fs::write(dir.join("forged.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    "forged.json"
+}
+
+/// The documented ceremony: snarkjs's phase 2 on section9's exported
+/// `.r1cs` (a committed powers-of-tau file of power 11), then proofs
+/// across the two provers, each verified by the other side.
+#[test]
+fn a_ceremony_key_proves_in_section9_and_each_side_verifies_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let run = ["mlp-fixture", "--weights", "constant", "--seed", "4"];
+    let o = section9(&[&["export-r1cs"][..], &run, &["--out", &at("r1cs")]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ptau = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pot11_final.ptau");
+    let ptau = ptau.to_str().unwrap();
+    let beacon = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    for step in [
+        &["groth16", "setup", "r1cs/circuit.r1cs", ptau, "c0.zkey"][..],
+        &[
+            "zkey",
+            "contribute",
+            "c0.zkey",
+            "c1.zkey",
+            "--name=alice",
+            "-e=alice's entropy",
+        ],
+        &["zkey", "beacon", "c1.zkey", "final.zkey", beacon, "10", "-n=beacon"],
+        &["zkey", "export", "verificationkey", "final.zkey", "vk.json"],
+    ] {
+        let (ok, text) = snarkjs(d, step);
+        assert!(ok, "snarkjs {step:?}:\n{text}");
+    }
+
+    // section9 proves with the ceremony's key; snarkjs and section9 accept.
+    let o = section9(&[&["prove"][..], &run, &["--zkey", &at("final.zkey"), "--out", &at("p")]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("final.zkey"), "{}", stdout(&o));
+    assert!(snarkjs_accepts(d, "vk.json", "p/public.json", "p/proof.json"));
+    assert_eq!(verify_exit(d, "vk.json", "p/proof.json", "p/public.json"), Some(0));
+    let forged = forge_public(d, "p/public.json");
+    assert!(!snarkjs_accepts(d, "vk.json", forged, "p/proof.json"));
+
+    // snarkjs proves from section9's witness; section9 accepts.
+    let (ok, text) = snarkjs(
+        d,
+        &[
+            "groth16",
+            "prove",
+            "final.zkey",
+            "r1cs/witness.wtns",
+            "sp.json",
+            "spub.json",
+        ],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("spub.json"))
+            .unwrap()
+            .split_whitespace()
+            .collect::<String>(),
+        std::fs::read_to_string(d.join("p/public.json"))
+            .unwrap()
+            .split_whitespace()
+            .collect::<String>(),
+        "snarkjs's public values are section9's"
+    );
+    assert_eq!(verify_exit(d, "vk.json", "sp.json", "spub.json"), Some(0));
+    let forged = forge_public(d, "spub.json");
+    assert_eq!(verify_exit(d, "vk.json", "sp.json", forged), Some(1));
+
+    // The key refuses another circuit by name, before any proving.
+    let o = section9(&["prove", "mlp-fixture", "--zkey", &at("final.zkey"), "--out", &at("q")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not fit this circuit"), "{}", stderr(&o));
+}
+
+/// The other way: section9's own proving key as a `.zkey`, which snarkjs
+/// proves with from section9's witness.
+#[test]
+fn section9_keys_export_as_a_zkey_snarkjs_proves_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let run = ["mlp-fixture", "--weights", "constant", "--keys", &at("keys")];
+    let o = section9(&[&["export-r1cs"][..], &run, &["--zkey", "--out", &at("r1cs")]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, text) = snarkjs(
+        d,
+        &[
+            "groth16",
+            "prove",
+            "r1cs/circuit.zkey",
+            "r1cs/witness.wtns",
+            "sp.json",
+            "spub.json",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = snarkjs(
+        d,
+        &["zkey", "export", "verificationkey", "r1cs/circuit.zkey", "vk.json"],
+    );
+    assert!(ok, "{text}");
+    // section9's own verifying key for the cached keys is the one snarkjs
+    // reads from the .zkey.
+    let o = section9(&[&["prove"][..], &run, &["--out", &at("p")]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |f: &str| section9::prove::snarkjs::vk_from_json(&std::fs::read_to_string(d.join(f)).unwrap()).unwrap();
+    assert_eq!(read("vk.json"), read("p/verification_key.json"));
+    assert_eq!(verify_exit(d, "vk.json", "sp.json", "spub.json"), Some(0));
+    assert_eq!(
+        verify_exit(d, "p/verification_key.json", "sp.json", "spub.json"),
+        Some(0)
+    );
+    assert!(snarkjs_accepts(d, "vk.json", "spub.json", "sp.json"));
+    let forged = forge_public(d, "spub.json");
+    assert_eq!(verify_exit(d, "vk.json", "sp.json", forged), Some(1));
+}
+
 #[test]
 fn export_solidity_and_calldata_from_the_proof_files() {
     let dir = tempfile::tempdir().unwrap();
