@@ -4,7 +4,7 @@
 mod files;
 mod model;
 
-pub use files::{key_file, proof, verifying_key};
+pub use files::{key_file, proof, verifying_key, zkey};
 pub use model::model;
 
 use section9::ops::{CvmRightShift, Requant};

@@ -37,3 +37,8 @@ fn verifying_key_corpus() {
 fn key_file_corpus() {
     replay("key_file", section9_fuzz::key_file);
 }
+
+#[test]
+fn zkey_corpus() {
+    replay("zkey", section9_fuzz::zkey);
+}

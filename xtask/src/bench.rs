@@ -7,13 +7,13 @@
 //! between the markers of `BENCHMARKS.md`.
 
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
+use ark_groth16::Groth16;
 use ark_serialize::CanonicalSerialize;
 use ark_std::UniformRand;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use section9::compile::{compile, Weights};
-use section9::prove::{prove, public_inputs, setup, verify, CircuitLayout};
+use section9::prove::{prove, public_inputs, setup, verify, CircomReduction, CircuitLayout};
 use section9::r1cs::Builder;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -24,7 +24,7 @@ const BEGIN: &str = "<!-- cargo xtask bench: begin -->";
 const END: &str = "<!-- cargo xtask bench: end -->";
 
 /// The median of `runs` timings of `f`.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+pub(crate) fn median(runs: usize, mut f: impl FnMut()) -> Duration {
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let t = Instant::now();
@@ -37,7 +37,7 @@ fn median(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 /// Peak resident memory of this process so far, in MiB.
-fn peak_mib() -> f64 {
+pub(crate) fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
@@ -46,7 +46,7 @@ fn peak_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
@@ -79,7 +79,7 @@ pub fn bench_model(name: &str, weights: &str) -> Result<(), String> {
     let assignment = layout.assignment(&cs).map_err(|e| e.to_string())?;
     let ark_time = median(3, || {
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-        Groth16::<Bn254, LibsnarkReduction>::create_proof_with_reduction_and_matrices(
+        Groth16::<Bn254, CircomReduction>::create_proof_with_reduction_and_matrices(
             &keys.pk,
             r,
             s,
@@ -113,7 +113,7 @@ pub fn bench_model(name: &str, weights: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
@@ -161,15 +161,7 @@ fn table(rows: &[Value]) -> String {
 
 /// Runs every built-in model in its own release-mode child process.
 pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
-    let status = Command::new("cargo")
-        .args(["build", "--release", "-q", "-p", "xtask"])
-        .current_dir(workspace)
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("building xtask in release mode failed".into());
-    }
-    let exe = workspace.join("target/release/xtask");
+    let exe = release_xtask(workspace)?;
     let machine = machine();
     let mut rows = Vec::new();
     for b in section9_zoo::BUILTINS {
@@ -197,14 +189,33 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
     );
     println!("{text}");
     if write {
-        let path = workspace.join("BENCHMARKS.md");
-        let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (Some(a), Some(b)) = (doc.find(BEGIN), doc.find(END)) else {
-            return Err(format!("{} lacks the markers {BEGIN} ... {END}", path.display()));
-        };
-        let updated = format!("{}{BEGIN}\n{text}{}", &doc[..a], &doc[b..]);
-        crate::write_atomic(&path, updated)?;
-        println!("wrote {}", path.display());
+        record(workspace, BEGIN, END, &text)?;
     }
     Ok(())
+}
+
+/// Replaces what lies between two markers of `BENCHMARKS.md`.
+pub(crate) fn record(workspace: &Path, begin: &str, end: &str, text: &str) -> Result<(), String> {
+    let path = workspace.join("BENCHMARKS.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (Some(a), Some(b)) = (doc.find(begin), doc.find(end)) else {
+        return Err(format!("{} lacks the markers {begin} ... {end}", path.display()));
+    };
+    let updated = format!("{}{begin}\n{text}{}", &doc[..a], &doc[b..]);
+    crate::write_atomic(&path, updated)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Builds the release xtask the measuring children run.
+pub(crate) fn release_xtask(workspace: &Path) -> Result<std::path::PathBuf, String> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "-q", "-p", "xtask"])
+        .current_dir(workspace)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building xtask in release mode failed".into());
+    }
+    Ok(workspace.join("target/release/xtask"))
 }

@@ -3,11 +3,13 @@
 //! template into one file (`gen-circom <model> --out DIR`: a model's circom
 //! project), `cargo xtask zoo-fixture` regenerates the
 //! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
-//! every built-in model (and records the table in `BENCHMARKS.md`),
+//! every built-in model (and records the table in `BENCHMARKS.md`;
+//! `--vs-snarkjs` against snarkjs on the same key and witness),
 //! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
 
 mod bench;
 mod train;
+mod vs_snarkjs;
 
 use section9::catalogue::{examples, field_markdown, markdown};
 use section9::circom::model::circom_project;
@@ -98,6 +100,11 @@ fn main() -> ExitCode {
         ["bench"] => bench::bench(&workspace(), false),
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
+        ["bench", "--vs-snarkjs"] => vs_snarkjs::bench(&workspace(), false),
+        ["bench", "--vs-snarkjs", "--write"] => vs_snarkjs::bench(&workspace(), true),
+        ["vs-snarkjs-prepare", name, dir] => vs_snarkjs::prepare(name, Path::new(dir)),
+        ["vs-snarkjs-section9", name, dir] => vs_snarkjs::section9_side(name, Path::new(dir)),
+        ["vs-snarkjs-snarkjs", dir] => vs_snarkjs::snarkjs_side(&workspace(), Path::new(dir)),
         ["gen-circom", "--out", dir] => gen_circom(Path::new(dir)),
         ["gen-circom", model, "--out", dir] => gen_circom_model(model, Weights::Constant, Path::new(dir)),
         ["gen-circom", model, "--out", dir, "--weights", "committed"] => {
@@ -109,7 +116,7 @@ fn main() -> ExitCode {
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

@@ -112,20 +112,13 @@ fn r_squared() -> Fr {
 fn coefficients(cs: &Builder, layout: &CircuitLayout) -> Result<Vec<Coefficient>, ZkeyError> {
     let (a, b, _) = cs.matrices();
     let rows = a.rows();
-    let u32_of = |what: &'static str, n: usize| {
-        u32::try_from(n).map_err(|_| ZkeyError::Shape {
-            what,
-            expected: u64::from(u32::MAX),
-            found: n as u64,
-        })
-    };
     let mut out = Vec::new();
     for (matrix, m) in [(0u32, a), (1, b)] {
         for i in 0..rows {
             for &(w, value) in m.row(i) {
                 out.push(Coefficient {
                     matrix,
-                    row: u32_of("row count", i)?,
+                    row: count("row count", i)?,
                     signal: layout.index(w),
                     value,
                 });
@@ -135,8 +128,8 @@ fn coefficients(cs: &Builder, layout: &CircuitLayout) -> Result<Vec<Coefficient>
     for s in 0..layout.num_instance() {
         out.push(Coefficient {
             matrix: 0,
-            row: u32_of("row count", rows + s)?,
-            signal: u32_of("signal count", s)?,
+            row: count("row count", rows + s)?,
+            signal: count("signal count", s)?,
             value: Fr::from(1u64),
         });
     }
@@ -184,68 +177,85 @@ fn put_fields(out: &mut Vec<u8>) {
 /// `pk`, made by section9 for `cs`, as a `.zkey` that `snarkjs groth16
 /// prove` (and rapidsnark) reads with the `.wtns` section9 exports.
 pub fn zkey_bytes(cs: &Builder, pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ZkeyError> {
-    let layout = CircuitLayout::new(cs);
-    layout.check(cs)?;
-    check_key(pk, &layout, cs.num_constraints())?;
-    let domain = domain_size(cs.num_constraints(), layout.num_instance())?;
-    let count = |what, n: usize| {
-        u32::try_from(n).map_err(|_| ZkeyError::Shape {
-            what,
-            expected: u64::from(u32::MAX),
-            found: n as u64,
-        })
-    };
-    let vk = &pk.vk;
-    let mut header = Vec::with_capacity(HEADER_BYTES);
-    put_fields(&mut header);
-    put_u32(&mut header, count("signal count", layout.num_variables())?);
-    put_u32(&mut header, count("public count", layout.num_public())?);
-    put_u32(&mut header, count("domain size", domain)?);
-    put_g1(&mut header, &vk.alpha_g1);
-    put_g1(&mut header, &pk.beta_g1);
-    put_g2(&mut header, &vk.beta_g2);
-    put_g2(&mut header, &vk.gamma_g2);
-    put_g1(&mut header, &pk.delta_g1);
-    put_g2(&mut header, &vk.delta_g2);
+    Zkey::new(cs, pk)?.to_bytes()
+}
 
-    let coefs = coefficients(cs, &layout)?;
-    let mut matrices = Vec::with_capacity(4 + coefs.len() * COEFFICIENT_BYTES);
-    put_u32(&mut matrices, count("coefficient count", coefs.len())?);
-    let r2 = r_squared();
-    for c in &coefs {
-        for v in [c.matrix, c.row, c.signal] {
-            put_u32(&mut matrices, v);
+fn count(what: &'static str, n: usize) -> Result<u32, ZkeyError> {
+    u32::try_from(n).map_err(|_| ZkeyError::Shape {
+        what,
+        expected: u64::from(u32::MAX),
+        found: n as u64,
+    })
+}
+
+impl Zkey {
+    /// section9's key `pk` for `cs`, with the matrices a `.zkey` lists.
+    pub fn new(cs: &Builder, pk: &ProvingKey<Bn254>) -> Result<Zkey, ZkeyError> {
+        let layout = CircuitLayout::new(cs);
+        layout.check(cs)?;
+        check_key(pk, &layout, cs.num_constraints())?;
+        Ok(Zkey {
+            pk: pk.clone(),
+            num_public: layout.num_public(),
+            domain_size: domain_size(cs.num_constraints(), layout.num_instance())?,
+            coefficients: coefficients(cs, &layout)?,
+        })
+    }
+
+    /// The key in the `.zkey` format (sections 1 to 9).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ZkeyError> {
+        let (pk, vk) = (&self.pk, &self.pk.vk);
+        let mut header = Vec::with_capacity(HEADER_BYTES);
+        put_fields(&mut header);
+        put_u32(&mut header, count("signal count", pk.a_query.len())?);
+        put_u32(&mut header, count("public count", self.num_public)?);
+        put_u32(&mut header, count("domain size", self.domain_size)?);
+        put_g1(&mut header, &vk.alpha_g1);
+        put_g1(&mut header, &pk.beta_g1);
+        put_g2(&mut header, &vk.beta_g2);
+        put_g2(&mut header, &vk.gamma_g2);
+        put_g1(&mut header, &pk.delta_g1);
+        put_g2(&mut header, &vk.delta_g2);
+
+        let coefs = &self.coefficients;
+        let mut matrices = Vec::with_capacity(4 + coefs.len() * COEFFICIENT_BYTES);
+        put_u32(&mut matrices, count("coefficient count", coefs.len())?);
+        let r2 = r_squared();
+        for c in coefs {
+            for v in [c.matrix, c.row, c.signal] {
+                put_u32(&mut matrices, v);
+            }
+            matrices.extend_from_slice(&(c.value * r2).into_bigint().to_bytes_le());
         }
-        matrices.extend_from_slice(&(c.value * r2).into_bigint().to_bytes_le());
+        let g1s = |points: &[G1Affine]| {
+            let mut out = Vec::with_capacity(points.len() * G1_BYTES);
+            points.iter().for_each(|p| put_g1(&mut out, p));
+            out
+        };
+        let mut b2 = Vec::with_capacity(pk.b_g2_query.len() * G2_BYTES);
+        pk.b_g2_query.iter().for_each(|p| put_g2(&mut b2, p));
+        let sections: [(u32, Vec<u8>); 9] = [
+            (1, GROTH16.to_le_bytes().to_vec()),
+            (2, header),
+            (3, g1s(&vk.gamma_abc_g1)),
+            (4, matrices),
+            (5, g1s(&pk.a_query)),
+            (6, g1s(&pk.b_g1_query)),
+            (7, b2),
+            (8, g1s(&pk.l_query)),
+            (9, g1s(&pk.h_query)),
+        ];
+        let mut out = Vec::with_capacity(12 + sections.iter().map(|(_, b)| 12 + b.len()).sum::<usize>());
+        out.extend_from_slice(MAGIC);
+        put_u32(&mut out, VERSION);
+        put_u32(&mut out, sections.len() as u32);
+        for (id, body) in &sections {
+            put_u32(&mut out, *id);
+            out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            out.extend_from_slice(body);
+        }
+        Ok(out)
     }
-    let g1s = |points: &[G1Affine]| {
-        let mut out = Vec::with_capacity(points.len() * G1_BYTES);
-        points.iter().for_each(|p| put_g1(&mut out, p));
-        out
-    };
-    let mut b2 = Vec::with_capacity(pk.b_g2_query.len() * G2_BYTES);
-    pk.b_g2_query.iter().for_each(|p| put_g2(&mut b2, p));
-    let sections: [(u32, Vec<u8>); 9] = [
-        (1, GROTH16.to_le_bytes().to_vec()),
-        (2, header),
-        (3, g1s(&vk.gamma_abc_g1)),
-        (4, matrices),
-        (5, g1s(&pk.a_query)),
-        (6, g1s(&pk.b_g1_query)),
-        (7, b2),
-        (8, g1s(&pk.l_query)),
-        (9, g1s(&pk.h_query)),
-    ];
-    let mut out = Vec::with_capacity(12 + sections.iter().map(|(_, b)| 12 + b.len()).sum::<usize>());
-    out.extend_from_slice(MAGIC);
-    put_u32(&mut out, VERSION);
-    put_u32(&mut out, sections.len() as u32);
-    for (id, body) in &sections {
-        put_u32(&mut out, *id);
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(body);
-    }
-    Ok(out)
 }
 
 /// A cursor that names what it was reading when the bytes ran out.
