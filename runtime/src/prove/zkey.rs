@@ -339,6 +339,9 @@ fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
     Ok(p)
 }
 
+/// Reads one point; the closure names it for errors.
+type ParsePoint<P> = fn(&[u8], &dyn Fn() -> String) -> Result<P, ZkeyError>;
+
 /// A section's bytes as `count` points of `size` bytes each.
 fn points<P>(
     sections: &BTreeMap<u32, &[u8]>,
@@ -346,7 +349,7 @@ fn points<P>(
     name: &str,
     count: usize,
     size: usize,
-    parse: fn(&[u8], &dyn Fn() -> String) -> Result<P, ZkeyError>,
+    parse: ParsePoint<P>,
 ) -> Result<Vec<P>, ZkeyError> {
     let body = section(sections, id, (count * size) as u64)?;
     body.chunks_exact(size)
