@@ -75,6 +75,8 @@ pub enum ProveError {
     PublicInputCount { expected: usize, got: usize },
     #[error("{constraints} constraints and {instance} instance variables exceed BN254's largest FFT domain")]
     TooLarge { constraints: usize, instance: usize },
+    #[error("the proving key's B query has points outside the prime-order subgroup")]
+    KeyOutsideSubgroup,
     #[error("arkworks: {0}")]
     Synthesis(#[from] SynthesisError),
 }
@@ -178,15 +180,15 @@ pub fn prove<R: RngCore + CryptoRng>(
     let assignment = layout.assignment_unchecked(cs);
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    Ok(G16::create_proof_with_reduction_and_matrices(
-        pk,
-        r,
-        s,
-        &matrices,
-        layout.num_instance(),
-        rows,
-        &assignment,
-    )?)
+    let proof =
+        G16::create_proof_with_reduction_and_matrices(pk, r, s, &matrices, layout.num_instance(), rows, &assignment)?;
+    // A key read from a file has its B query checked on the curve only
+    // (see `zkey`); a part outside the subgroup would show here, and
+    // publishing it could leak witness bits.
+    if !proof.b.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(ProveError::KeyOutsideSubgroup);
+    }
+    Ok(proof)
 }
 
 /// The values a verifier is given: the public inputs in allocation order.

@@ -20,8 +20,11 @@
 //! Points are affine, each coordinate 32 bytes little-endian in Montgomery
 //! form (`x * 2^256 mod q`), a G2 coordinate `c0` then `c1`; the identity is
 //! all zero bytes. Reading checks every coordinate is canonical and every
-//! point on the curve and in the prime-order subgroup, so a damaged key is
-//! named, not proved with.
+//! point on the curve, so a damaged key is named, not proved with; the
+//! header's points are also checked to be in the prime-order subgroup. The
+//! B query's G2 points are not: the check costs more than proving on a
+//! large key, and [`super::prove`] checks the one point they make instead,
+//! the proof's B (a component outside the subgroup would carry into it).
 
 use super::{check_key, domain_size, CircuitLayout, ProveError};
 use crate::field::Fr;
@@ -30,6 +33,7 @@ use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, Field, MontConfig, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 const MAGIC: &[u8; 4] = b"zkey";
@@ -324,7 +328,8 @@ fn g1(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G1Affine, ZkeyError> {
     Ok(p)
 }
 
-fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
+/// A G2 point on the curve, not checked to be in the subgroup.
+fn g2_on_curve(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
     if bytes.iter().all(|&b| b == 0) {
         return Ok(G2Affine::identity());
     }
@@ -333,6 +338,11 @@ fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
     if !p.is_on_curve() {
         return Err(ZkeyError::NotOnCurve { what: what() });
     }
+    Ok(p)
+}
+
+fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
+    let p = g2_on_curve(bytes, what)?;
     if !p.is_in_correct_subgroup_assuming_on_curve() {
         return Err(ZkeyError::NotInSubgroup { what: what() });
     }
@@ -343,7 +353,7 @@ fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
 type ParsePoint<P> = fn(&[u8], &dyn Fn() -> String) -> Result<P, ZkeyError>;
 
 /// A section's bytes as `count` points of `size` bytes each.
-fn points<P>(
+fn points<P: Send>(
     sections: &BTreeMap<u32, &[u8]>,
     id: u32,
     name: &str,
@@ -352,7 +362,8 @@ fn points<P>(
     parse: ParsePoint<P>,
 ) -> Result<Vec<P>, ZkeyError> {
     let body = section(sections, id, (count * size) as u64)?;
-    body.chunks_exact(size)
+    // Subgroup checks of G2 points dominate reading a large key.
+    body.par_chunks_exact(size)
         .enumerate()
         .map(|(i, b)| parse(b, &|| format!("{name} point {i}")))
         .collect()
@@ -386,7 +397,8 @@ fn read_fields(r: &mut Reader) -> Result<(), ZkeyError> {
     Ok(())
 }
 
-/// Reads a Groth16 `.zkey` over BN254, checking every point.
+/// Reads a Groth16 `.zkey` over BN254, checking every point (see the
+/// module docs for what is checked where).
 pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
     let mut r = Reader { bytes, at: 0 };
     if r.take(4, || "the magic".into()).ok() != Some(&MAGIC[..]) {
@@ -461,7 +473,7 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
         delta_g1,
         a_query: points(&sections, 5, "A", num_vars, G1_BYTES, g1)?,
         b_g1_query: points(&sections, 6, "B1", num_vars, G1_BYTES, g1)?,
-        b_g2_query: points(&sections, 7, "B2", num_vars, G2_BYTES, g2)?,
+        b_g2_query: points(&sections, 7, "B2", num_vars, G2_BYTES, g2_on_curve)?,
         l_query: points(&sections, 8, "C", num_vars - num_public - 1, G1_BYTES, g1)?,
         h_query: points(&sections, 9, "H", domain, G1_BYTES, g1)?,
     };
@@ -711,31 +723,52 @@ mod tests {
         assert!(matches!(err, ZkeyError::SectionSize { section: 4, .. }), "{err}");
     }
 
-    #[test]
-    fn a_g2_point_outside_the_subgroup_is_refused() {
-        // BN254's G2 has a large cofactor: a random point of the twist is
-        // on the curve but almost never in the prime-order subgroup.
+    /// A point of the twist outside the prime-order subgroup: BN254's G2
+    /// has a large cofactor, so a random point of the twist almost never is.
+    fn off_subgroup() -> G2Affine {
         use ark_std::UniformRand;
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let off = loop {
+        loop {
             let x = Fq2::rand(&mut rng);
             if let Some(p) = G2Affine::get_point_from_x_unchecked(x, false) {
                 if !p.is_in_correct_subgroup_assuming_on_curve() {
-                    break p;
+                    return p;
                 }
             }
-        };
+        }
+    }
+
+    fn with_g2(bytes: &[u8], at: usize, p: &G2Affine) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        let mut point = Vec::new();
+        put_g2(&mut point, p);
+        b[at..at + G2_BYTES].copy_from_slice(&point);
+        b
+    }
+
+    #[test]
+    fn a_header_point_outside_the_subgroup_is_refused() {
         let bytes = exported(&circuit(false), 1);
         let beta2 = section_at(&bytes, 2) + 2 * (4 + N8) + 12 + 2 * G1_BYTES;
-        let mut b = bytes.clone();
-        let mut point = Vec::new();
-        put_g2(&mut point, &off);
-        b[beta2..beta2 + G2_BYTES].copy_from_slice(&point);
         assert_eq!(
-            read_zkey(&b),
+            read_zkey(&with_g2(&bytes, beta2, &off_subgroup())),
             Err(ZkeyError::NotInSubgroup {
                 what: "the header's beta2".into()
             })
+        );
+    }
+
+    #[test]
+    fn a_b_query_point_outside_the_subgroup_stops_proving() {
+        let cs = circuit(false);
+        let bytes = exported(&cs, 1);
+        // Signal 4 is y, the B side of the first product.
+        let b2 = section_at(&bytes, 7) + 4 * G2_BYTES;
+        let key = read_zkey(&with_g2(&bytes, b2, &off_subgroup())).unwrap();
+        key.check_circuit(&cs).unwrap();
+        assert_eq!(
+            prove(&cs, &key.pk, &mut ChaCha20Rng::seed_from_u64(2)),
+            Err(ProveError::KeyOutsideSubgroup)
         );
     }
 }
