@@ -408,9 +408,9 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
     if version != VERSION {
         return Err(ZkeyError::Version(version));
     }
-    let count = r.u32("the section count")?;
+    let num_sections = r.u32("the section count")?;
     let mut sections = BTreeMap::new();
-    for k in 0..count {
+    for k in 0..num_sections {
         let id = r.u32(&format!("section header {k}"))?;
         let size = r.u64(&format!("section header {k}"))?;
         let body = r.take(usize::try_from(size).unwrap_or(usize::MAX), || format!("section {id}"))?;
