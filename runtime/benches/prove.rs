@@ -1,15 +1,16 @@
-//! Our `prove` against arkworks' own matrix prover on the same circuit, so
-//! the cost of the glue (layout, conversion to arkworks' matrices, the
-//! satisfiability check) shows next to the proof itself.
+//! Our `prove` against arkworks' own matrix prover on the same circuit and
+//! key: section9's multi-scalar multiplication against arkworks', with the
+//! cost of the glue (layout, conversion to arkworks' matrices, the
+//! satisfiability check) shown beside them.
 
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
+use ark_groth16::Groth16;
 use ark_std::UniformRand;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use section9::ops::Dense;
-use section9::prove::{prove, public_inputs, setup, verify, CircuitLayout};
+use section9::prove::{prove, public_inputs, setup, verify, CircomReduction, CircuitLayout};
 use section9::r1cs::{Builder, Sig};
 use section9::{seeded_inputs, wire_inputs, Erased, Role, ZkOp};
 use std::hint::black_box;
@@ -59,7 +60,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let r = Fr::rand(&mut rng);
             let s = Fr::rand(&mut rng);
-            Groth16::<Bn254, LibsnarkReduction>::create_proof_with_reduction_and_matrices(
+            Groth16::<Bn254, CircomReduction>::create_proof_with_reduction_and_matrices(
                 &keys.pk,
                 r,
                 s,

@@ -25,14 +25,20 @@
 //!
 //! Functions used from ark-groth16 0.6:
 //! [`Groth16::generate_random_parameters_with_reduction`] (setup),
-//! [`Groth16::create_proof_with_reduction_and_matrices`] (proving),
 //! [`prepare_verifying_key`] and [`Groth16::verify_proof`] (verification),
-//! all with snarkjs's R1CS-to-QAP map ([`CircomReduction`]), so that a key
+//! with snarkjs's R1CS-to-QAP map ([`CircomReduction`]), so that a key
 //! section9 makes is a `.zkey` snarkjs and rapidsnark prove with, and a key
 //! from a circom ceremony is one section9 proves with ([`zkey`]).
+//! Proving follows ark-groth16's `create_proof_with_reduction_and_matrices`
+//! and returns the same proof for the same randomness, with faster
+//! multi-scalar multiplications (`prover`, `msm`; a test holds the two
+//! equal).
 
 pub mod cache;
+mod fft;
 mod layout;
+mod msm;
+mod prover;
 mod qap;
 pub mod snarkjs;
 #[cfg(test)]
@@ -180,8 +186,7 @@ pub fn prove<R: RngCore + CryptoRng>(
     let assignment = layout.assignment_unchecked(cs);
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    let proof =
-        G16::create_proof_with_reduction_and_matrices(pk, r, s, &matrices, layout.num_instance(), rows, &assignment)?;
+    let proof = prover::create_proof(pk, r, s, &matrices, layout.num_instance(), rows, &assignment)?;
     // A key read from a file has its B query checked on the curve only
     // (see `zkey`); a part outside the subgroup would show here, and
     // publishing it could leak witness bits.

@@ -29,6 +29,39 @@ fn odd_coset<F: PrimeField, D: EvaluationDomain<F>>(domain: &D) -> Result<D, Syn
         .ok_or(SynthesisError::PolynomialDegreeTooLarge)
 }
 
+/// The values of `A z` and `B z` on the domain: one per constraint, then
+/// the instance rows (`A` takes each instance variable, `B` nothing), then
+/// zeros.
+pub(crate) fn a_and_b_values<F: PrimeField>(
+    matrices: &[Matrix<F>],
+    num_inputs: usize,
+    num_constraints: usize,
+    full_assignment: &[F],
+    size: usize,
+) -> (Vec<F>, Vec<F>) {
+    let mut a = values(&matrices[0], full_assignment, size);
+    a[num_constraints..num_constraints + num_inputs].copy_from_slice(&full_assignment[..num_inputs]);
+    (a, values(&matrices[1], full_assignment, size))
+}
+
+fn values<F: PrimeField>(matrix: &Matrix<F>, full_assignment: &[F], size: usize) -> Vec<F> {
+    let mut v = vec![F::zero(); size];
+    v.par_iter_mut()
+        .zip(matrix)
+        .for_each(|(x, row)| *x = evaluate_constraint(row, full_assignment));
+    v
+}
+
+/// `A*B - C` at the odd points from the three polynomials' values on the
+/// domain, given a map from values on the domain to values at the odd
+/// points.
+pub(crate) fn odd_point_values<F: PrimeField>(mut abc: [Vec<F>; 3], to_odd_points: impl Fn(&mut Vec<F>)) -> Vec<F> {
+    abc.iter_mut().for_each(&to_odd_points);
+    let [mut a, b, c] = abc;
+    a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
+    a
+}
+
 impl R1CSToQAP for CircomReduction {
     #[allow(clippy::type_complexity)]
     fn instance_map_with_evaluation<F: PrimeField, D: EvaluationDomain<F>>(
@@ -47,24 +80,12 @@ impl R1CSToQAP for CircomReduction {
     ) -> Result<Vec<F>, SynthesisError> {
         let domain = D::new(num_constraints + num_inputs).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
         let coset = odd_coset(&domain)?;
-        let evaluate = |m: usize| -> Vec<F> {
-            let mut v = vec![F::zero(); domain.size()];
-            v.par_iter_mut()
-                .zip(&matrices[m])
-                .for_each(|(x, row)| *x = evaluate_constraint(row, full_assignment));
-            v
-        };
-        let mut a = evaluate(0);
-        // The instance rows: A gets each instance variable, B and C nothing.
-        a[num_constraints..num_constraints + num_inputs].copy_from_slice(&full_assignment[..num_inputs]);
-        let mut b = evaluate(1);
-        let mut c = evaluate(2);
-        for v in [&mut a, &mut b, &mut c] {
+        let (a, b) = a_and_b_values(matrices, num_inputs, num_constraints, full_assignment, domain.size());
+        let c = values(&matrices[2], full_assignment, domain.size());
+        Ok(odd_point_values([a, b, c], |v| {
             domain.ifft_in_place(v);
             coset.fft_in_place(v);
-        }
-        a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
-        Ok(a)
+        }))
     }
 
     fn h_query_scalars<F: PrimeField, D: EvaluationDomain<F>>(

@@ -294,3 +294,48 @@ fn a_circuit_of_4096_int8_constraints_proves() {
     let wrong = [public[0] + Fr::from(1u64)];
     assert_eq!(verify(&keys.vk, &wrong, &proof), Ok(false));
 }
+
+/// section9's prover is ark-groth16's arithmetic: for the same `r` and `s`
+/// both give the same points, on circuits with zero, one, small positive
+/// and negative witness values (those are near the modulus as field
+/// elements); the witness map's values are full-size.
+#[test]
+fn proofs_equal_ark_groth16s_for_the_same_randomness() {
+    let mut circuits = vec![small_named(5, -3), dot(700, 3)];
+    let mut big = Builder::new();
+    let x = big.input("x", &[], 3, false);
+    let y = big.hint("y", &[], -7);
+    let p = big.wire("p", &[], Quad::mul(x, y).unwrap()).unwrap();
+    let out = big.input("out", &[], -21, true);
+    big.enforce("out", &[], Quad::lin(p), Quad::lin(out)).unwrap();
+    circuits.push(big);
+    for (i, cs) in circuits.iter().enumerate() {
+        let keys = setup(cs, &mut rng(i as u64)).unwrap();
+        let layout = CircuitLayout::new(cs);
+        let matrices = layout.matrices(cs).unwrap();
+        let assignment = layout.assignment(cs).unwrap();
+        let mut r = rng(100 + i as u64);
+        let (a, b) = (Fr::rand(&mut r), Fr::rand(&mut r));
+        let ours = prover::create_proof(
+            &keys.pk,
+            a,
+            b,
+            &matrices,
+            layout.num_instance(),
+            cs.num_constraints(),
+            &assignment,
+        )
+        .unwrap();
+        let theirs = G16::create_proof_with_reduction_and_matrices(
+            &keys.pk,
+            a,
+            b,
+            &matrices,
+            layout.num_instance(),
+            cs.num_constraints(),
+            &assignment,
+        )
+        .unwrap();
+        assert_eq!(ours, theirs, "circuit {i}");
+    }
+}

@@ -137,7 +137,7 @@ fn coefficients(cs: &Builder, layout: &CircuitLayout) -> Result<Vec<Coefficient>
             value: Fr::from(1u64),
         });
     }
-    out.sort_unstable();
+    out.par_sort_unstable();
     Ok(out)
 }
 
@@ -495,13 +495,11 @@ fn read_coefficients(
     let n = r.u32("the coefficient count")? as usize;
     section(sections, 4, 4 + (n * COEFFICIENT_BYTES) as u64)?;
     let r2_inverse = r_squared().inverse().unwrap_or_default();
-    let mut out = Vec::with_capacity(n);
-    for index in 0..n {
+    let parse = |index: usize, record: &[u8]| -> Result<Coefficient, ZkeyError> {
         let bad = |problem: String| ZkeyError::Coefficient { index, problem };
-        let matrix = r.u32("a coefficient")?;
-        let row = r.u32("a coefficient")?;
-        let signal = r.u32("a coefficient")?;
-        let value = Fr::from_bigint(bigint(r.take(N8, || "a coefficient".into())?))
+        let word = |k: usize| u32::from_le_bytes([record[k], record[k + 1], record[k + 2], record[k + 3]]);
+        let (matrix, row, signal) = (word(0), word(4), word(8));
+        let value = Fr::from_bigint(bigint(&record[12..]))
             .ok_or_else(|| bad("value not below the scalar field's modulus".into()))?;
         if matrix > 1 {
             return Err(bad(format!("matrix {matrix} is neither A (0) nor B (1)")));
@@ -511,14 +509,19 @@ fn read_coefficients(
                 "row {row} or signal {signal} outside the domain ({domain}) or the signals ({num_vars})"
             )));
         }
-        out.push(Coefficient {
+        Ok(Coefficient {
             matrix,
             row,
             signal,
             value: value * r2_inverse,
-        });
-    }
-    out.sort_unstable();
+        })
+    };
+    let mut out = body[4..]
+        .par_chunks_exact(COEFFICIENT_BYTES)
+        .enumerate()
+        .map(|(index, record)| parse(index, record))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.par_sort_unstable();
     Ok(out)
 }
 

@@ -1,0 +1,393 @@
+//! Multi-scalar multiplication for the prover: Pippenger's buckets with
+//! signed digits, filled by affine additions that share one inversion per
+//! batch.
+//!
+//! arkworks fills its buckets with mixed additions in extended Jacobian
+//! coordinates, about ten field multiplications each. An affine addition
+//! costs a division; done in batches with Montgomery's trick, the division
+//! is three multiplications plus a share of one inversion, so a bucket
+//! addition costs about six. Bucket additions are nearly all of the work for
+//! the `H` query (one full-size scalar per domain point), so this is the
+//! prover's main cost.
+//!
+//! A scalar above `r/2` is used as `-(r - s)`, so the witness's small
+//! negative values are small scalars too; a scalar's digits beyond its
+//! highest bit are zero and cost nothing but a read.
+
+use crate::field::Fr;
+use ark_ec::short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig};
+use ark_ec::AffineRepr;
+use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField, Zero};
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Largest window: digits must fit an `i16` (they reach `2^(c-1)`).
+const MAX_WINDOW: u32 = 15;
+
+/// Magnitudes of at most this many bits are recoded apart from larger
+/// ones: a witness is mostly small values and a few full-size ones (hash
+/// states, packed values), and each kind wants its own window.
+const SMALL_BITS: u32 = 16;
+
+/// Non-zero scalars cut into signed base-`2^c` digits in
+/// `[-2^(c-1), 2^(c-1)]`, in groups of similar size.
+pub struct Recoded {
+    groups: Vec<Group>,
+}
+
+/// Scalars of one size class: their positions, ascending, and `windows`
+/// digits each, scalar-major.
+struct Group {
+    c: u32,
+    windows: usize,
+    positions: Vec<u32>,
+    digits: Vec<i16>,
+}
+
+/// `c` bits of `limbs` from bit `at`, zero beyond the end.
+fn bits_at(limbs: &[u64], at: usize, c: u32) -> u64 {
+    let (word, shift) = (at / 64, at % 64);
+    let low = limbs.get(word).map_or(0, |w| w >> shift);
+    let high = match (shift, limbs.get(word + 1)) {
+        (0, _) | (_, None) => 0,
+        (s, Some(w)) => w << (64 - s),
+    };
+    (low | high) & ((1 << c) - 1)
+}
+
+/// The window minimizing estimated field multiplications for `n` scalars
+/// of `bits` bits: six per affine bucket addition, about 24 per bucket to
+/// sum the buckets.
+fn window_for(n: usize, bits: usize) -> u32 {
+    let cost = |c: u32| (bits + 1).div_ceil(c as usize) * (6 * n + 24 * (1usize << (c - 1)));
+    (2..=MAX_WINDOW).min_by_key(|&c| cost(c)).unwrap_or(MAX_WINDOW)
+}
+
+impl Group {
+    /// `members`: (position, magnitude at most (r - 1) / 2, negated).
+    fn new(members: &[(u32, BigInt, bool)]) -> Group {
+        let top = members.iter().map(|(_, m, _)| m.num_bits()).max().unwrap_or(0) as usize;
+        let c = window_for(members.len(), top);
+        // One more bit than the largest magnitude, so the top digit never
+        // carries out (it stays at most 2^(c-1)).
+        let windows = (top + 1).div_ceil(c as usize);
+        let mut digits = vec![0i16; members.len() * windows];
+        let full = 1i64 << c;
+        digits
+            .par_chunks_mut(windows.max(1))
+            .zip(members)
+            .for_each(|(out, (_, m, negated))| {
+                let mut carry = 0;
+                for (w, d) in out.iter_mut().enumerate() {
+                    let mut v = bits_at(m.as_ref(), w * c as usize, c) as i64 + carry;
+                    carry = 0;
+                    if v > full / 2 || (v == full / 2 && w + 1 < windows) {
+                        v -= full;
+                        carry = 1;
+                    }
+                    *d = if *negated { -v } else { v } as i16;
+                }
+            });
+        Group {
+            c,
+            windows,
+            positions: members.iter().map(|(i, _, _)| *i).collect(),
+            digits,
+        }
+    }
+
+    /// Window `w`'s sum over the members in `range`, `bases[0]` being the
+    /// base at `range.start`.
+    fn window_sum<P: SWCurveConfig>(&self, w: usize, range: &Range<usize>, bases: &[Affine<P>]) -> Projective<P> {
+        let mut buckets = Buckets::<P>::new(1 << (self.c - 1));
+        let first = self.positions.partition_point(|&i| (i as usize) < range.start);
+        for (k, &i) in self.positions.iter().enumerate().skip(first) {
+            let i = i as usize;
+            if i >= range.end {
+                break;
+            }
+            let base = &bases[i - range.start];
+            let d = self.digits[k * self.windows + w];
+            if d == 0 || base.is_zero() {
+                continue;
+            }
+            let p = if d < 0 { -*base } else { *base };
+            buckets.add(d.unsigned_abs() as usize - 1, p);
+        }
+        buckets.sum()
+    }
+}
+
+type BigInt = <Fr as PrimeField>::BigInt;
+
+impl Recoded {
+    pub fn new(scalars: &[Fr]) -> Recoded {
+        let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
+        let signed: Vec<(u32, BigInt, bool)> = scalars
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let s = s.into_bigint();
+                let (m, negated) = if s > half {
+                    let mut m = Fr::MODULUS;
+                    m.sub_with_borrow(&s);
+                    (m, true)
+                } else {
+                    (s, false)
+                };
+                (!m.is_zero()).then_some((i as u32, m, negated))
+            })
+            .collect();
+        let (small, large): (Vec<_>, Vec<_>) = signed.into_iter().partition(|(_, m, _)| m.num_bits() <= SMALL_BITS);
+        Recoded {
+            groups: [small, large]
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|g| Group::new(g))
+                .collect(),
+        }
+    }
+
+    /// `sum s_i * bases[i - range.start]` over the scalars in `range`.
+    pub fn msm<P: SWCurveConfig>(&self, range: Range<usize>, bases: &[Affine<P>]) -> Projective<P> {
+        assert_eq!(range.len(), bases.len(), "one base per scalar");
+        let tasks: Vec<(usize, usize)> = (self.groups.iter().enumerate())
+            .flat_map(|(g, group)| (0..group.windows).map(move |w| (g, w)))
+            .collect();
+        let sums: Vec<Projective<P>> = tasks
+            .par_iter()
+            .map(|&(g, w)| self.groups[g].window_sum(w, &range, bases))
+            .collect();
+        let mut sums = sums.into_iter();
+        let mut total = Projective::<P>::zero();
+        for group in &self.groups {
+            let mut acc = Projective::<P>::zero();
+            for sum in sums.by_ref().take(group.windows).collect::<Vec<_>>().iter().rev() {
+                for _ in 0..group.c {
+                    acc.double_in_place();
+                }
+                acc += sum;
+            }
+            total += acc;
+        }
+        total
+    }
+}
+
+/// Additions waiting for one shared inversion: at most one per bucket, so
+/// each sees its bucket's value from before the batch.
+const BATCH: usize = 256;
+
+/// Buckets `1..=2^(c-1)` of one window. Each is an affine point, plus an
+/// overflow (arkworks' extended Jacobian bucket) for additions that cannot
+/// be batched: a bucket already waiting in the batch, or `x1 = x2`
+/// (doubling or cancelling).
+struct Buckets<P: SWCurveConfig> {
+    affine: Vec<Affine<P>>,
+    overflow: Vec<Bucket<P>>,
+    /// Batch number in which a bucket last waited; 0 is never.
+    waiting: Vec<u32>,
+    batch_no: u32,
+    pending: Vec<(usize, Affine<P>)>,
+    batch: usize,
+    scratch: Vec<P::BaseField>,
+}
+
+impl<P: SWCurveConfig> Buckets<P> {
+    fn new(n: usize) -> Self {
+        Buckets {
+            affine: vec![Affine::identity(); n],
+            overflow: vec![Bucket::ZERO; n],
+            waiting: vec![0; n],
+            batch_no: 1,
+            pending: Vec::with_capacity(BATCH),
+            batch: BATCH,
+            scratch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    fn add(&mut self, k: usize, p: Affine<P>) {
+        if self.waiting[k] == self.batch_no {
+            self.overflow[k] += p;
+        } else if self.affine[k].is_zero() {
+            self.affine[k] = p;
+        } else if self.affine[k].x == p.x {
+            self.overflow[k] += p;
+        } else {
+            self.waiting[k] = self.batch_no;
+            self.pending.push((k, p));
+            if self.pending.len() == self.batch {
+                self.flush();
+            }
+        }
+    }
+
+    /// Adds every pending point with one inversion (Montgomery's trick:
+    /// prefix products forward, one inverse, then back).
+    fn flush(&mut self) {
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let mut acc = P::BaseField::ONE;
+        for (k, p) in &self.pending {
+            scratch.push(acc);
+            acc *= p.x - self.affine[*k].x;
+        }
+        // Every difference is non-zero: equal x went to the overflow.
+        let mut inv = acc.inverse().expect("non-zero product of non-zero differences");
+        for ((k, p), before) in self.pending.iter().zip(scratch.iter()).rev() {
+            let q = &mut self.affine[*k];
+            let dx = p.x - q.x;
+            let lambda = (p.y - q.y) * (inv * before);
+            inv *= dx;
+            let x = lambda.square() - q.x - p.x;
+            let y = lambda * (q.x - x) - q.y;
+            *q = Affine::new_unchecked(x, y);
+        }
+        self.pending.clear();
+        self.batch_no += 1;
+    }
+
+    /// `sum k * bucket_k`, by running sums from the top bucket down.
+    fn sum(mut self) -> Projective<P> {
+        self.flush();
+        let mut running = Bucket::<P>::ZERO;
+        let mut total = Bucket::<P>::ZERO;
+        for (a, o) in self.affine.iter().zip(&self.overflow).rev() {
+            if !a.is_zero() {
+                running += a;
+            }
+            if !o.is_zero() {
+                running += o;
+            }
+            total += &running;
+        }
+        total.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+    use ark_ec::{CurveGroup, VariableBaseMSM};
+    use ark_std::UniformRand;
+    use proptest::prelude::*;
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    fn points<G: CurveGroup>(n: usize, seed: u64) -> Vec<G::Affine> {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        G::normalize_batch(&(0..n).map(|_| G::rand(&mut rng)).collect::<Vec<_>>())
+    }
+
+    fn arkworks<G: VariableBaseMSM<ScalarField = Fr>>(bases: &[G::MulBase], scalars: &[Fr]) -> G {
+        let bigints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
+        G::msm_bigint(bases, &bigints)
+    }
+
+    fn small(v: i64) -> Fr {
+        crate::field::fr_from_i128(v as i128)
+    }
+
+    #[test]
+    fn full_size_scalars_agree_with_arkworks() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let n = 3000;
+        let bases = points::<G1Projective>(n, 1);
+        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let r = Recoded::new(&scalars);
+        assert_eq!(r.msm(0..n, &bases), arkworks::<G1Projective>(&bases, &scalars));
+    }
+
+    #[test]
+    fn a_range_uses_its_own_scalars_in_g1_and_g2() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let n = 500;
+        let scalars: Vec<Fr> = (0..n)
+            .map(|i| {
+                if i % 3 == 0 {
+                    Fr::rand(&mut rng)
+                } else {
+                    small(i as i64 - 250)
+                }
+            })
+            .collect();
+        let r = Recoded::new(&scalars);
+        let g1 = points::<G1Projective>(n - 100, 2);
+        let g2 = points::<G2Projective>(n - 100, 3);
+        assert_eq!(r.msm(100..n, &g1), arkworks::<G1Projective>(&g1, &scalars[100..]));
+        assert_eq!(r.msm(100..n, &g2), arkworks::<G2Projective>(&g2, &scalars[100..]));
+    }
+
+    /// The same base many times forces doublings (equal x, same y) and,
+    /// with opposite signs, cancellations (equal x, opposite y); the
+    /// identity as a base and zero scalars must be skipped.
+    #[test]
+    fn repeated_opposite_and_identity_bases() {
+        let p = points::<G1Projective>(2, 4);
+        let mut bases = Vec::new();
+        let mut scalars = Vec::new();
+        for i in 0..2000i64 {
+            bases.push(if i % 7 == 0 {
+                G1Affine::identity()
+            } else {
+                p[(i % 2) as usize]
+            });
+            scalars.push(small(match i % 5 {
+                0 => 1,
+                1 => -1,
+                2 => 0,
+                3 => 3 - i,
+                _ => i * 1000,
+            }));
+        }
+        let n = bases.len();
+        assert_eq!(
+            Recoded::new(&scalars).msm(0..n, &bases),
+            arkworks::<G1Projective>(&bases, &scalars)
+        );
+    }
+
+    #[test]
+    fn digit_extremes() {
+        // Magnitudes (r - 1) / 2 and its neighbours, all-ones windows, 2^k.
+        let half = Fr::from_bigint(Fr::MODULUS_MINUS_ONE_DIV_TWO).unwrap();
+        let mut scalars = vec![half, half + Fr::ONE, half - Fr::ONE, -Fr::ONE, Fr::ZERO];
+        for k in 0..254u32 {
+            let p = Fr::from(2u64).pow([k as u64]);
+            scalars.extend([p, p - Fr::ONE, -p, Fr::ONE - p]);
+        }
+        let n = scalars.len();
+        let bases = points::<G1Projective>(n, 5);
+        assert_eq!(
+            Recoded::new(&scalars).msm(0..n, &bases),
+            arkworks::<G1Projective>(&bases, &scalars)
+        );
+    }
+
+    #[test]
+    fn empty_and_all_zero() {
+        let r = Recoded::new(&[]);
+        assert!(r.msm::<ark_bn254::g1::Config>(0..0, &[]).is_zero());
+        let bases = points::<G1Projective>(4, 6);
+        assert!(Recoded::new(&[Fr::ZERO; 4]).msm(0..4, &bases).is_zero());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn agrees_with_arkworks(values in prop::collection::vec(any::<i64>(), 1..300), wide in any::<bool>(), seed in any::<u64>()) {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let scalars: Vec<Fr> = values
+                .iter()
+                .map(|&v| if wide && v % 4 == 0 { Fr::rand(&mut rng) } else { small(v >> (v & 63)) })
+                .collect();
+            let n = scalars.len();
+            let g1 = points::<G1Projective>(n, seed);
+            let r = Recoded::new(&scalars);
+            prop_assert_eq!(r.msm(0..n, &g1), arkworks::<G1Projective>(&g1, &scalars));
+            let g2: Vec<G2Affine> = points::<G2Projective>(n.min(40), seed);
+            prop_assert_eq!(r.msm(0..g2.len(), &g2), arkworks::<G2Projective>(&g2, &scalars[..g2.len()]));
+        }
+    }
+}
