@@ -23,10 +23,13 @@ const CHUNK: usize = 1 << 12;
 /// Evaluations on the size-`n` subgroup to evaluations on its coset by
 /// `offset`, for one `n` and `offset`.
 pub(crate) struct CosetShift {
-    /// `w^k` for `k < n/2`, `w` the subgroup's generator.
-    forward: Vec<Fr>,
-    /// `w^-k` for `k < n/2`.
-    inverse: Vec<Fr>,
+    /// Per layer of blocks of `2^(t+1)` elements, its twiddles
+    /// `v^j`, `j < 2^t`, `v` a primitive `2^(t+1)`-th root of unity: each
+    /// layer reads its own contiguous table instead of a strided walk
+    /// through the largest one.
+    forward: Vec<Vec<Fr>>,
+    /// The same with `v^-1`.
+    inverse: Vec<Vec<Fr>>,
     /// `offset^i / n`, indexed by the bit reversal of `i`.
     scale: Vec<Fr>,
 }
@@ -42,6 +45,17 @@ fn powers(start: Fr, step: Fr, len: usize) -> Vec<Fr> {
         }
     });
     out
+}
+
+/// Each layer's twiddles out of the largest layer's: every `2^k`-th one.
+fn layers(largest: &[Fr]) -> Vec<Vec<Fr>> {
+    if largest.is_empty() {
+        return Vec::new();
+    }
+    let log = largest.len().trailing_zeros() as usize;
+    (0..=log)
+        .map(|t| largest.iter().step_by(largest.len() >> t).copied().collect())
+        .collect()
 }
 
 fn bit_reverse(i: usize, log_n: u32) -> usize {
@@ -68,8 +82,8 @@ impl CosetShift {
             .map(|pos| natural[bit_reverse(pos, log_n)])
             .collect();
         Some(CosetShift {
-            forward: powers(Fr::ONE, w, n / 2),
-            inverse: powers(Fr::ONE, w_inv, n / 2),
+            forward: layers(&powers(Fr::ONE, w, n / 2)),
+            inverse: layers(&powers(Fr::ONE, w_inv, n / 2)),
             scale,
         })
     }
@@ -83,57 +97,64 @@ impl CosetShift {
     }
 }
 
-/// One butterfly layer over a block of `len` elements split in halves
-/// (`lo`, `hi`), `lo` starting at offset `first` within the half, with
-/// twiddle `tw[j * stride]` for element `j`.
+/// One butterfly layer over a block split in halves (`lo`, `hi`), with
+/// twiddle `tw[j]` for element `j`.
 #[inline]
-fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr], first: usize, stride: usize) {
-    for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
+    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
         let d = *u - *v;
         *u += *v;
-        *v = d * tw[(first + j) * stride];
+        *v = d * t;
     }
 }
 
 #[inline]
-fn dit_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr], first: usize, stride: usize) {
-    for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-        let t = *v * tw[(first + j) * stride];
+fn dit_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
+    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
+        let t = *v * t;
         *v = *u - t;
         *u += t;
     }
 }
 
+type Run = fn(&mut [Fr], &mut [Fr], &[Fr]);
+
+/// The layer of blocks of `len` elements; `tw[t]` is the table of blocks
+/// of `2^(t+1)`.
+fn layer_table(tw: &[Vec<Fr>], len: usize) -> &[Fr] {
+    &tw[len.trailing_zeros() as usize - 1]
+}
+
 /// A layer whose blocks are larger than a cache block: each block's
 /// butterflies split into parallel tasks.
-fn wide_layer(a: &mut [Fr], len: usize, tw: &[Fr], run: fn(&mut [Fr], &mut [Fr], &[Fr], usize, usize)) {
-    let stride = 2 * tw.len() / len;
+fn wide_layer(a: &mut [Fr], len: usize, tw: &[Vec<Fr>], run: Run) {
+    let tw = layer_table(tw, len);
     for block in a.chunks_mut(len) {
         let (lo, hi) = block.split_at_mut(len / 2);
         lo.par_chunks_mut(CHUNK)
             .zip(hi.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(c, (l, h))| run(l, h, tw, c * CHUNK, stride));
+            .zip(tw.par_chunks(CHUNK))
+            .for_each(|((l, h), t)| run(l, h, t));
     }
 }
 
 /// Layers from `top` down to 2 (`descending`) or from 2 up to `top`, on
 /// one block small enough to stay in cache.
-fn narrow_layers(block: &mut [Fr], top: usize, tw: &[Fr], descending: bool) {
+fn narrow_layers(block: &mut [Fr], top: usize, tw: &[Vec<Fr>], descending: bool) {
     let run = if descending { dif_run } else { dit_run };
     let mut len = if descending { top } else { 2 };
     while len >= 2 && len <= top {
-        let stride = 2 * tw.len() / len;
+        let t = layer_table(tw, len);
         for sub in block.chunks_mut(len) {
             let (lo, hi) = sub.split_at_mut(len / 2);
-            run(lo, hi, tw, 0, stride);
+            run(lo, hi, t);
         }
         len = if descending { len / 2 } else { len * 2 };
     }
 }
 
 /// Decimation in frequency: natural order in, bit-reversed order out.
-fn dif(a: &mut [Fr], tw: &[Fr]) {
+fn dif(a: &mut [Fr], tw: &[Vec<Fr>]) {
     let mut len = a.len();
     while len > CACHE_BLOCK {
         wide_layer(a, len, tw, dif_run);
@@ -143,7 +164,7 @@ fn dif(a: &mut [Fr], tw: &[Fr]) {
 }
 
 /// Decimation in time: bit-reversed order in, natural order out.
-fn dit(a: &mut [Fr], tw: &[Fr]) {
+fn dit(a: &mut [Fr], tw: &[Vec<Fr>]) {
     let n = a.len();
     let block = n.min(CACHE_BLOCK);
     a.par_chunks_mut(block).for_each(|b| narrow_layers(b, block, tw, false));
