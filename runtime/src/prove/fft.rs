@@ -15,8 +15,8 @@ use crate::field::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
 use rayon::prelude::*;
 
-/// Blocks of at most this many elements (64 KiB) are transformed whole.
-const CACHE_BLOCK: usize = 1 << 11;
+/// Blocks of at most this many elements (128 KiB) are transformed whole.
+const CACHE_BLOCK: usize = 1 << 12;
 /// Butterflies per task in a layer whose blocks are larger than that.
 const CHUNK: usize = 1 << 12;
 
@@ -98,10 +98,15 @@ impl CosetShift {
 }
 
 /// One butterfly layer over a block split in halves (`lo`, `hi`), with
-/// twiddle `tw[j]` for element `j`.
+/// twiddle `tw[j]` for element `j`. A twiddle of one (`tw[0]` of a whole
+/// block) is not multiplied by.
 #[inline]
 fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
-    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
+    let skip = usize::from(tw[0] == Fr::ONE);
+    for (u, v) in lo.iter_mut().zip(hi.iter_mut()).take(skip) {
+        (*u, *v) = (*u + *v, *u - *v);
+    }
+    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw).skip(skip) {
         let d = *u - *v;
         *u += *v;
         *v = d * t;
@@ -110,7 +115,11 @@ fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
 
 #[inline]
 fn dit_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
-    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
+    let skip = usize::from(tw[0] == Fr::ONE);
+    for (u, v) in lo.iter_mut().zip(hi.iter_mut()).take(skip) {
+        (*u, *v) = (*u + *v, *u - *v);
+    }
+    for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw).skip(skip) {
         let t = *v * t;
         *v = *u - t;
         *u += t;
@@ -145,9 +154,16 @@ fn narrow_layers(block: &mut [Fr], top: usize, tw: &[Vec<Fr>], descending: bool)
     let mut len = if descending { top } else { 2 };
     while len >= 2 && len <= top {
         let t = layer_table(tw, len);
-        for sub in block.chunks_mut(len) {
-            let (lo, hi) = sub.split_at_mut(len / 2);
-            run(lo, hi, t);
+        if len == 2 {
+            // Twiddle one: both transforms' butterfly is a sum and a difference.
+            for pair in block.chunks_exact_mut(2) {
+                (pair[0], pair[1]) = (pair[0] + pair[1], pair[0] - pair[1]);
+            }
+        } else {
+            for sub in block.chunks_mut(len) {
+                let (lo, hi) = sub.split_at_mut(len / 2);
+                run(lo, hi, t);
+            }
         }
         len = if descending { len / 2 } else { len * 2 };
     }

@@ -175,7 +175,10 @@ impl Recoded {
 }
 
 /// Additions waiting for one shared inversion: at most one per bucket, so
-/// each sees its bucket's value from before the batch.
+/// each sees its bucket's value from before the batch. A point for a
+/// bucket already waiting is put off to the next batch, once and at most
+/// `BATCH` of them; beyond that (as when one bucket takes most points, the
+/// witness's ones and minus ones) it goes to the bucket's overflow.
 const BATCH: usize = 256;
 
 /// Buckets `1..=2^(c-1)` of one window. Each is an affine point, plus an
@@ -189,7 +192,7 @@ struct Buckets<P: SWCurveConfig> {
     waiting: Vec<u32>,
     batch_no: u32,
     pending: Vec<(usize, Affine<P>)>,
-    batch: usize,
+    deferred: Vec<(usize, Affine<P>)>,
     scratch: Vec<P::BaseField>,
 }
 
@@ -201,14 +204,27 @@ impl<P: SWCurveConfig> Buckets<P> {
             waiting: vec![0; n],
             batch_no: 1,
             pending: Vec::with_capacity(BATCH),
-            batch: BATCH,
+            deferred: Vec::with_capacity(BATCH),
             scratch: Vec::with_capacity(BATCH),
         }
     }
 
     fn add(&mut self, k: usize, p: Affine<P>) {
+        self.place(k, p, true);
+        if self.pending.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Puts a point in its bucket, the batch, the deferred list (once) or
+    /// the overflow; never flushes.
+    fn place(&mut self, k: usize, p: Affine<P>, may_defer: bool) {
         if self.waiting[k] == self.batch_no {
-            self.overflow[k] += p;
+            if may_defer && self.deferred.len() < BATCH {
+                self.deferred.push((k, p));
+            } else {
+                self.overflow[k] += p;
+            }
         } else if self.affine[k].is_zero() {
             self.affine[k] = p;
         } else if self.affine[k].x == p.x {
@@ -216,15 +232,27 @@ impl<P: SWCurveConfig> Buckets<P> {
         } else {
             self.waiting[k] = self.batch_no;
             self.pending.push((k, p));
-            if self.pending.len() == self.batch {
-                self.flush();
+        }
+    }
+
+    /// Runs the batch, then starts the next one with the deferred points,
+    /// running that too while it fills up.
+    fn flush(&mut self) {
+        loop {
+            self.run_batch();
+            // At most BATCH points into an empty batch: it cannot overflow.
+            for (k, p) in std::mem::take(&mut self.deferred) {
+                self.place(k, p, false);
+            }
+            if self.pending.len() < BATCH {
+                return;
             }
         }
     }
 
     /// Adds every pending point with one inversion (Montgomery's trick:
     /// prefix products forward, one inverse, then back).
-    fn flush(&mut self) {
+    fn run_batch(&mut self) {
         let scratch = &mut self.scratch;
         scratch.clear();
         let mut acc = P::BaseField::ONE;
@@ -249,7 +277,9 @@ impl<P: SWCurveConfig> Buckets<P> {
 
     /// `sum k * bucket_k`, by running sums from the top bucket down.
     fn sum(mut self) -> Projective<P> {
-        self.flush();
+        while !self.pending.is_empty() || !self.deferred.is_empty() {
+            self.flush();
+        }
         let mut running = Bucket::<P>::ZERO;
         let mut total = Bucket::<P>::ZERO;
         for (a, o) in self.affine.iter().zip(&self.overflow).rev() {
