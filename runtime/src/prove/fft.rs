@@ -97,15 +97,27 @@ impl CosetShift {
     }
 }
 
-/// One butterfly layer over a block split in halves (`lo`, `hi`), with
-/// twiddle `tw[j]` for element `j`. A twiddle of one (`tw[0]` of a whole
-/// block) is not multiplied by.
+/// Butterflies with a twiddle of one, the same in both transforms: a sum
+/// and a difference.
 #[inline]
-fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
-    let skip = usize::from(tw[0] == Fr::ONE);
-    for (u, v) in lo.iter_mut().zip(hi.iter_mut()).take(skip) {
+fn untwiddled(lo: &mut [Fr], hi: &mut [Fr]) {
+    for (u, v) in lo.iter_mut().zip(hi.iter_mut()) {
         (*u, *v) = (*u + *v, *u - *v);
     }
+}
+
+/// How many leading twiddles are one and need no multiplication: the
+/// first of a whole block's table.
+fn ones(tw: &[Fr]) -> usize {
+    usize::from(tw[0] == Fr::ONE)
+}
+
+/// One butterfly layer over a block split in halves (`lo`, `hi`), with
+/// twiddle `tw[j]` for element `j`.
+#[inline]
+fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
+    let skip = ones(tw);
+    untwiddled(&mut lo[..skip], &mut hi[..skip]);
     for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw).skip(skip) {
         let d = *u - *v;
         *u += *v;
@@ -115,10 +127,8 @@ fn dif_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
 
 #[inline]
 fn dit_run(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr]) {
-    let skip = usize::from(tw[0] == Fr::ONE);
-    for (u, v) in lo.iter_mut().zip(hi.iter_mut()).take(skip) {
-        (*u, *v) = (*u + *v, *u - *v);
-    }
+    let skip = ones(tw);
+    untwiddled(&mut lo[..skip], &mut hi[..skip]);
     for ((u, v), t) in lo.iter_mut().zip(hi.iter_mut()).zip(tw).skip(skip) {
         let t = *v * t;
         *v = *u - t;
@@ -155,9 +165,9 @@ fn narrow_layers(block: &mut [Fr], top: usize, tw: &[Vec<Fr>], descending: bool)
     while len >= 2 && len <= top {
         let t = layer_table(tw, len);
         if len == 2 {
-            // Twiddle one: both transforms' butterfly is a sum and a difference.
             for pair in block.chunks_exact_mut(2) {
-                (pair[0], pair[1]) = (pair[0] + pair[1], pair[0] - pair[1]);
+                let (u, v) = pair.split_at_mut(1);
+                untwiddled(u, v);
             }
         } else {
             for sub in block.chunks_mut(len) {
