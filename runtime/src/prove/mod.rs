@@ -179,14 +179,12 @@ pub fn prove<R: RngCore + CryptoRng>(
     }
     let rows = cs.num_constraints();
     check_key(pk, &layout, rows)?;
-    if let Some(row) = cs.which_unsatisfied() {
-        return Err(ProveError::Unsatisfied(row));
-    }
-    let matrices = layout.matrices_unchecked(cs);
     let assignment = layout.assignment_unchecked(cs);
+    let ni = layout.num_instance();
+    let values = qap::checked_a_and_b_values(cs, &assignment[..ni], domain_size(rows, ni)?)?;
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    let proof = prover::create_proof(pk, r, s, &matrices, layout.num_instance(), rows, &assignment)?;
+    let proof = prover::create_proof(pk, r, s, values, ni, rows, &assignment)?;
     // A key read from a file has its B query checked on the curve only
     // (see `zkey`); a part outside the subgroup would show here, and
     // publishing it could leak witness bits.

@@ -99,20 +99,20 @@ impl Group {
     /// Window `w`'s sum over the members in `range`, `bases[0]` being the
     /// base at `range.start`.
     fn window_sum<P: SWCurveConfig>(&self, w: usize, range: &Range<usize>, bases: &[Affine<P>]) -> Projective<P> {
-        let mut buckets = Buckets::<P>::new(1 << (self.c - 1));
+        let mut buckets = Buckets::<P>::new(1 << (self.c - 1), bases);
         let first = self.positions.partition_point(|&i| (i as usize) < range.start);
-        for (k, &i) in self.positions.iter().enumerate().skip(first) {
-            let i = i as usize;
-            if i >= range.end {
-                break;
+        let end = self.positions.partition_point(|&i| (i as usize) < range.end);
+        let digits = self.digits[first * self.windows..end * self.windows]
+            .iter()
+            .skip(w)
+            .step_by(self.windows);
+        for (&i, &d) in self.positions[first..end].iter().zip(digits) {
+            if d != 0 {
+                buckets.add(
+                    d.unsigned_abs() as u32 - 1,
+                    Signed::new(i as usize - range.start, d < 0),
+                );
             }
-            let base = &bases[i - range.start];
-            let d = self.digits[k * self.windows + w];
-            if d == 0 || base.is_zero() {
-                continue;
-            }
-            let p = if d < 0 { -*base } else { *base };
-            buckets.add(d.unsigned_abs() as usize - 1, p);
         }
         buckets.sum()
     }
@@ -181,24 +181,49 @@ impl Recoded {
 /// witness's ones and minus ones) it goes to the bucket's overflow.
 const BATCH: usize = 256;
 
+/// A base by its index, possibly negated: batches hold these rather than
+/// copies of points.
+#[derive(Clone, Copy)]
+struct Signed(u32);
+
+impl Signed {
+    fn new(index: usize, negated: bool) -> Signed {
+        Signed((index as u32) << 1 | negated as u32)
+    }
+
+    fn index(self) -> usize {
+        (self.0 >> 1) as usize
+    }
+
+    fn y<P: SWCurveConfig>(self, p: &Affine<P>) -> P::BaseField {
+        if self.0 & 1 == 1 {
+            -p.y
+        } else {
+            p.y
+        }
+    }
+}
+
 /// Buckets `1..=2^(c-1)` of one window. Each is an affine point, plus an
 /// overflow (arkworks' extended Jacobian bucket) for additions that cannot
 /// be batched: a bucket already waiting in the batch, or `x1 = x2`
 /// (doubling or cancelling).
-struct Buckets<P: SWCurveConfig> {
+struct Buckets<'a, P: SWCurveConfig> {
+    bases: &'a [Affine<P>],
     affine: Vec<Affine<P>>,
     overflow: Vec<Bucket<P>>,
     /// Batch number in which a bucket last waited; 0 is never.
     waiting: Vec<u32>,
     batch_no: u32,
-    pending: Vec<(usize, Affine<P>)>,
-    deferred: Vec<(usize, Affine<P>)>,
+    pending: Vec<(u32, Signed)>,
+    deferred: Vec<(u32, Signed)>,
     scratch: Vec<P::BaseField>,
 }
 
-impl<P: SWCurveConfig> Buckets<P> {
-    fn new(n: usize) -> Self {
+impl<'a, P: SWCurveConfig> Buckets<'a, P> {
+    fn new(n: usize, bases: &'a [Affine<P>]) -> Self {
         Buckets {
+            bases,
             affine: vec![Affine::identity(); n],
             overflow: vec![Bucket::ZERO; n],
             waiting: vec![0; n],
@@ -209,28 +234,38 @@ impl<P: SWCurveConfig> Buckets<P> {
         }
     }
 
-    fn add(&mut self, k: usize, p: Affine<P>) {
+    fn add(&mut self, k: u32, p: Signed) {
         self.place(k, p, true);
         if self.pending.len() == BATCH {
             self.flush();
         }
     }
 
+    fn overflow(&mut self, k: usize, p: Signed) {
+        let base = &self.bases[p.index()];
+        self.overflow[k] += &Affine::new_unchecked(base.x, p.y(base));
+    }
+
     /// Puts a point in its bucket, the batch, the deferred list (once) or
     /// the overflow; never flushes.
-    fn place(&mut self, k: usize, p: Affine<P>, may_defer: bool) {
-        if self.waiting[k] == self.batch_no {
+    fn place(&mut self, k: u32, p: Signed, may_defer: bool) {
+        let base = &self.bases[p.index()];
+        if base.is_zero() {
+            return;
+        }
+        let ku = k as usize;
+        if self.waiting[ku] == self.batch_no {
             if may_defer && self.deferred.len() < BATCH {
                 self.deferred.push((k, p));
             } else {
-                self.overflow[k] += p;
+                self.overflow(ku, p);
             }
-        } else if self.affine[k].is_zero() {
-            self.affine[k] = p;
-        } else if self.affine[k].x == p.x {
-            self.overflow[k] += p;
+        } else if self.affine[ku].is_zero() {
+            self.affine[ku] = Affine::new_unchecked(base.x, p.y(base));
+        } else if self.affine[ku].x == base.x {
+            self.overflow(ku, p);
         } else {
-            self.waiting[k] = self.batch_no;
+            self.waiting[ku] = self.batch_no;
             self.pending.push((k, p));
         }
     }
@@ -258,16 +293,17 @@ impl<P: SWCurveConfig> Buckets<P> {
         let mut acc = P::BaseField::ONE;
         for (k, p) in &self.pending {
             scratch.push(acc);
-            acc *= p.x - self.affine[*k].x;
+            acc *= self.bases[p.index()].x - self.affine[*k as usize].x;
         }
         // Every difference is non-zero: equal x went to the overflow.
         let mut inv = acc.inverse().expect("non-zero product of non-zero differences");
         for ((k, p), before) in self.pending.iter().zip(scratch.iter()).rev() {
-            let q = &mut self.affine[*k];
-            let dx = p.x - q.x;
-            let lambda = (p.y - q.y) * (inv * before);
+            let base = &self.bases[p.index()];
+            let q = &mut self.affine[*k as usize];
+            let dx = base.x - q.x;
+            let lambda = (p.y(base) - q.y) * (inv * before);
             inv *= dx;
-            let x = lambda.square() - q.x - p.x;
+            let x = lambda.square() - q.x - base.x;
             let y = lambda * (q.x - x) - q.y;
             *q = Affine::new_unchecked(x, y);
         }

@@ -10,40 +10,39 @@
 
 use super::fft::CosetShift;
 use super::msm::Recoded;
-use super::qap::{a_and_b_values, odd_point_values};
-use super::{domain_size, ProveError};
+use super::qap::odd_point_values;
+use super::ProveError;
 use crate::field::Fr;
 use ark_bn254::{Bn254, G1Projective};
 use ark_ec::CurveGroup;
 use ark_ff::FftField;
 use ark_groth16::{Proof, ProvingKey};
-use ark_relations::gr1cs::Matrix;
 use rayon::prelude::*;
 
-/// A proof from the R1CS matrices and the full assignment (instance first,
-/// `assignment[0] = 1`). The key's shapes must already match.
+/// A proof from A's and B's values on the domain of a satisfied circuit
+/// (see [`checked_a_and_b_values`](super::qap::checked_a_and_b_values)) and
+/// the full assignment (instance first, `assignment[0] = 1`). The key's
+/// shapes must already match.
 pub(crate) fn create_proof(
     pk: &ProvingKey<Bn254>,
     r: Fr,
     s: Fr,
-    matrices: &[Matrix<Fr>],
+    (a, b): (Vec<Fr>, Vec<Fr>),
     num_instance: usize,
     num_constraints: usize,
     assignment: &[Fr],
 ) -> Result<Proof<Bn254>, ProveError> {
+    let size = a.len();
     let (h_acc, ((a_acc, b1_acc), (b2_acc, l_acc))) = rayon::join(
         || -> Result<G1Projective, ProveError> {
-            let size = domain_size(num_constraints, num_instance)?;
             let odd = Fr::get_root_of_unity(2 * size as u64)
                 .and_then(|g| CosetShift::new(size, g))
                 .ok_or(ProveError::TooLarge {
                     constraints: num_constraints,
                     instance: num_instance,
                 })?;
-            let (a, b) = a_and_b_values(matrices, num_instance, num_constraints, assignment, size);
-            // The witness satisfies every row (`prove` checked), so C's
-            // values on the domain are A's times B's; instance rows and
-            // padding are zero in B and C alike.
+            // Every row is satisfied, so C's values on the domain are A's
+            // times B's; instance rows and padding are zero in B and C alike.
             let c = a.par_iter().zip(&b).map(|(a, b)| *a * b).collect();
             let h = odd_point_values([a, b, c], |v| odd.apply(v));
             Ok(Recoded::new(&h).msm(0..h.len(), &pk.h_query))

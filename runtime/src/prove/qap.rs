@@ -11,7 +11,10 @@
 //! vector is `A*B - C` evaluated there. Every other part of the key is the
 //! same as libsnark's, instance rows included.
 
-use ark_ff::PrimeField;
+use super::ProveError;
+use crate::field::Fr;
+use crate::r1cs::{Builder, Wire};
+use ark_ff::{AdditiveGroup, PrimeField};
 use ark_groth16::r1cs_to_qap::{evaluate_constraint, LibsnarkReduction, R1CSToQAP};
 use ark_poly::EvaluationDomain;
 use ark_relations::gr1cs::{ConstraintSystemRef, Matrix, SynthesisError};
@@ -50,6 +53,38 @@ fn values<F: PrimeField>(matrix: &Matrix<F>, full_assignment: &[F], size: usize)
         .zip(matrix)
         .for_each(|(x, row)| *x = evaluate_constraint(row, full_assignment));
     v
+}
+
+/// A's and B's values on the domain straight from the builder's rows (the
+/// layout only renames wires, so no converted matrices are needed), checking
+/// on the way that each row's A times B is its C; the lowest violated row is
+/// the error. `instance`: the instance values in layout order, which A takes
+/// on the rows after the constraints.
+pub(crate) fn checked_a_and_b_values(
+    cs: &Builder,
+    instance: &[Fr],
+    size: usize,
+) -> Result<(Vec<Fr>, Vec<Fr>), ProveError> {
+    let (ma, mb, mc) = cs.matrices();
+    let values = cs.values();
+    let eval = |row: &[(Wire, Fr)]| -> Fr { row.iter().map(|&(w, c)| values[w as usize] * c).sum() };
+    let rows = cs.num_constraints();
+    let (mut a, mut b) = (vec![Fr::ZERO; size], vec![Fr::ZERO; size]);
+    let violated = a[..rows]
+        .par_iter_mut()
+        .zip(&mut b[..rows])
+        .enumerate()
+        .filter_map(|(i, (a, b))| {
+            *a = eval(ma.row(i));
+            *b = eval(mb.row(i));
+            (*a * *b != eval(mc.row(i))).then_some(i)
+        })
+        .min();
+    if let Some(i) = violated {
+        return Err(ProveError::Unsatisfied(cs.row_name(i)));
+    }
+    a[rows..rows + instance.len()].copy_from_slice(instance);
+    Ok((a, b))
 }
 
 /// `A*B - C` at the odd points from the three polynomials' values on the

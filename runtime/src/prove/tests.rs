@@ -299,16 +299,6 @@ fn a_circuit_of_4096_int8_constraints_proves() {
 /// both give the same points, on circuits with zero, one, small positive
 /// and negative witness values (those are near the modulus as field
 /// elements); the witness map's values are full-size.
-type Prover = fn(
-    &ProvingKey<Bn254>,
-    Fr,
-    Fr,
-    &[ark_relations::gr1cs::Matrix<Fr>],
-    usize,
-    usize,
-    &[Fr],
-) -> Result<Proof<Bn254>, ProveError>;
-
 #[test]
 fn proofs_equal_ark_groth16s_for_the_same_randomness() {
     let mut circuits = vec![small_named(5, -3), dot(700, 3)];
@@ -326,23 +316,11 @@ fn proofs_equal_ark_groth16s_for_the_same_randomness() {
         let assignment = layout.assignment(cs).unwrap();
         let mut r = rng(100 + i as u64);
         let (a, b) = (Fr::rand(&mut r), Fr::rand(&mut r));
-        let ark: Prover = |pk, r, s, m, inputs, rows, z| {
-            Ok(G16::create_proof_with_reduction_and_matrices(
-                pk, r, s, m, inputs, rows, z,
-            )?)
-        };
-        let [ours, theirs] = [prover::create_proof, ark].map(|f| {
-            f(
-                &keys.pk,
-                a,
-                b,
-                &matrices,
-                layout.num_instance(),
-                cs.num_constraints(),
-                &assignment,
-            )
-            .unwrap()
-        });
+        let (ni, rows) = (layout.num_instance(), cs.num_constraints());
+        let values = qap::checked_a_and_b_values(cs, &assignment[..ni], domain_size(rows, ni).unwrap()).unwrap();
+        let ours = prover::create_proof(&keys.pk, a, b, values, ni, rows, &assignment).unwrap();
+        let theirs =
+            G16::create_proof_with_reduction_and_matrices(&keys.pk, a, b, &matrices, ni, rows, &assignment).unwrap();
         assert_eq!(ours, theirs, "circuit {i}");
     }
 }
