@@ -1,4 +1,5 @@
-//! Writing output files so that a reader never sees half of one.
+//! Writing output files so that a reader never sees half of one, and
+//! reading large ones quickly.
 //!
 //! Keys, proofs and exported circuits are read back by other processes, some
 //! of them while we are still writing. A crash or a full disk in the middle of
@@ -19,6 +20,35 @@ pub struct WriteError {
     pub step: &'static str,
     #[source]
     pub source: io::Error,
+}
+
+/// The whole file, read in as many parts as rayon has threads: copying a
+/// large key out of the page cache and faulting in the buffer for it takes a
+/// single thread as long as parsing the key takes all of them.
+pub fn read_whole(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "the file is larger than memory"))?;
+    let mut bytes = vec![0u8; len];
+    read_parts(&file, &mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn read_parts(file: &File, bytes: &mut [u8]) -> io::Result<()> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::FileExt;
+    let part = bytes.len().div_ceil(rayon::current_num_threads()).max(1 << 20);
+    bytes
+        .par_chunks_mut(part)
+        .enumerate()
+        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64))
+}
+
+#[cfg(not(unix))]
+fn read_parts(mut file: &File, bytes: &mut [u8]) -> io::Result<()> {
+    use std::io::Read;
+    file.read_exact(bytes)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory,

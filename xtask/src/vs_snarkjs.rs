@@ -64,7 +64,10 @@ pub fn prepare(name: &str, dir: &Path) -> Result<(), String> {
 pub fn section9_side(name: &str, dir: &Path) -> Result<(), String> {
     let (c, witness) = compiled(name)?;
     let t = Instant::now();
-    let key = read_zkey(&read(dir, "circuit.zkey")?).map_err(|e| e.to_string())?;
+    let path = dir.join("circuit.zkey");
+    let key = section9::files::read_whole(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|bytes| read_zkey(&bytes).map_err(|e| e.to_string()))?;
     key.check_circuit(&c.cs).map_err(|e| e.to_string())?;
     let read_time = t.elapsed();
     let mut rng = ChaCha20Rng::seed_from_u64(1);

@@ -35,7 +35,7 @@ pub(crate) struct CosetShift {
 }
 
 /// `start * step^i` for `i < len`, computed in parallel runs.
-fn powers(start: Fr, step: Fr, len: usize) -> Vec<Fr> {
+pub(crate) fn powers(start: Fr, step: Fr, len: usize) -> Vec<Fr> {
     let mut out = vec![Fr::ZERO; len];
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| {
         let mut x = start * step.pow([(c * CHUNK) as u64]);

@@ -28,13 +28,16 @@
 
 use super::{check_key, domain_size, CircuitLayout, ProveError};
 use crate::field::Fr;
-use crate::r1cs::Builder;
+use crate::r1cs::{Builder, Matrix};
 use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInt, BigInteger, Field, MontConfig, PrimeField};
+use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, MontConfig, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
+use ark_std::rand::rngs::OsRng;
+use ark_std::UniformRand;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 const MAGIC: &[u8; 4] = b"zkey";
 const VERSION: u32 = 1;
@@ -352,8 +355,37 @@ fn g2(bytes: &[u8], what: &dyn Fn() -> String) -> Result<G2Affine, ZkeyError> {
 /// Reads one point; the closure names it for errors.
 type ParsePoint<P> = fn(&[u8], &dyn Fn() -> String) -> Result<P, ZkeyError>;
 
+/// `body` cut into `size`-byte records, parsed in parallel straight into
+/// their places (a parallel collect of `Result`s would gather them in pieces
+/// and copy them again); the error, if any, is the lowest-numbered record's.
+fn records<T: Send>(
+    body: &[u8],
+    size: usize,
+    parse: impl Fn(usize, &[u8]) -> Result<T, ZkeyError> + Sync,
+    placeholder: impl Fn() -> T + Sync,
+) -> Result<Vec<T>, ZkeyError> {
+    let first_error = Mutex::new(None::<(usize, ZkeyError)>);
+    let out = body
+        .par_chunks_exact(size)
+        .enumerate()
+        .map(|(i, record)| {
+            parse(i, record).unwrap_or_else(|e| {
+                let mut first = first_error.lock().unwrap_or_else(PoisonError::into_inner);
+                if !matches!(*first, Some((j, _)) if j < i) {
+                    *first = Some((i, e));
+                }
+                placeholder()
+            })
+        })
+        .collect();
+    match first_error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
+}
+
 /// A section's bytes as `count` points of `size` bytes each.
-fn points<P: Send>(
+fn points<P: Send + AffineRepr>(
     sections: &BTreeMap<u32, &[u8]>,
     id: u32,
     name: &str,
@@ -362,11 +394,7 @@ fn points<P: Send>(
     parse: ParsePoint<P>,
 ) -> Result<Vec<P>, ZkeyError> {
     let body = section(sections, id, (count * size) as u64)?;
-    // Subgroup checks of G2 points dominate reading a large key.
-    body.par_chunks_exact(size)
-        .enumerate()
-        .map(|(i, b)| parse(b, &|| format!("{name} point {i}")))
-        .collect()
+    records(body, size, |i, b| parse(b, &|| format!("{name} point {i}")), P::zero)
 }
 
 fn section<'a>(sections: &BTreeMap<u32, &'a [u8]>, id: u32, expected: u64) -> Result<&'a [u8], ZkeyError> {
@@ -494,13 +522,18 @@ fn read_coefficients(
     let mut r = Reader { bytes: body, at: 0 };
     let n = r.u32("the coefficient count")? as usize;
     section(sections, 4, 4 + (n * COEFFICIENT_BYTES) as u64)?;
-    let r2_inverse = r_squared().inverse().unwrap_or_default();
+    // A stored `v * R^2` read as Montgomery form is `v * R` in value.
+    let r_inverse = Fr::from_bigint(<ark_bn254::FrConfig as MontConfig<4>>::R)
+        .and_then(|r| r.inverse())
+        .unwrap_or_default();
     let parse = |index: usize, record: &[u8]| -> Result<Coefficient, ZkeyError> {
         let bad = |problem: String| ZkeyError::Coefficient { index, problem };
         let word = |k: usize| u32::from_le_bytes([record[k], record[k + 1], record[k + 2], record[k + 3]]);
         let (matrix, row, signal) = (word(0), word(4), word(8));
-        let value = Fr::from_bigint(bigint(&record[12..]))
-            .ok_or_else(|| bad("value not below the scalar field's modulus".into()))?;
+        let stored = bigint(&record[12..]);
+        if stored >= Fr::MODULUS {
+            return Err(bad("value not below the scalar field's modulus".into()));
+        }
         if matrix > 1 {
             return Err(bad(format!("matrix {matrix} is neither A (0) nor B (1)")));
         }
@@ -513,16 +546,71 @@ fn read_coefficients(
             matrix,
             row,
             signal,
-            value: value * r2_inverse,
+            value: Fr::new_unchecked(stored) * r_inverse,
         })
     };
-    let mut out = body[4..]
-        .par_chunks_exact(COEFFICIENT_BYTES)
-        .enumerate()
-        .map(|(index, record)| parse(index, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.par_sort_unstable();
-    Ok(out)
+    let placeholder = || Coefficient {
+        matrix: 0,
+        row: 0,
+        signal: 0,
+        value: Fr::ZERO,
+    };
+    records(&body[4..], COEFFICIENT_BYTES, parse, placeholder)
+}
+
+/// Random points at which a matrix becomes one number, `sum v * rows[row] *
+/// signals[signal]`: two matrices with different entries (entries for the
+/// same row and signal taken as their sum, as the QAP takes them) give
+/// different numbers except with probability about `(rows + signals) / r`
+/// (Schwartz-Zippel; `rows[i] = x^i`, `signals[j] = y^j`).
+struct Challenges {
+    rows: Vec<Fr>,
+    signals: Vec<Fr>,
+}
+
+impl Challenges {
+    fn new(rows: usize, signals: usize) -> Challenges {
+        let mut rng = OsRng;
+        Challenges {
+            rows: super::fft::powers(Fr::ONE, Fr::rand(&mut rng), rows),
+            signals: super::fft::powers(Fr::ONE, Fr::rand(&mut rng), signals),
+        }
+    }
+
+    /// A's and B's numbers for a key's entries.
+    fn of_entries(&self, entries: &[Coefficient]) -> [Fr; 2] {
+        entries
+            .par_iter()
+            .fold(
+                || [Fr::ZERO; 2],
+                |mut acc, c| {
+                    acc[c.matrix as usize] += c.value * self.rows[c.row as usize] * self.signals[c.signal as usize];
+                    acc
+                },
+            )
+            .reduce(|| [Fr::ZERO; 2], |a, b| [a[0] + b[0], a[1] + b[1]])
+    }
+
+    /// The same for a circuit's A and B as a key made for it lists them
+    /// (see [`coefficients`]).
+    fn of_circuit(&self, cs: &Builder, layout: &CircuitLayout) -> [Fr; 2] {
+        let (a, b, _) = cs.matrices();
+        let of = |m: &Matrix| -> Fr {
+            (0..m.rows())
+                .into_par_iter()
+                .map(|i| {
+                    let row: Fr = (m.row(i).iter())
+                        .map(|&(w, v)| v * self.signals[layout.index(w) as usize])
+                        .sum();
+                    row * self.rows[i]
+                })
+                .sum()
+        };
+        let instance: Fr = (0..layout.num_instance())
+            .map(|s| self.rows[a.rows() + s] * self.signals[s])
+            .sum();
+        [of(a) + instance, of(b)]
+    }
 }
 
 impl Zkey {
@@ -550,9 +638,16 @@ impl Zkey {
                 });
             }
         }
+        let challenges = Challenges::new(self.domain_size, self.pk.a_query.len());
+        if challenges.of_circuit(cs, &layout) == challenges.of_entries(&self.coefficients) {
+            return Ok(());
+        }
+        // Rare and slow: name the first difference.
         let ours = coefficients(cs, &layout)?;
+        let mut theirs = self.coefficients.clone();
+        theirs.par_sort_unstable();
         let name = |c: &Coefficient| ["A", "B"][c.matrix as usize];
-        if let Some((o, t)) = ours.iter().zip(&self.coefficients).find(|(o, t)| o != t) {
+        if let Some((o, t)) = ours.iter().zip(&theirs).find(|(o, t)| o != t) {
             return Err(ZkeyError::OtherCircuit(
                 if (o.matrix, o.row, o.signal) == (t.matrix, t.row, t.signal) {
                     format!("row {} of {} weighs signal {} differently", o.row, name(o), o.signal)
@@ -569,14 +664,11 @@ impl Zkey {
                 },
             ));
         }
-        if ours.len() != self.coefficients.len() {
-            return Err(ZkeyError::OtherCircuit(format!(
-                "the circuit's A and B have {} entries, the key's {}",
-                ours.len(),
-                self.coefficients.len()
-            )));
-        }
-        Ok(())
+        Err(ZkeyError::OtherCircuit(format!(
+            "the circuit's A and B have {} entries, the key's {}",
+            ours.len(),
+            theirs.len()
+        )))
     }
 }
 
@@ -668,6 +760,49 @@ mod tests {
     }
 
     /// Byte offset of section `id`'s body.
+    /// A key lists A's and B's entries in any order; only what they add up
+    /// to per row and signal counts.
+    #[test]
+    fn entries_compare_in_any_order_and_one_changed_weight_is_named() {
+        let cs = circuit(false);
+        let bytes = exported(&cs, 1);
+        let coefs = section_at(&bytes, 4) + 4;
+        let end = coefs + key_entries(&bytes) * COEFFICIENT_BYTES;
+        let mut reversed = bytes.clone();
+        let records: Vec<&[u8]> = bytes[coefs..end].chunks(COEFFICIENT_BYTES).rev().collect();
+        reversed[coefs..end].copy_from_slice(&records.concat());
+        assert_ne!(reversed, bytes);
+        read_zkey(&reversed).unwrap().check_circuit(&cs).unwrap();
+
+        let mut changed = bytes.clone();
+        changed[coefs + 12] ^= 1;
+        let err = read_zkey(&changed).unwrap().check_circuit(&cs).unwrap_err();
+        assert!(
+            matches!(&err, ZkeyError::OtherCircuit(m) if m.contains("weighs signal")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn of_several_damaged_points_the_first_is_named() {
+        let bytes = exported(&circuit(false), 1);
+        let h = section_at(&bytes, 9);
+        let mut b = bytes.clone();
+        for i in [3, 1, 2] {
+            b[h + i * G1_BYTES + 3] ^= 1;
+        }
+        let err = read_zkey(&b).unwrap_err();
+        assert!(
+            matches!(&err, ZkeyError::NotOnCurve { what } if what == "H point 1"),
+            "{err}"
+        );
+    }
+
+    fn key_entries(bytes: &[u8]) -> usize {
+        let at = section_at(bytes, 4);
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+    }
+
     fn section_at(bytes: &[u8], id: u32) -> usize {
         let mut at = 12;
         loop {

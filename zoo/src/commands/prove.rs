@@ -117,7 +117,7 @@ pub fn cached_keys(
 
 /// A `.zkey`'s keys, checked to be made for `cs`.
 fn zkey_keys(cs: &Builder, path: &Path) -> Result<Keys, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Io {
+    let bytes = section9::files::read_whole(path).map_err(|source| CliError::Io {
         path: path.display().to_string(),
         source,
     })?;
