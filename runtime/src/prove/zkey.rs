@@ -614,9 +614,11 @@ impl Challenges {
 }
 
 impl Zkey {
-    /// Whether this key was made for `cs`: the counts, then every A and B
-    /// entry (C is not in the file; a key that differs only there yields
-    /// proofs that fail verification, which proving checks).
+    /// Whether this key was made for `cs`: the counts, then A's and B's
+    /// entries, in whatever order the key lists them, compared at random
+    /// points (see [`Challenges`]); a difference is then named. C is not in
+    /// the file; a key that differs only there yields proofs that fail
+    /// verification, which proving checks.
     pub fn check_circuit(&self, cs: &Builder) -> Result<(), ZkeyError> {
         let layout = CircuitLayout::new(cs);
         layout.check(cs)?;
