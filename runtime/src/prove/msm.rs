@@ -64,19 +64,24 @@ fn window_for(n: usize, bits: usize) -> u32 {
 }
 
 impl Group {
-    /// `members`: (position, magnitude at most (r - 1) / 2, negated).
-    fn new(members: &[(u32, BigInt, bool)]) -> Group {
-        let top = members.iter().map(|(_, m, _)| m.num_bits()).max().unwrap_or(0) as usize;
-        let c = window_for(members.len(), top);
+    /// The scalars at `positions` of `signed` (magnitude at most
+    /// `(r - 1) / 2`, negated).
+    fn new(positions: Vec<u32>, signed: &[(BigInt, bool)]) -> Group {
+        let top = (positions.par_iter())
+            .map(|&i| signed[i as usize].0.num_bits())
+            .max()
+            .unwrap_or(0) as usize;
+        let c = window_for(positions.len(), top);
         // One more bit than the largest magnitude, so the top digit never
         // carries out (it stays at most 2^(c-1)).
         let windows = (top + 1).div_ceil(c as usize);
-        let mut digits = vec![0i16; members.len() * windows];
+        let mut digits = vec![0i16; positions.len() * windows];
         let full = 1i64 << c;
         digits
             .par_chunks_mut(windows.max(1))
-            .zip(members)
-            .for_each(|(out, (_, m, negated))| {
+            .zip(&positions)
+            .for_each(|(out, &i)| {
+                let (m, negated) = &signed[i as usize];
                 let mut carry = 0;
                 for (w, d) in out.iter_mut().enumerate() {
                     let mut v = bits_at(m.as_ref(), w * c as usize, c) as i64 + carry;
@@ -91,7 +96,7 @@ impl Group {
         Group {
             c,
             windows,
-            positions: members.iter().map(|(i, _, _)| *i).collect(),
+            positions,
             digits,
         }
     }
@@ -123,27 +128,33 @@ type BigInt = <Fr as PrimeField>::BigInt;
 impl Recoded {
     pub fn new(scalars: &[Fr]) -> Recoded {
         let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
-        let signed: Vec<(u32, BigInt, bool)> = scalars
+        let signed: Vec<(BigInt, bool)> = scalars
             .par_iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
+            .map(|s| {
                 let s = s.into_bigint();
-                let (m, negated) = if s > half {
+                if s > half {
                     let mut m = Fr::MODULUS;
                     m.sub_with_borrow(&s);
                     (m, true)
                 } else {
                     (s, false)
-                };
-                (!m.is_zero()).then_some((i as u32, m, negated))
+                }
             })
             .collect();
-        let (small, large): (Vec<_>, Vec<_>) = signed.into_iter().partition(|(_, m, _)| m.num_bits() <= SMALL_BITS);
+        let class = |small: bool| -> Vec<u32> {
+            (0..signed.len() as u32)
+                .into_par_iter()
+                .filter(|&i| {
+                    let m = &signed[i as usize].0;
+                    !m.is_zero() && (m.num_bits() <= SMALL_BITS) == small
+                })
+                .collect()
+        };
         Recoded {
-            groups: [small, large]
-                .iter()
-                .filter(|g| !g.is_empty())
-                .map(|g| Group::new(g))
+            groups: [class(true), class(false)]
+                .into_iter()
+                .filter(|positions| !positions.is_empty())
+                .map(|positions| Group::new(positions, &signed))
                 .collect(),
         }
     }

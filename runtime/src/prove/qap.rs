@@ -90,8 +90,11 @@ pub(crate) fn checked_a_and_b_values(
 /// `A*B - C` at the odd points from the three polynomials' values on the
 /// domain, given a map from values on the domain to values at the odd
 /// points.
-pub(crate) fn odd_point_values<F: PrimeField>(mut abc: [Vec<F>; 3], to_odd_points: impl Fn(&mut Vec<F>)) -> Vec<F> {
-    abc.iter_mut().for_each(&to_odd_points);
+pub(crate) fn odd_point_values<F: PrimeField>(
+    mut abc: [Vec<F>; 3],
+    to_odd_points: impl Fn(&mut Vec<F>) + Sync,
+) -> Vec<F> {
+    abc.par_iter_mut().for_each(&to_odd_points);
     let [mut a, b, c] = abc;
     a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
     a
