@@ -130,6 +130,24 @@ mod tests {
         dir
     }
 
+    /// Several parts (a part is at least 1 MiB), a short last one, an empty
+    /// file and a missing one.
+    #[test]
+    fn reads_whole_files_in_parts() {
+        let dir = scratch("read");
+        for len in [0, 1, (1 << 20) - 1, 5 << 20 | 12345] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+            let path = dir.join(format!("{len}.bin"));
+            fs::write(&path, &bytes).unwrap();
+            assert!(read_whole(&path).unwrap() == bytes, "{len} bytes");
+        }
+        assert_eq!(
+            read_whole(dir.join("missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn replaces_the_whole_file_and_leaves_no_temporary() {
         let dir = scratch("replace");
