@@ -140,7 +140,7 @@ pub fn circomspect() -> PathBuf {
     tools_dir().join("cargo").join("bin").join("circomspect")
 }
 
-fn tool_bin(name: &str) -> PathBuf {
+pub fn tool_bin(name: &str) -> PathBuf {
     tools_dir().join("node_modules").join(".bin").join(name)
 }
 

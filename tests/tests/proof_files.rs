@@ -5,7 +5,7 @@
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use section9::compile::{circuit_digest, compile, Compiled, Weights};
-use section9::prove::cache::{decode_keys, encode_keys, KeyCache};
+use section9::prove::cache::{decode_keys, encode_keys, KeyCache, Provenance};
 use section9::prove::snarkjs::{
     proof_from_json, proof_to_json, public_from_json, public_to_json, vk_from_json, vk_to_json,
 };
@@ -66,6 +66,24 @@ fn files_round_trip_exactly() {
 fn edit(text: &str, from: &str, to: &str) -> String {
     assert!(text.contains(from), "{from:?} not in the file");
     text.replacen(from, to, 1)
+}
+
+/// rapidsnark writes `proof.json` without `curve` (snarkjs reads neither
+/// tag): such a file is read; a wrong tag is still refused.
+#[test]
+fn a_proof_file_as_rapidsnark_writes_it_is_read() {
+    let c = fixture(8, Weights::Constant);
+    let (_, proof) = proved(&c);
+    let mut v: serde_json::Value = serde_json::from_str(&proof_to_json(&proof)).unwrap();
+    let fields = v.as_object_mut().unwrap();
+    fields.remove("curve");
+    let rapidsnark = serde_json::to_string(&v).unwrap();
+    assert_eq!(proof_from_json(&rapidsnark).unwrap(), proof);
+    v.as_object_mut().unwrap().remove("protocol");
+    assert_eq!(proof_from_json(&v.to_string()).unwrap(), proof);
+    v["curve"] = "bls12381".into();
+    let err = proof_from_json(&v.to_string()).unwrap_err().to_string();
+    assert!(err.contains("`curve`"), "{err}");
 }
 
 #[test]
@@ -133,10 +151,97 @@ fn the_key_cache_refuses_keys_of_another_circuit_and_damaged_files() {
     std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
     let err = cache.load(&digest).unwrap_err().to_string();
     assert!(err.contains("truncated"), "{err}");
-    for cut in [0, 7, 20, 52, 53, 200] {
+    for cut in [0, 7, 20, 52, 53, 84, 85, 200] {
         assert!(
             decode_keys(&bytes[..cut]).is_err(),
             "a key file cut at {cut} was accepted"
         );
     }
+
+    // A changed byte anywhere is refused by name: the version, the digest,
+    // the length or the checksum in the header, or any byte of the keys.
+    let step = (bytes.len() / 97).max(1);
+    for at in (8..bytes.len())
+        .step_by(step)
+        .chain([8, 12, 44, 52, 84, bytes.len() - 1])
+    {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x10;
+        std::fs::write(&path, &damaged).unwrap();
+        let err = cache.load(&digest).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "byte {at}: {err}");
+    }
+}
+
+/// The bytes of a format 2 key file: compressed keys, no checksum.
+fn version_2_file(digest: &[u8; 32], keys: &Keys) -> Vec<u8> {
+    use ark_serialize::CanonicalSerialize;
+    let mut out = b"S9G16KEY".to_vec();
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(digest);
+    out.extend_from_slice(&(keys.pk.compressed_size() as u64).to_le_bytes());
+    keys.pk.serialize_compressed(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn the_key_cache_keeps_a_key_once_made() {
+    let c = fixture(5, Weights::Constant);
+    let (keys, _) = proved(&c);
+    let digest = circuit_digest(&c.cs);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = KeyCache::new(dir.path());
+
+    // An older file is read with every check and rewritten, same keys, so a
+    // verifier deployed for it keeps working.
+    std::fs::write(cache.path(&digest), version_2_file(&digest, &keys)).unwrap();
+    assert_eq!(cache.load(&digest).unwrap().as_ref(), Some(&keys));
+    let rewritten = std::fs::read(cache.path(&digest)).unwrap();
+    assert_eq!(rewritten, encode_keys(&digest, &keys).unwrap());
+
+    // Keys already there are never replaced by others.
+    let (other, _) = proved(&fixture(5, Weights::Constant));
+    let err = cache.store(&digest, &other).unwrap_err().to_string();
+    assert!(err.contains("not replaced"), "{err}");
+    assert_eq!(cache.load(&digest).unwrap().as_ref(), Some(&keys));
+}
+
+#[test]
+fn concurrent_setups_of_one_circuit_share_one_key() {
+    let c = fixture(6, Weights::Constant);
+    let digest = circuit_digest(&c.cs);
+    let dir = tempfile::tempdir().unwrap();
+    // A temporary file a killed setup left behind is cleaned up.
+    let leftover = dir.path().join(format!(
+        ".{}.g16keys.99999.0.tmp",
+        section9::prove::cache::digest_hex(&digest)
+    ));
+    std::fs::write(&leftover, b"half a key").unwrap();
+    let results: Vec<(Keys, Provenance)> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..3u64)
+            .map(|seed| {
+                let dir = dir.path();
+                s.spawn(move || {
+                    // Each its own builder, as each process has one.
+                    let c = fixture(6, Weights::Constant);
+                    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+                    KeyCache::new(dir).load_or_setup(&digest, &c.cs, &mut rng).unwrap()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let made = results.iter().filter(|(_, p)| *p == Provenance::Made).count();
+    assert_eq!(made, 1, "exactly one setup runs");
+    assert!(
+        results.iter().all(|(k, _)| *k == results[0].0),
+        "every caller gets the one key"
+    );
+    assert!(!leftover.exists(), "the leftover temporary is removed");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
 }

@@ -4,16 +4,26 @@
 /// across, so an 8x8 digit is visible.
 pub const MIN_WIDTH: usize = 256;
 
-/// Encodes a `[1, c, h, w]` tensor of pixels in `0..=max` (c = 1 grey,
-/// c = 3 RGB) as a PNG, each pixel enlarged to a square of
-/// `ceil(MIN_WIDTH / w)`.
-pub fn to_png(shape: &[usize], pixels: &[i64], max: i64) -> Result<Vec<u8>, String> {
+/// The channels, height and width of a `[1, c, h, w]` picture with pixels
+/// in `0..=max`, or why a tensor of this shape and bound is none.
+pub fn picture_shape(shape: &[usize], max: i64) -> Result<(usize, usize, usize), String> {
     let (c, h, w) = match shape {
-        [1, c @ (1 | 3), h, w] if h * w * c == pixels.len() && *h > 0 && *w > 0 => (*c, *h, *w),
+        [1, c @ (1 | 3), h, w] if *h > 0 && *w > 0 => (*c, *h, *w),
         _ => return Err(format!("a picture needs shape [1, 1 or 3, h, w], got {shape:?}")),
     };
     if max <= 0 {
         return Err(format!("pixel maximum {max} must be positive"));
+    }
+    Ok((c, h, w))
+}
+
+/// Encodes a `[1, c, h, w]` tensor of pixels in `0..=max` (c = 1 grey,
+/// c = 3 RGB) as a PNG, each pixel enlarged to a square of
+/// `ceil(MIN_WIDTH / w)`.
+pub fn to_png(shape: &[usize], pixels: &[i64], max: i64) -> Result<Vec<u8>, String> {
+    let (c, h, w) = picture_shape(shape, max)?;
+    if h * w * c != pixels.len() {
+        return Err(format!("{} pixels for a picture of shape {shape:?}", pixels.len()));
     }
     if let Some(v) = pixels.iter().find(|&&v| !(0..=max).contains(&v)) {
         return Err(format!("pixel value {v} is outside 0..={max}"));

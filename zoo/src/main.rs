@@ -20,6 +20,13 @@ struct Cli {
     /// Log progress details (repeat for more); `RUST_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Print nothing but errors: no progress, no summary.
+    #[arg(short, long, global = true, conflicts_with = "json")]
+    quiet: bool,
+    /// Print one JSON summary on stdout (files written, values, times)
+    /// instead of text, and no progress.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,21 +59,39 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 
+/// A closed stdout (`section9 info m | head -1`) ends the program quietly,
+/// as it does other Unix tools, instead of making `println!` panic: Rust
+/// ignores SIGPIPE unless told otherwise.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: called first in main, before any other thread exists;
+    // SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    let ui = commands::ui::Ui::new(cli.quiet, cli.json);
     let result = match cli.command {
-        Command::Demo(a) => commands::demo::run(a),
-        Command::ExportSolidity(a) => commands::evm::export(a),
+        Command::Demo(a) => commands::demo::run(a, ui),
+        Command::ExportSolidity(a) => commands::evm::export(a, ui),
         Command::Calldata(a) => commands::evm::calldata(a),
-        Command::ExportR1cs(a) => commands::export::run(a),
+        Command::ExportR1cs(a) => commands::export::run(a, ui),
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
-        Command::Prove(a) => commands::prove::run(a),
-        Command::Verify(a) => commands::verify::run(a),
+        Command::Prove(a) => commands::prove::run(a, ui),
+        Command::Verify(a) => commands::verify::run(a, ui),
     };
     match result {
         Ok(code) => code,

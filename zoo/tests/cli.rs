@@ -136,23 +136,23 @@ fn demo_draws_proves_and_verifies_and_snarkjs_agrees() {
     let [vk, proof, public] = files.each_ref().map(|p| p.to_str().unwrap());
     let o = section9(&["verify", vk, proof, public]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    let snarkjs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/.bin/snarkjs");
-    assert!(snarkjs.exists(), "{} missing: run .ci/install-tools", snarkjs.display());
-    let o = Command::new(&snarkjs)
-        .args(["groth16", "verify", vk, public, proof])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success() && stdout(&o).contains("OK"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
+    assert!(snarkjs_accepts(dir.path(), vk, public, proof));
 
-    // A picture only a generator can draw.
-    let o = section9(&["demo", "--model", "digits-cnn", "--out", out_s, "--keys", keys_s]);
+    // A picture only a generator can draw, and that is known before any
+    // work: nothing is written.
+    let elsewhere = dir.path().join("classifier");
+    let o = section9(&[
+        "demo",
+        "--model",
+        "digits-cnn",
+        "--out",
+        elsewhere.to_str().unwrap(),
+        "--keys",
+        keys_s,
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does not draw pictures"), "{}", stderr(&o));
+    assert!(!elsewhere.exists(), "a refused demo wrote {}", elsewhere.display());
 }
 
 #[test]
@@ -176,10 +176,11 @@ fn export_r1cs_writes_the_three_files() {
     assert!(sym.starts_with("1,1,0,main.out/fc2"), "{}", &sym[..80.min(sym.len())]);
 }
 
-/// The pinned snarkjs, run in `dir`; success and everything it printed.
+/// The pinned snarkjs (installed on first use), run in `dir`; success and
+/// everything it printed.
 fn snarkjs(dir: &Path, args: &[&str]) -> (bool, String) {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/.bin/snarkjs");
-    assert!(bin.exists(), "{} missing: run .ci/install-tools", bin.display());
+    section9_tests::circom::ensure_tools().unwrap();
+    let bin = section9_tests::circom::tool_bin("snarkjs");
     let o = Command::new(&bin).args(args).current_dir(dir).output().unwrap();
     (o.status.success(), stdout(&o) + &stderr(&o))
 }
@@ -353,8 +354,25 @@ fn export_solidity_and_calldata_from_the_proof_files() {
         !sol.join("Section9Mint.sol").exists(),
         "no picture model, no minting contract"
     );
+    // The fixture's key has 10 public values, none a commitment: a minting
+    // contract for s9-gan built on it would read a logit as the commitment.
     let vk = s(&out.join("verification_key.json"));
     let o = section9(&["export-solidity", &vk, "--out", &s(&sol), "--model", "s9-gan"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("takes 10 public values") && stderr(&o).contains("publish 87"),
+        "{}",
+        stderr(&o)
+    );
+    // A key with s9-gan's 87 public values (86 picture words and the
+    // commitment) fits.
+    let mut wide: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&vk).unwrap()).unwrap();
+    let ic = wide["IC"][0].clone();
+    wide["IC"] = vec![ic; 88].into();
+    wide["nPublic"] = 87.into();
+    let wide_vk = s(&dir.path().join("wide_vk.json"));
+    std::fs::write(&wide_vk, wide.to_string()).unwrap();
+    let o = section9(&["export-solidity", &wide_vk, "--out", &s(&sol), "--model", "s9-gan"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read_to_string(sol.join("Section9Mint.sol"))
         .unwrap()
@@ -389,4 +407,121 @@ fn export_solidity_and_calldata_from_the_proof_files() {
     let o = section9(&["calldata", &proof, &public]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("proof.json"), "{}", stderr(&o));
+}
+
+/// `section9 info m | head -1`: a reader that goes away ends the program
+/// quietly, never with a panic.
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_section9"))
+        .args(["info", "mlp-fixture"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_ne!(o.status.code(), Some(101), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn arguments_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let keys = dir.path().join("keys");
+    let o = section9(&[
+        "prove",
+        "mlp-fixture",
+        "--out",
+        file.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a-file"), "{}", stderr(&o));
+    assert!(!keys.exists(), "setup ran before the output directory was checked");
+
+    // An input file and a seed: the seed would be ignored, so it is refused.
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, serde_json::json!({ "x": vec![0; 64] }).to_string()).unwrap();
+    let o = section9(&["run", "mlp-fixture", input.to_str().unwrap(), "--seed", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--seed"), "{}", stderr(&o));
+}
+
+#[test]
+fn input_files_are_read_strictly_and_named_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.json");
+    let zeros = format!("[{}]", vec!["0"; 64].join(","));
+    let nested = format!("[[{}]]", vec!["0"; 64].join(","));
+    let ragged = format!("[[{}],[0]]", vec!["0"; 63].join(","));
+    let cases = [
+        (format!("{{\"x\": {zeros}, \"x\": {zeros}}}"), "given twice"),
+        (format!("{{\"x\": [{zeros}, {zeros}]}}"), "not nested as its shape"),
+        (format!("{{\"x\": {ragged}}}"), "not nested as its shape"),
+        ("{\"x\": ".to_string(), "input file"),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&input, &text).unwrap();
+        let o = section9(&["run", "mlp-fixture", input.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        let err = stderr(&o);
+        assert!(err.contains("in.json") && err.contains(want), "{text}: {err}");
+        assert!(!err.contains("model file"), "{err}");
+    }
+    for good in [format!("{{\"x\": {zeros}}}"), format!("{{\"x\": {nested}}}")] {
+        std::fs::write(&input, &good).unwrap();
+        let o = section9(&["run", "mlp-fixture", input.to_str().unwrap()]);
+        assert!(o.status.success(), "{good}: {}", stderr(&o));
+    }
+}
+
+/// `--json` gives scripts one document: what was written (the private
+/// input apart) and the time of each step; `-q` prints nothing.
+#[test]
+fn prove_speaks_json_or_keeps_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, keys) = (dir.path().join("p"), dir.path().join("k"));
+    let run = |extra: &str| {
+        section9(&[
+            "prove",
+            "mlp-fixture",
+            "--weights",
+            "constant",
+            "--out",
+            out.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            extra,
+        ])
+    };
+    let o = run("--json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["times"]["setup"].as_f64().is_some(), "{v}");
+    assert!(v["times"]["prove"].as_f64().is_some(), "{v}");
+    let written: Vec<&str> = v["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(written.iter().any(|p| p.ends_with("proof.json")), "{written:?}");
+    assert!(!written.iter().any(|p| p.ends_with("input.json")), "{written:?}");
+    let private = v["private"][0].as_str().unwrap();
+    assert!(Path::new(private).ends_with("private/input.json"), "{private}");
+    assert!(Path::new(private).is_file());
+
+    let o = run("-q");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let o = run("--json");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["times"]["setup"].is_null(),
+        "the second run reads the cached keys: {v}"
+    );
 }

@@ -74,8 +74,7 @@ impl Model {
     /// Inputs from JSON: an object with one array (nested as the shape,
     /// or flat) per input node.
     pub fn inputs_from_json(&self, text: &str) -> Result<Vec<Vec<i64>>, GraphError> {
-        let map: BTreeMap<String, Value> =
-            serde_json::from_str(text).map_err(|e| GraphError::Json(format!("input file: {e}")))?;
+        let map = unique_keys(text).map_err(|e| GraphError::InputFile(e.to_string()))?;
         let names: Vec<&str> = self.inputs().map(|(_, n)| n.name.as_str()).collect();
         if let Some(k) = map.keys().find(|k| !names.contains(&k.as_str())) {
             return Err(GraphError::Input {
@@ -83,18 +82,23 @@ impl Model {
                 why: format!("is not an input of the model (its inputs: {names:?})"),
             });
         }
-        names
-            .iter()
-            .map(|&name| {
-                let v = map.get(name).ok_or_else(|| GraphError::Input {
-                    input: name.to_string(),
-                    why: "is missing from the input file".into(),
-                })?;
-                let mut flat = Vec::new();
-                flatten(v, &mut flat).map_err(|why| GraphError::Input {
-                    input: name.to_string(),
+        self.inputs()
+            .map(|(_, node)| {
+                let fail = |why: String| GraphError::Input {
+                    input: node.name.clone(),
                     why,
-                })?;
+                };
+                let v = map
+                    .get(&node.name)
+                    .ok_or_else(|| fail("is missing from the input file".into()))?;
+                let mut flat = Vec::with_capacity(node.len());
+                match v {
+                    // One flat array of every element, or arrays nested
+                    // exactly as the shape is.
+                    Value::Array(items) if items.iter().all(Value::is_number) => flatten(v, &[items.len()], &mut flat),
+                    _ => flatten(v, &node.shape, &mut flat),
+                }
+                .map_err(fail)?;
                 Ok(flat)
             })
             .collect()
@@ -113,15 +117,54 @@ impl Model {
     }
 }
 
-fn flatten(v: &Value, out: &mut Vec<i64>) -> Result<(), String> {
-    match v {
-        Value::Array(items) => items.iter().try_for_each(|i| flatten(i, out)),
-        Value::Number(n) => {
-            let i = n.as_i64().ok_or_else(|| format!("{n} is not a 64-bit integer"))?;
-            out.push(i);
-            Ok(())
+/// A JSON object's fields, refusing a name given twice (serde_json keeps
+/// the last one silently).
+fn unique_keys(text: &str) -> Result<BTreeMap<String, Value>, serde_json::Error> {
+    struct Unique(BTreeMap<String, Value>);
+    impl<'de> serde::Deserialize<'de> for Unique {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(UniqueVisitor)
         }
-        other => Err(format!("{other} is not an integer")),
+    }
+    struct UniqueVisitor;
+    impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+        type Value = Unique;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of input names and their values")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Unique, A::Error> {
+            let mut map = BTreeMap::new();
+            while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                if map.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("`{k}` is given twice")));
+                }
+                map.insert(k, v);
+            }
+            Ok(Unique(map))
+        }
+    }
+    serde_json::from_str::<Unique>(text).map(|u| u.0)
+}
+
+/// Appends the integers of `v`, which must be arrays nested as `shape`
+/// (a scalar as an array of one).
+fn flatten(v: &Value, shape: &[usize], out: &mut Vec<i64>) -> Result<(), String> {
+    match (v, shape) {
+        (Value::Array(items), [] | [_]) if items.len() == shape.first().copied().unwrap_or(1) => {
+            items.iter().try_for_each(|i| match i {
+                Value::Number(n) => {
+                    out.push(n.as_i64().ok_or_else(|| format!("{n} is not a 64-bit integer"))?);
+                    Ok(())
+                }
+                other => Err(format!("{other} is not an integer")),
+            })
+        }
+        (Value::Array(items), [d, rest @ ..]) if items.len() == *d && !rest.is_empty() => {
+            items.iter().try_for_each(|i| flatten(i, rest, out))
+        }
+        _ => Err(format!(
+            "is not nested as its shape {shape:?} (nor a flat array of its elements)"
+        )),
     }
 }
 

@@ -16,6 +16,8 @@ pub enum GraphError {
     Op { node: String, source: Box<OpError> },
     #[error("model input `{input}`: {why}")]
     Input { input: String, why: String },
+    #[error("input file: {0}")]
+    InputFile(String),
     #[error("{path}: {why}")]
     Io { path: String, why: String },
 }

@@ -8,17 +8,28 @@
 //!
 //! File layout, integers little-endian:
 //!
-//! | bytes | content                                                    |
-//! |-------|------------------------------------------------------------|
-//! | 8     | magic `S9G16KEY`                                           |
-//! | 4     | format version, 2                                          |
-//! | 32    | circuit digest                                             |
-//! | 8     | length `n` of what follows                                 |
-//! | n     | the proving key, arkworks `CanonicalSerialize`, compressed |
+//! | bytes | content                                                        |
+//! |-------|----------------------------------------------------------------|
+//! | 8     | magic `S9G16KEY`                                               |
+//! | 4     | format version, 3                                              |
+//! | 32    | circuit digest                                                 |
+//! | 8     | length `n` of the keys                                         |
+//! | 32    | SHA-256 of the 52 bytes above and the keys                     |
+//! | n     | the proving key, arkworks `CanonicalSerialize`, uncompressed   |
+//!
+//! A cache is read far more often than it is written, and checking every
+//! point of a large key (decompression, G2 subgroup membership) costs seconds
+//! where reading the bytes costs milliseconds. So a key is checked once, when
+//! it is made, and stored uncompressed; reading it back checks the checksum,
+//! which a damaged, truncated or hand-edited file fails, and each coordinate
+//! is below the field modulus, and skips the curve checks. The checksum is not
+//! a signature: the cache directory is trusted as much as the binary is. Keys
+//! from anywhere else (a `.zkey`) get every check ([`super::zkey`]), and every
+//! proof is verified before it is written.
 //!
 //! The verifying key is the proving key's copy, so it is not stored twice.
-//! The length lets a truncated file be told apart from a damaged one without
-//! decompressing a single point.
+//! Version 2 files (compressed, no checksum) are read with every check and
+//! rewritten in this format by [`KeyCache::load`], keeping the same keys.
 
 use super::{setup, Keys, ProveError};
 use crate::files::{write_atomic, WriteError};
@@ -27,15 +38,20 @@ use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"S9G16KEY";
-/// 2: keys for snarkjs's R1CS-to-QAP map and circom's wire order; version 1
-/// keys (libsnark's map) would make proofs that fail.
-const VERSION: u32 = 2;
-const HEADER: usize = 8 + 4 + 32 + 8;
+/// 3: uncompressed keys behind a checksum. 2: compressed keys, checked point
+/// by point on every read. 1: libsnark's QAP map, whose proofs would fail.
+const VERSION: u32 = 3;
+const VERSION_COMPRESSED: u32 = 2;
+/// Magic, version, circuit digest and length: what every version starts with.
+const PREFIX: usize = 8 + 4 + 32 + 8;
+const HEADER: usize = PREFIX + 32;
 /// The extension of key files in a [`KeyCache`] directory.
 pub const EXTENSION: &str = "g16keys";
 
@@ -58,9 +74,11 @@ pub enum KeyFileError {
     Truncated { expected: u64, found: u64 },
     #[error("{count} bytes follow the keys")]
     TrailingBytes { count: u64 },
+    #[error("damaged: the checksum does not match the file's contents")]
+    Checksum,
     #[error("the keys do not deserialize: {0}")]
     Keys(String),
-    #[error("the keys are valid but not in canonical compressed form")]
+    #[error("the keys are valid but not in canonical form")]
     NonCanonical,
     #[error("the verifying key is not the proving key's copy; only the proving key is stored")]
     SplitKeys,
@@ -77,6 +95,12 @@ pub enum CacheError {
     },
     #[error("cannot create the key directory {}: {source}", path.display())]
     CreateDir {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot lock {} (it keeps two processes from setting up one circuit at once): {source}", path.display())]
+    Lock {
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -100,65 +124,114 @@ pub enum CacheError {
         found: [u8; 32],
         expected: [u8; 32],
     },
+    #[error(
+        "{} already holds keys; a verifier deployed for them would reject proofs made with new ones, so they are not replaced (remove the file to set up again)",
+        path.display()
+    )]
+    Exists { path: PathBuf },
     #[error("cannot store the keys: {0}")]
     Encode(KeyFileError),
     #[error(transparent)]
     Setup(#[from] ProveError),
 }
 
-/// A key file's bytes: header, then the compressed proving key.
+/// The checksum of a key file: its prefix and its keys.
+fn checksum(prefix: &[u8], payload: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prefix);
+    h.update(payload);
+    h.finalize().into()
+}
+
+/// A key file's bytes: header, then the uncompressed proving key.
 pub fn encode_keys(digest: &[u8; 32], keys: &Keys) -> Result<Vec<u8>, KeyFileError> {
     if keys.vk != keys.pk.vk {
         return Err(KeyFileError::SplitKeys);
     }
-    let size = keys.pk.compressed_size();
+    let size = keys.pk.uncompressed_size();
     let mut out = Vec::with_capacity(HEADER + size);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(digest);
     out.extend_from_slice(&(size as u64).to_le_bytes());
+    out.extend_from_slice(&[0; 32]);
     keys.pk
-        .serialize_compressed(&mut out)
+        .serialize_uncompressed(&mut out)
         .map_err(|e| KeyFileError::Keys(e.to_string()))?;
+    let sum = checksum(&out[..PREFIX], &out[HEADER..]);
+    out[PREFIX..HEADER].copy_from_slice(&sum);
     Ok(out)
 }
 
-/// The digest a key file names and its key bytes, after checking the header
-/// and the length; the keys themselves are not looked at.
-fn split(bytes: &[u8]) -> Result<([u8; 32], &[u8]), KeyFileError> {
+/// A key file's parts after its header and length were checked; the keys
+/// themselves are not looked at.
+struct Parts<'a> {
+    version: u32,
+    digest: [u8; 32],
+    payload: &'a [u8],
+}
+
+fn split(bytes: &[u8]) -> Result<Parts<'_>, KeyFileError> {
     let found = bytes.len() as u64;
     if !bytes.starts_with(&MAGIC[..bytes.len().min(MAGIC.len())]) {
         return Err(KeyFileError::Magic);
     }
-    let Some((header, payload)) = bytes.split_first_chunk::<HEADER>() else {
-        return Err(KeyFileError::Truncated {
-            expected: HEADER as u64,
-            found,
-        });
+    let truncated = |expected: usize| KeyFileError::Truncated {
+        expected: expected as u64,
+        found,
     };
-    let (_, rest) = header.split_at(MAGIC.len());
-    let (version, rest) = rest.split_at(4);
-    let (digest, length) = rest.split_at(32);
-    // The slices have the lengths split off above, so the conversions hold.
-    let version = u32::from_le_bytes(version.try_into().unwrap_or_default());
-    if version != VERSION {
-        return Err(KeyFileError::Version { found: version });
-    }
-    let digest: [u8; 32] = digest.try_into().unwrap_or_default();
+    let prefix: &[u8; PREFIX] = bytes.first_chunk().ok_or_else(|| truncated(PREFIX))?;
+    let (_, rest) = prefix.split_at(MAGIC.len());
+    let (version, rest) = rest.split_first_chunk::<4>().unwrap_or((&[0; 4], rest));
+    let (digest, length) = rest.split_first_chunk::<32>().unwrap_or((&[0; 32], rest));
+    let version = u32::from_le_bytes(*version);
+    let header = match version {
+        VERSION => HEADER,
+        VERSION_COMPRESSED => PREFIX,
+        found => return Err(KeyFileError::Version { found }),
+    };
+    let digest = *digest;
+    // The prefix has a fixed size, so the eight length bytes are there.
     let length = u64::from_le_bytes(length.try_into().unwrap_or_default());
-    let expected = length.saturating_add(HEADER as u64);
+    let expected = length.saturating_add(header as u64);
     match found.cmp(&expected) {
         std::cmp::Ordering::Less => Err(KeyFileError::Truncated { expected, found }),
         std::cmp::Ordering::Greater => Err(KeyFileError::TrailingBytes {
             count: found - expected,
         }),
-        std::cmp::Ordering::Equal => Ok((digest, payload)),
+        std::cmp::Ordering::Equal => {
+            let payload = &bytes[header..];
+            if version == VERSION && bytes[PREFIX..HEADER] != checksum(prefix, payload) {
+                return Err(KeyFileError::Checksum);
+            }
+            Ok(Parts {
+                version,
+                digest,
+                payload,
+            })
+        }
     }
 }
 
-/// The keys in their compressed form, validated: every point on its curve
-/// and in its subgroup, nothing left over, and only the one encoding of them.
-fn decode_payload(payload: &[u8]) -> Result<Keys, KeyFileError> {
+/// Uncompressed keys whose checksum matched: each coordinate is read as a
+/// field element below its modulus; the curve checks were done when the
+/// file was written.
+fn decode_uncompressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
+    let mut rest = payload;
+    let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::No, Validate::No)
+        .map_err(|e| KeyFileError::Keys(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(KeyFileError::TrailingBytes {
+            count: rest.len() as u64,
+        });
+    }
+    let vk = pk.vk.clone();
+    Ok(Keys { pk, vk })
+}
+
+/// Version 2 keys, compressed, validated: every point on its curve and in
+/// its subgroup, nothing left over, and only the one encoding of them.
+fn decode_compressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
     let mut rest = payload;
     let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::Yes, Validate::Yes)
         .map_err(|e| KeyFileError::Keys(e.to_string()))?;
@@ -179,37 +252,48 @@ fn decode_payload(payload: &[u8]) -> Result<Keys, KeyFileError> {
     Ok(Keys { pk, vk })
 }
 
-/// Reads a whole key file's bytes: the digest it names and its keys.
+/// Reads a whole key file of the current version: the digest it names and
+/// its keys.
 pub fn decode_keys(bytes: &[u8]) -> Result<([u8; 32], Keys), KeyFileError> {
-    let (digest, payload) = split(bytes)?;
-    Ok((digest, decode_payload(payload)?))
+    let parts = split(bytes)?;
+    if parts.version != VERSION {
+        return Err(KeyFileError::Version { found: parts.version });
+    }
+    Ok((parts.digest, decode_uncompressed(parts.payload)?))
 }
 
 /// Loads the keys at `path`, refusing them unless they were made for the
 /// circuit with digest `expected`.
 pub fn load_keys(path: impl AsRef<Path>, expected: &[u8; 32]) -> Result<Keys, CacheError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| CacheError::Read {
+    let bytes = crate::files::read_whole(path).map_err(|source| CacheError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    from_file_bytes(path, &bytes, expected)
+    from_file_bytes(path, &bytes, expected).map(|(keys, _)| keys)
 }
 
-fn from_file_bytes(path: &Path, bytes: &[u8], expected: &[u8; 32]) -> Result<Keys, CacheError> {
+/// The keys in a file's bytes, and whether they are in an older format.
+fn from_file_bytes(path: &Path, bytes: &[u8], expected: &[u8; 32]) -> Result<(Keys, bool), CacheError> {
     let in_file = |source| CacheError::File {
         path: path.to_path_buf(),
         source,
     };
-    let (found, payload) = split(bytes).map_err(in_file)?;
-    if found != *expected {
+    let parts = split(bytes).map_err(in_file)?;
+    if parts.digest != *expected {
         return Err(CacheError::WrongCircuit {
             path: path.to_path_buf(),
-            found,
+            found: parts.digest,
             expected: *expected,
         });
     }
-    decode_payload(payload).map_err(in_file)
+    let old = parts.version != VERSION;
+    let keys = if old {
+        decode_compressed(parts.payload)
+    } else {
+        decode_uncompressed(parts.payload)
+    };
+    Ok((keys.map_err(in_file)?, old))
 }
 
 /// Writes the keys to `path` atomically: readers see the old file or the
@@ -217,6 +301,15 @@ fn from_file_bytes(path: &Path, bytes: &[u8], expected: &[u8; 32]) -> Result<Key
 pub fn store_keys(path: impl AsRef<Path>, digest: &[u8; 32], keys: &Keys) -> Result<(), CacheError> {
     let bytes = encode_keys(digest, keys).map_err(CacheError::Encode)?;
     Ok(write_atomic(path, &bytes)?)
+}
+
+/// Where a circuit's keys came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Read from the cache.
+    Cached,
+    /// Made by setup and stored.
+    Made,
 }
 
 /// A directory of key files named by circuit digest.
@@ -242,41 +335,116 @@ impl KeyCache {
 
     /// The cached keys, or `None` if there are none. A file that is present
     /// but damaged is an error, not a miss: silently redoing a long setup
-    /// would hide the damage.
+    /// would hide the damage, and replace keys a verifier may rely on. A
+    /// file in the older format is rewritten in the current one.
     pub fn load(&self, digest: &[u8; 32]) -> Result<Option<Keys>, CacheError> {
         let path = self.path(digest);
-        match std::fs::read(&path) {
-            Ok(bytes) => from_file_bytes(&path, &bytes, digest).map(Some),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(CacheError::Read { path, source }),
+        let bytes = match crate::files::read_whole(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(CacheError::Read { path, source }),
+        };
+        let (keys, old) = from_file_bytes(&path, &bytes, digest)?;
+        if old {
+            let _lock = self.lock(digest)?;
+            store_keys(&path, digest, &keys)?;
+            tracing::info!(path = %path.display(), "key file rewritten in format {VERSION}");
         }
+        Ok(Some(keys))
     }
 
-    /// Stores the keys under their digest, replacing any earlier file, and
-    /// returns the path written.
+    /// Stores new keys under their digest and returns the path written.
+    /// Keys already there are never replaced.
     pub fn store(&self, digest: &[u8; 32], keys: &Keys) -> Result<PathBuf, CacheError> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| CacheError::CreateDir {
-            path: self.dir.clone(),
-            source,
-        })?;
+        let _lock = self.lock(digest)?;
+        self.store_locked(digest, keys)
+    }
+
+    fn store_locked(&self, digest: &[u8; 32], keys: &Keys) -> Result<PathBuf, CacheError> {
         let path = self.path(digest);
+        if path.exists() {
+            return Err(CacheError::Exists { path });
+        }
         store_keys(&path, digest, keys)?;
         Ok(path)
     }
 
     /// The cached keys, or new ones from [`setup`], stored before they are
-    /// returned. `digest` must be the digest of `cs`.
+    /// returned. `digest` must be the digest of `cs`. Setup runs under a
+    /// lock on the digest: a second process asking for the same keys waits
+    /// and reads the first one's, so both prove with one key.
     pub fn load_or_setup<R: RngCore + CryptoRng>(
         &self,
         digest: &[u8; 32],
         cs: &Builder,
         rng: &mut R,
-    ) -> Result<Keys, CacheError> {
+    ) -> Result<(Keys, Provenance), CacheError> {
         if let Some(keys) = self.load(digest)? {
-            return Ok(keys);
+            return Ok((keys, Provenance::Cached));
         }
+        let lock = self.lock(digest)?;
+        if let Some(keys) = self.load_unlocked(digest)? {
+            return Ok((keys, Provenance::Cached));
+        }
+        self.remove_temporaries(digest);
         let keys = setup(cs, rng)?;
-        self.store(digest, &keys)?;
-        Ok(keys)
+        self.store_locked(digest, &keys)?;
+        drop(lock);
+        Ok((keys, Provenance::Made))
+    }
+
+    /// [`load`](Self::load) for a caller that holds the lock already.
+    fn load_unlocked(&self, digest: &[u8; 32]) -> Result<Option<Keys>, CacheError> {
+        let path = self.path(digest);
+        match crate::files::read_whole(&path) {
+            Ok(bytes) => from_file_bytes(&path, &bytes, digest).map(|(keys, _)| Some(keys)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(CacheError::Read { path, source }),
+        }
+    }
+
+    /// An exclusive lock on one digest's keys, held until the file is
+    /// dropped; waits for another process that holds it.
+    fn lock(&self, digest: &[u8; 32]) -> Result<File, CacheError> {
+        std::fs::create_dir_all(&self.dir).map_err(|source| CacheError::CreateDir {
+            path: self.dir.clone(),
+            source,
+        })?;
+        let path = self.dir.join(format!(".{}.lock", digest_hex(digest)));
+        let fail = |source| CacheError::Lock {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(fail)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::warn!("another section9 process is setting up this circuit's keys; waiting for it");
+                file.lock().map_err(fail)?;
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(fail(source)),
+        }
+        Ok(file)
+    }
+
+    /// Temporary files a killed writer of these keys left behind; only
+    /// called under the digest's lock, when no writer of them is alive.
+    fn remove_temporaries(&self, digest: &[u8; 32]) {
+        let prefix = format!(".{}.{EXTENSION}.", digest_hex(digest));
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 }

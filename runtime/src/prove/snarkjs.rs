@@ -228,11 +228,17 @@ pub fn vk_to_json(vk: &VerifyingKey<Bn254>) -> String {
     })
 }
 
-/// Reads `proof.json`, checking every point is in its group.
+/// Reads `proof.json`, checking every point is in its group. `protocol`
+/// and `curve` may be absent, as in the files rapidsnark writes (snarkjs
+/// reads neither); present, they must name Groth16 on BN254.
 pub fn proof_from_json(text: &str) -> Result<Proof<Bn254>, FormatError> {
     let raw: ProofIn = serde_json::from_str(text).map_err(|e| FormatError::Json(e.to_string()))?;
-    tag(raw.protocol, "protocol", PROTOCOL)?;
-    tag(raw.curve, "curve", CURVE)?;
+    if raw.protocol.is_some() {
+        tag(raw.protocol, "protocol", PROTOCOL)?;
+    }
+    if raw.curve.is_some() {
+        tag(raw.curve, "curve", CURVE)?;
+    }
     Ok(Proof {
         a: g1(&required(raw.pi_a, "pi_a")?, "pi_a")?,
         b: g2(&required(raw.pi_b, "pi_b")?, "pi_b")?,

@@ -2,9 +2,11 @@
 //! seeded latent; the run is proved with the weights private and
 //! committed; the proof is checked from the files written.
 
-use super::prove::{prove_run, KeySource};
+use super::prove::{prepare_out, prove_run, KeySource, Proved};
+use super::ui::Ui;
 use super::{load_model, verify, CliError, CliResult, WeightsArg};
 use section9::files::write_atomic;
+use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,22 +29,45 @@ pub struct Args {
     keys: Option<PathBuf>,
 }
 
-pub fn run(a: Args) -> CliResult {
+/// `demo --json`: the proved run, the picture and the verdict.
+#[derive(Serialize)]
+struct Summary<'a> {
+    seed: u64,
+    #[serde(flatten)]
+    proved: &'a Proved,
+    image: PathBuf,
+    verified: bool,
+}
+
+pub fn run(a: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let first = *model
         .outputs
         .first()
         .ok_or_else(|| CliError::Usage("the model has no output".into()))?;
     let node = &model.nodes[first];
+    let not_a_picture = |why: String| {
+        CliError::Usage(format!(
+            "`{}` does not draw pictures: its output `{}` ({:?}, bound {}): {why}",
+            a.model, node.name, node.shape, node.bound
+        ))
+    };
     if node.bound.lo < 0 || node.bound.hi <= 0 {
-        return Err(CliError::Usage(format!(
-            "`{}` does not draw pictures: its output `{}` has bound {}, pixels need [0, max]",
-            a.model, node.name, node.bound
-        )));
+        return Err(not_a_picture("pixels need a bound [0, max]".into()));
     }
+    let max = i64::try_from(node.bound.hi).map_err(|_| not_a_picture("the maximum is too large".into()))?;
+    section9_zoo::image::picture_shape(&node.shape, max).map_err(not_a_picture)?;
+    prepare_out(&a.out)?;
     let inputs = model.seeded_inputs(a.seed);
-    let proved = prove_run(&model, &inputs, WeightsArg::Committed, &a.out, KeySource::Cache(a.keys))?;
-    let png = section9_zoo::image::to_png(&node.shape, &proved.outputs[0], node.bound.hi as i64)
+    let proved = prove_run(
+        &model,
+        &inputs,
+        WeightsArg::Committed,
+        &a.out,
+        KeySource::Cache(a.keys),
+        ui,
+    )?;
+    let png = section9_zoo::image::to_png(&node.shape, &proved.outputs[0], max)
         .map_err(|e| CliError::Usage(format!("`{}` output `{}`: {e}", a.model, node.name)))?;
     let image = a.out.join("image.png");
     write_atomic(&image, &png).map_err(|e| CliError::Other(e.to_string()))?;
@@ -51,16 +76,22 @@ pub fn run(a: Args) -> CliResult {
         &a.out.join("proof.json"),
         &a.out.join("public.json"),
     )?;
-    println!("latent seed  {}", a.seed);
-    proved.print(&model.name);
-    println!("wrote        {}", image.display());
+    ui.say(format!("latent seed  {}", a.seed));
+    proved.print(ui);
+    ui.say(format!("wrote        {}", image.display()));
+    ui.json(&Summary {
+        seed: a.seed,
+        proved: &proved,
+        image,
+        verified,
+    });
     if !verified {
-        println!("verify       FAILED: the written proof does not verify");
+        ui.say("verify       FAILED: the written proof does not verify");
         return Ok(ExitCode::from(1));
     }
-    println!(
-        "verify       OK (section9 verify {0}/verification_key.json {0}/proof.json {0}/public.json)",
+    ui.say(format!(
+        "verify       OK from the files (section9 verify {0}/verification_key.json {0}/proof.json {0}/public.json)",
         a.out.display()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }

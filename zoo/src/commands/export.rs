@@ -2,6 +2,7 @@
 //! iden3 formats, for snarkjs and the rest of the circom tools.
 
 use super::prove::{cached_keys, KeyArgs};
+use super::ui::Ui;
 use super::{load_inputs, load_model, CliError, CliResult, RunArgs};
 use section9::compile::{circuit_digest, compile};
 use section9::export::{r1cs_bytes, sym_text, wtns_bytes, CircuitLayout};
@@ -25,7 +26,7 @@ pub struct Args {
     keys: KeyArgs,
 }
 
-pub fn run(Args { run: a, zkey, keys }: Args) -> CliResult {
+pub fn run(Args { run: a, zkey, keys }: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
     let c = compile(&model, &inputs, a.weights.into(), Builder::with_names())?;
@@ -36,7 +37,7 @@ pub fn run(Args { run: a, zkey, keys }: Args) -> CliResult {
         ("circuit.sym", sym_text(&c.cs).into_bytes()),
     ];
     if zkey {
-        let (k, _, _) = cached_keys(&c.cs, &circuit_digest(&c.cs), keys.keys)?;
+        let k = cached_keys(&c.cs, &circuit_digest(&c.cs), keys.keys, ui)?;
         let bytes = zkey_bytes(&c.cs, &k.pk).map_err(|e| CliError::Other(e.to_string()))?;
         files.push(("circuit.zkey", bytes));
     }
@@ -45,15 +46,23 @@ pub fn run(Args { run: a, zkey, keys }: Args) -> CliResult {
         source,
     })?;
     let order = CircuitLayout::new(&c.cs);
-    println!("model           {}", model.name);
-    println!("constraints     {}", c.cs.num_constraints());
-    println!("wires           {}", c.cs.num_wires());
-    println!("public values   {}", order.num_public());
-    println!("private inputs  {}", order.num_private_inputs());
+    ui.say(format!("model           {}", model.name));
+    ui.say(format!("constraints     {}", c.cs.num_constraints()));
+    ui.say(format!("wires           {}", c.cs.num_wires()));
+    ui.say(format!("public values   {}", order.num_public()));
+    ui.say(format!("private inputs  {}", order.num_private_inputs()));
+    let mut written = Vec::new();
     for (name, bytes) in files {
         let path = a.out.join(name);
         write_atomic(&path, &bytes).map_err(|e| CliError::Other(e.to_string()))?;
-        println!("wrote           {}", path.display());
+        ui.say(format!("wrote           {}", path.display()));
+        written.push(path);
     }
+    ui.json(&serde_json::json!({
+        "model": model.name,
+        "constraints": c.cs.num_constraints(),
+        "public_values": order.num_public(),
+        "written": written,
+    }));
     Ok(ExitCode::SUCCESS)
 }

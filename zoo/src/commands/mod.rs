@@ -6,6 +6,7 @@ pub mod export;
 pub mod info;
 pub mod prove;
 pub mod run;
+pub mod ui;
 pub mod verify;
 
 use section9::graph::{self, GraphError, Model};
@@ -55,8 +56,8 @@ pub struct RunArgs {
     /// Directory for the written files (created if needed).
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// Seed of the generated input.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the generated input (without an input file).
+    #[arg(long, default_value_t = 0, conflicts_with = "input")]
     pub seed: u64,
     /// How the weights enter the circuit.
     #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
@@ -100,10 +101,12 @@ pub fn load_inputs(model: &Model, file: Option<&Path>, seed: u64) -> Result<Vec<
                 path: path.display().to_string(),
                 source,
             })?;
-            model.inputs_from_json(&text)?
+            model
+                .inputs_from_json(&text)
+                .and_then(|inputs| model.check_inputs(&inputs).map(|()| inputs))
+                .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?
         }
         None => model.seeded_inputs(seed),
     };
-    model.check_inputs(&inputs)?;
     Ok(inputs)
 }

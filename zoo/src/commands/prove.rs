@@ -1,23 +1,24 @@
 //! `section9 prove`: run a model, prove the run, write snarkjs-format files.
 
+use super::ui::{seconds, Ui};
 use super::{load_inputs, load_model, CliError, CliResult, RunArgs, WeightsArg};
-use indicatif::{ProgressBar, ProgressStyle};
 use section9::compile::{circuit_digest, compile};
 use section9::field::fr_to_decimal;
 use section9::files::write_atomic;
 use section9::graph::{nested, Model};
-use section9::prove::cache::{digest_hex, KeyCache};
+use section9::prove::cache::{digest_hex, KeyCache, Provenance};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
 use section9::prove::zkey::read_zkey;
 use section9::prove::{prove, public_inputs, verify, Keys};
 use section9::r1cs::Builder;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Prove that a model produced its output on an input; write proof.json,
-/// public.json, verification_key.json (snarkjs format), input.json and
-/// output.json into the output directory.
+/// public.json, verification_key.json (snarkjs format) and output.json into
+/// the output directory, and the input into its `private/` folder.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -34,7 +35,9 @@ pub struct Args {
 #[derive(clap::Args)]
 pub struct KeyArgs {
     /// Key cache directory [default: $SECTION9_KEYS, else
-    /// $XDG_CACHE_HOME/section9/keys, else ~/.cache/section9/keys].
+    /// $XDG_CACHE_HOME/section9/keys, else ~/.cache/section9/keys]. A
+    /// verifier only accepts proofs made with the key it was exported
+    /// from: keep this directory as long as the verifier is in use.
     #[arg(long)]
     pub keys: Option<PathBuf>,
 }
@@ -59,18 +62,20 @@ fn default_key_dir() -> PathBuf {
     cache.join("section9").join("keys")
 }
 
-/// Runs `f` under a spinner that names the step and shows elapsed time.
-fn step<T>(what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a fixed template"));
-    bar.set_message(what.to_string());
-    bar.enable_steady_tick(Duration::from_millis(120));
-    let t = Instant::now();
-    let out = f();
-    let took = t.elapsed();
-    bar.finish_and_clear();
-    tracing::info!(step = what, ?took);
-    (out, took)
+/// The folder under the output directory for files that must not be
+/// published with the proof.
+pub const PRIVATE: &str = "private";
+
+/// Makes the output directory and its private folder, or says why not,
+/// before any work is done.
+pub fn prepare_out(out: &Path) -> Result<(), CliError> {
+    let private = out.join(PRIVATE);
+    std::fs::create_dir_all(&private).map_err(|source| CliError::Io {
+        path: if out.is_dir() { private } else { out.to_path_buf() }
+            .display()
+            .to_string(),
+        source,
+    })
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
@@ -79,90 +84,136 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
     Ok(path)
 }
 
+/// How long each step of a proved run took, in seconds.
+#[derive(Serialize)]
+pub struct Times {
+    pub witness: f64,
+    /// Absent when the keys were read, not made.
+    pub setup: Option<f64>,
+    pub keys: f64,
+    pub prove: f64,
+    pub verify: f64,
+}
+
 /// What a proved run produced and how long each step took.
+#[derive(Serialize)]
 pub struct Proved {
+    pub model: String,
     pub constraints: usize,
     pub public_values: usize,
     pub outputs: Vec<Vec<i64>>,
     pub commitment: Option<String>,
     pub input_hashes: Vec<(String, String)>,
-    pub digest: String,
-    pub witness_time: Duration,
-    /// `None` when the keys came from the cache.
-    pub setup_time: Option<Duration>,
-    pub prove_time: Duration,
-    /// The key cache directory, or the `.zkey` file.
-    pub key_source: PathBuf,
+    pub circuit: String,
+    pub times: Times,
+    /// The key cache file, or the `.zkey` file.
+    pub keys: PathBuf,
     pub from_zkey: bool,
+    /// What a verifier needs, and the outputs.
     pub written: Vec<PathBuf>,
+    /// The inputs: not needed to verify, and private unless the model
+    /// publishes them.
+    pub private: Vec<PathBuf>,
 }
 
-/// The keys of a circuit from the cache, set up (and cached) on a miss;
-/// with the setup time when there was one, and the cache directory.
-pub fn cached_keys(
-    cs: &Builder,
-    digest: &[u8; 32],
-    dir: Option<PathBuf>,
-) -> Result<(Keys, Option<Duration>, PathBuf), CliError> {
+/// Keys, where they came from, and the time spent making or reading them.
+struct Loaded {
+    keys: Keys,
+    path: PathBuf,
+    setup: Option<Duration>,
+    read: Duration,
+}
+
+/// The keys of a circuit from the cache, set up (and cached) on a miss.
+fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui) -> Result<Loaded, CliError> {
     let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
     let fail = |e: section9::prove::cache::CacheError| CliError::Other(e.to_string());
-    if let Some(k) = cache.load(digest).map_err(fail)? {
-        return Ok((k, None, cache.dir().to_path_buf()));
+    let (found, read) = ui.step("reading the cached keys", || cache.load(digest));
+    let path = cache.path(digest);
+    if let Some(keys) = found.map_err(fail)? {
+        return Ok(Loaded {
+            keys,
+            path,
+            setup: None,
+            read,
+        });
     }
-    let (k, t) = step("setup (once per circuit; the keys are cached)", || {
+    let (made, took) = ui.step("setup (once per circuit; the keys are cached)", || {
         cache.load_or_setup(digest, cs, &mut rand::rngs::OsRng)
     });
-    Ok((k.map_err(fail)?, Some(t), cache.dir().to_path_buf()))
+    let (keys, provenance) = made.map_err(fail)?;
+    let (setup, read) = match provenance {
+        Provenance::Made => (Some(took), read),
+        Provenance::Cached => (None, read + took),
+    };
+    Ok(Loaded {
+        keys,
+        path,
+        setup,
+        read,
+    })
+}
+
+/// The keys of a circuit from the cache, set up (and cached) on a miss.
+pub fn cached_keys(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui) -> Result<Keys, CliError> {
+    cached_keys_timed(cs, digest, dir, ui).map(|l| l.keys)
 }
 
 /// A `.zkey`'s keys, checked to be made for `cs`.
-fn zkey_keys(cs: &Builder, path: &Path) -> Result<Keys, CliError> {
-    let bytes = section9::files::read_whole(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let (key, _) = step("reading the .zkey", || read_zkey(&bytes));
-    let key = key
-        .and_then(|k| k.check_circuit(cs).map(|()| k))
-        .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+fn zkey_keys(cs: &Builder, path: &Path, ui: Ui) -> Result<Loaded, CliError> {
+    let (key, read) = ui.step("reading and checking the .zkey", || {
+        let bytes = section9::files::read_whole(path).map_err(|source| CliError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        read_zkey(&bytes)
+            .and_then(|k| k.check_circuit(cs).map(|()| k))
+            .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+    });
+    let key = key?;
     let vk = key.pk.vk.clone();
-    Ok(Keys { pk: key.pk, vk })
+    Ok(Loaded {
+        keys: Keys { pk: key.pk, vk },
+        path: path.to_path_buf(),
+        setup: None,
+        read,
+    })
 }
 
 /// Compiles the run, sets up or loads its keys, proves, checks the proof
-/// and writes the snarkjs files, `input.json` and `output.json` into `out`.
+/// and writes the snarkjs files and `output.json` into `out`, the input
+/// into `out/private`. `out` must have been made by [`prepare_out`].
 pub fn prove_run(
     model: &Model,
     inputs: &[Vec<i64>],
     weights: WeightsArg,
     out: &Path,
     source: KeySource,
+    ui: Ui,
 ) -> Result<Proved, CliError> {
-    let (c, witness_time) = step("synthesizing the circuit", || {
+    let (c, witness) = ui.step("synthesizing the circuit", || {
         compile(model, inputs, weights.into(), Builder::new())
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
     let from_zkey = matches!(source, KeySource::Zkey(_));
-    let (keys, setup_time, key_source) = match source {
-        KeySource::Cache(dir) => cached_keys(&c.cs, &digest, dir)?,
-        KeySource::Zkey(path) => (zkey_keys(&c.cs, &path)?, None, path),
+    let loaded = match source {
+        KeySource::Cache(dir) => cached_keys_timed(&c.cs, &digest, dir, ui)?,
+        KeySource::Zkey(path) => zkey_keys(&c.cs, &path, ui)?,
     };
-    let (proof, prove_time) = step("proving", || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
+    let keys = &loaded.keys;
+    let (proof, prove_time) = ui.step("proving", || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
     let proof = proof.map_err(|e| CliError::Other(e.to_string()))?;
     let public = public_inputs(&c.cs);
-    if !verify(&keys.vk, &public, &proof).map_err(|e| CliError::Other(e.to_string()))? {
+    let (ok, verify_time) = ui.step("verifying", || verify(&keys.vk, &public, &proof));
+    if !ok.map_err(|e| CliError::Other(e.to_string()))? {
         // A .zkey is matched to the circuit on A and B only; its C part
         // shows here.
         return Err(CliError::Other(format!(
             "the new proof does not verify against its own key ({}): the key was made for another circuit",
-            key_source.display()
+            loaded.path.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(|source| CliError::Io {
-        path: out.display().to_string(),
-        source,
-    })?;
     let named: serde_json::Map<String, serde_json::Value> = model
         .outputs
         .iter()
@@ -173,10 +224,11 @@ pub fn prove_run(
         write(out, "verification_key.json", &vk_to_json(&keys.vk))?,
         write(out, "proof.json", &proof_to_json(&proof))?,
         write(out, "public.json", &public_to_json(&public))?,
-        write(out, "input.json", &model.inputs_to_json(inputs))?,
         write(out, "output.json", &format!("{}\n", serde_json::Value::Object(named)))?,
     ];
+    let private = vec![write(&out.join(PRIVATE), "input.json", &model.inputs_to_json(inputs))?];
     Ok(Proved {
+        model: model.name.clone(),
         constraints: c.cs.num_constraints(),
         public_values: public.len(),
         commitment: c.commitment.map(|x| fr_to_decimal(&x)),
@@ -186,49 +238,69 @@ pub fn prove_run(
             .map(|(i, h)| (i.clone(), fr_to_decimal(h)))
             .collect(),
         outputs: c.outputs,
-        digest: digest_hex(&digest),
-        witness_time,
-        setup_time,
-        prove_time,
-        key_source,
+        circuit: digest_hex(&digest),
+        times: Times {
+            witness: seconds(witness),
+            setup: loaded.setup.map(seconds),
+            keys: seconds(loaded.read),
+            prove: seconds(prove_time),
+            verify: seconds(verify_time),
+        },
+        keys: loaded.path,
         from_zkey,
         written,
+        private,
     })
 }
 
 impl Proved {
-    /// The summary both `prove` and `demo` print.
-    pub fn print(&self, model: &str) {
-        println!("model        {model}");
-        println!("constraints  {}", self.constraints);
-        println!("public       {} values", self.public_values);
+    /// The summary both `prove` and `demo` print for a person.
+    pub fn print(&self, ui: Ui) {
+        let t = &self.times;
+        ui.say(format!("model        {}", self.model));
+        ui.say(format!("constraints  {}", self.constraints));
+        ui.say(format!("public       {} values", self.public_values));
         if let Some(commitment) = &self.commitment {
-            println!("commitment   {commitment}");
+            ui.say(format!("commitment   {commitment}"));
         }
         for (input, hash) in &self.input_hashes {
-            println!("input hash   {input}: {hash}");
+            ui.say(format!("input hash   {input}: {hash}"));
         }
-        println!("circuit      {}", self.digest);
-        println!("witness      {:.1?}", self.witness_time);
-        match self.setup_time {
-            _ if self.from_zkey => println!("keys         {}", self.key_source.display()),
-            Some(t) => println!("setup        {t:.1?} (keys cached in {})", self.key_source.display()),
-            None => println!("setup        cached keys from {}", self.key_source.display()),
+        ui.say(format!("circuit      {}", self.circuit));
+        ui.say(format!("witness      {:.2}s", t.witness));
+        match t.setup {
+            _ if self.from_zkey => ui.say(format!("keys         {:.2}s {}", t.keys, self.keys.display())),
+            Some(s) => ui.say(format!("setup        {s:.2}s (keys cached in {})", self.keys.display())),
+            None => ui.say(format!(
+                "keys         {:.2}s, cached keys from {}",
+                t.keys,
+                self.keys.display()
+            )),
         }
-        println!("prove        {:.1?}", self.prove_time);
+        ui.say(format!("prove        {:.2}s", t.prove));
+        ui.say(format!("verify       {:.3}s", t.verify));
         for p in &self.written {
-            println!("wrote        {}", p.display());
+            ui.say(format!("wrote        {}", p.display()));
+        }
+        for p in &self.private {
+            ui.say(format!(
+                "wrote        {} (private: not needed to verify; do not publish)",
+                p.display()
+            ));
         }
     }
 }
 
-pub fn run(Args { run: a, keys, zkey }: Args) -> CliResult {
+pub fn run(Args { run: a, keys, zkey }: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
+    prepare_out(&a.out)?;
     let source = match zkey {
         Some(path) => KeySource::Zkey(path),
         None => KeySource::Cache(keys.keys),
     };
-    prove_run(&model, &inputs, a.weights, &a.out, source)?.print(&model.name);
+    let proved = prove_run(&model, &inputs, a.weights, &a.out, source, ui)?;
+    proved.print(ui);
+    ui.json(&proved);
     Ok(ExitCode::SUCCESS)
 }

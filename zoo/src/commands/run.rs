@@ -13,8 +13,8 @@ pub struct Args {
     model: String,
     /// Input file: `{"<input>": [...]}`; without it, a seeded input.
     input: Option<PathBuf>,
-    /// Seed of the generated input.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the generated input (without an input file).
+    #[arg(long, default_value_t = 0, conflicts_with = "input")]
     seed: u64,
 }
 

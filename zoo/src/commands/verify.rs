@@ -1,5 +1,6 @@
 //! `section9 verify`: check a proof with snarkjs-format files.
 
+use super::ui::Ui;
 use super::{malformed, read_text, CliError, CliResult};
 use section9::prove::snarkjs::{proof_from_json, public_from_json, vk_from_json};
 use section9::prove::verify;
@@ -10,8 +11,13 @@ use std::process::ExitCode;
 /// 2 when a file is malformed.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The verification key (snarkjs `verification_key.json`, as `prove`
+    /// writes it or `snarkjs zkey export verificationkey` makes it).
     verification_key: PathBuf,
+    /// The proof (snarkjs or rapidsnark `proof.json`).
     proof: PathBuf,
+    /// The public values, in the order the circuit declares them
+    /// (`public.json`).
     public: PathBuf,
 }
 
@@ -23,16 +29,14 @@ pub fn check(vk_path: &Path, proof_path: &Path, public_path: &Path) -> Result<bo
     verify(&vk, &public, &proof).map_err(|e| CliError::Other(format!("{}: {e}", public_path.display())))
 }
 
-pub fn run(a: Args) -> CliResult {
-    match check(&a.verification_key, &a.proof, &a.public) {
-        Ok(true) => {
-            println!("OK: the proof verifies");
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(false) => {
-            println!("FAILED: the proof does not verify for these public values");
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(e),
+pub fn run(a: Args, ui: Ui) -> CliResult {
+    let verified = check(&a.verification_key, &a.proof, &a.public)?;
+    ui.json(&serde_json::json!({ "verified": verified }));
+    if verified {
+        ui.say("OK: the proof verifies");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        ui.say("FAILED: the proof does not verify for these public values");
+        Ok(ExitCode::from(1))
     }
 }

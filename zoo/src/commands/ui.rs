@@ -1,0 +1,67 @@
+//! How a command reports to whoever started it: a spinner for each step a
+//! person waits for and a text summary, or nothing but errors (`--quiet`),
+//! or one JSON document on stdout for scripts (`--json`).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Who reads the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ui {
+    /// A person: spinners on stderr, a summary on stdout.
+    Human,
+    /// Errors only (and the exit status).
+    Quiet,
+    /// One JSON document on stdout, no spinners.
+    Json,
+}
+
+impl Ui {
+    pub fn new(quiet: bool, json: bool) -> Ui {
+        match (json, quiet) {
+            (true, _) => Ui::Json,
+            (false, true) => Ui::Quiet,
+            (false, false) => Ui::Human,
+        }
+    }
+
+    /// Runs `f` under a spinner that names the step and shows the elapsed
+    /// time; returns how long it took.
+    pub fn step<T>(self, what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
+        let bar = match self {
+            // indicatif draws nothing when stderr is not a terminal.
+            Ui::Human => ProgressBar::new_spinner(),
+            Ui::Quiet | Ui::Json => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+        };
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a fixed template"));
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let t = Instant::now();
+        let out = f();
+        let took = t.elapsed();
+        bar.finish_and_clear();
+        tracing::info!(step = what, ?took);
+        (out, took)
+    }
+
+    /// The text summary's lines, for a person only.
+    pub fn say(self, line: impl std::fmt::Display) {
+        if self == Ui::Human {
+            println!("{line}");
+        }
+    }
+
+    /// The summary for a script, with `--json` only.
+    pub fn json<T: Serialize>(self, summary: &T) {
+        if self == Ui::Json {
+            // Plain data structures: serde_json cannot fail on them.
+            println!("{}", serde_json::to_string_pretty(summary).expect("a plain summary"));
+        }
+    }
+}
+
+/// A duration in seconds, as JSON summaries give times.
+pub fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e6
+}
