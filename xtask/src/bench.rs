@@ -36,6 +36,12 @@ pub(crate) fn median(runs: usize, mut f: impl FnMut()) -> Duration {
     times[runs / 2]
 }
 
+/// The middle element of `items` ordered by `key`.
+pub(crate) fn median_by<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K) -> T {
+    items.sort_by_key(|i| key(i));
+    items.swap_remove(items.len() / 2)
+}
+
 /// Peak resident memory of this process so far, in MiB.
 pub(crate) fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

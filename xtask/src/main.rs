@@ -4,12 +4,14 @@
 //! project), `cargo xtask zoo-fixture` regenerates the
 //! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
 //! every built-in model (and records the table in `BENCHMARKS.md`;
-//! `--vs-snarkjs` against snarkjs on the same key and witness),
+//! `--vs-snarkjs` against snarkjs on the same key and witness; `--commands`
+//! the whole `section9` command as a user waits for it),
 //! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
 
 mod bench;
 mod train;
 mod vs_snarkjs;
+mod whole_command;
 
 use section9::catalogue::{examples, field_markdown, markdown};
 use section9::circom::model::circom_project;
@@ -100,6 +102,8 @@ fn main() -> ExitCode {
         ["bench"] => bench::bench(&workspace(), false),
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
+        ["bench", "--commands"] => whole_command::bench(&workspace(), false),
+        ["bench", "--commands", "--write"] => whole_command::bench(&workspace(), true),
         ["bench", "--vs-snarkjs"] => vs_snarkjs::bench(&workspace(), false),
         ["bench", "--vs-snarkjs", "--write"] => vs_snarkjs::bench(&workspace(), true),
         ["vs-snarkjs-prepare", name, dir] => vs_snarkjs::prepare(name, Path::new(dir)),
@@ -116,7 +120,7 @@ fn main() -> ExitCode {
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--vs-snarkjs] [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--commands | --vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

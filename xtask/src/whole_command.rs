@@ -1,0 +1,167 @@
+//! `cargo xtask bench --commands`: what a user waits for. The release
+//! `section9` binary proves every built-in model as a person would run it
+//! (committed weights, its own output folder), first with an empty key
+//! cache (setup) and then with the cached keys; each run is one process,
+//! timed from spawn to exit, with the CPU seconds and peak memory the
+//! kernel accounts to it, beside the step times the command prints.
+
+use crate::bench::{machine, median_by, record};
+use serde_json::{json, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BEGIN: &str = "<!-- cargo xtask bench --commands: begin -->";
+const END: &str = "<!-- cargo xtask bench --commands: end -->";
+/// Cached runs per model; the row shows the median by wall time.
+const RUNS: usize = 3;
+
+/// One finished process: wall time, CPU seconds, peak memory, its JSON.
+struct Measured {
+    wall: Duration,
+    cpu: f64,
+    peak_mib: f64,
+    summary: Value,
+}
+
+/// Runs `exe args` to its end and measures it; fails on a non-zero exit.
+fn measure(exe: &Path, args: &[&str]) -> Result<Measured, String> {
+    let started = Instant::now();
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", exe.display()))?;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let reader = std::thread::spawn(move || stderr.map(|mut s| s.read_to_end(&mut err).map(|_| err)));
+    if let Some(mut s) = stdout {
+        s.read_to_end(&mut out).map_err(|e| e.to_string())?;
+    }
+    let err = reader.join().ok().flatten().and_then(Result::ok).unwrap_or_default();
+    let (status, usage) = wait_with_usage(child.id())?;
+    let wall = started.elapsed();
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(format!("{args:?}: {}", String::from_utf8_lossy(&err).trim()));
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Ok(Measured {
+        wall,
+        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
+        peak_mib: usage.ru_maxrss as f64 / 1024.0,
+        summary: serde_json::from_slice(out.trim_ascii()).map_err(|e| format!("{args:?}: {e}"))?,
+    })
+}
+
+/// Reaps the child `pid` and returns its status and resource usage (the
+/// usage of this one child, not of every child so far).
+fn wait_with_usage(pid: u32) -> Result<(i32, libc::rusage), String> {
+    let mut status = 0;
+    // SAFETY: wait4 only writes the status and the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = pid as libc::pid_t;
+    if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } != pid {
+        return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+    }
+    Ok((status, usage))
+}
+
+/// A row: a first run with an empty key cache, then the median cached run.
+fn model_row(exe: &Path, scratch: &Path, verb: &str, model: &str) -> Result<Value, String> {
+    let keys = scratch.join(format!("keys-{verb}-{model}"));
+    let out = scratch.join(format!("out-{verb}-{model}"));
+    let (keys_s, out_s) = (keys.to_string_lossy(), out.to_string_lossy());
+    let args: Vec<&str> = match verb {
+        "prove" => vec![
+            "prove", model, "--seed", "1", "--out", &out_s, "--keys", &keys_s, "--json",
+        ],
+        _ => vec!["demo", "--model", model, "--out", &out_s, "--keys", &keys_s, "--json"],
+    };
+    let first = measure(exe, &args)?;
+    let runs = (0..RUNS).map(|_| measure(exe, &args)).collect::<Result<Vec<_>, _>>()?;
+    let cached = median_by(runs, |m| m.wall);
+    let _ = std::fs::remove_dir_all(&keys);
+    let row = |m: &Measured| {
+        json!({
+            "wall_s": m.wall.as_secs_f64(),
+            "cpu_s": m.cpu,
+            "peak_mib": m.peak_mib,
+            "times": m.summary["times"],
+        })
+    };
+    Ok(json!({
+        "command": format!("{verb} {model}"),
+        "constraints": cached.summary["constraints"],
+        "first": row(&first),
+        "cached": row(&cached),
+    }))
+}
+
+fn table(rows: &[Value]) -> String {
+    let mut t = String::from(
+        "| command | constraints | first run: wall | CPU | peak | setup (printed) | cached: wall | CPU | peak | witness | keys read | prove (printed) | wall / prove |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let (f, c) = (&r["first"], &r["cached"]);
+        let n = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        t.push_str(&format!(
+            "| `{}` | {} | {:.2} s | {:.2} s | {:.0} MiB | {:.2} s | {:.2} s | {:.2} s | {:.0} MiB | {:.2} s | {:.2} s | {:.2} s | {:.2} |\n",
+            r["command"].as_str().unwrap_or("?"),
+            r["constraints"],
+            n(&f["wall_s"]),
+            n(&f["cpu_s"]),
+            n(&f["peak_mib"]),
+            n(&f["times"]["setup"]),
+            n(&c["wall_s"]),
+            n(&c["cpu_s"]),
+            n(&c["peak_mib"]),
+            n(&c["times"]["witness"]),
+            n(&c["times"]["keys"]),
+            n(&c["times"]["prove"]),
+            n(&c["wall_s"]) / n(&c["times"]["prove"]),
+        ));
+    }
+    t
+}
+
+/// Builds the release `section9` binary the measurements run.
+fn release_section9(workspace: &Path) -> Result<PathBuf, String> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "-q", "-p", "section9-zoo", "--bin", "section9"])
+        .current_dir(workspace)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building section9 in release mode failed".into());
+    }
+    Ok(workspace.join("target/release/section9"))
+}
+
+/// Measures every built-in model's `prove` and the two generators' `demo`.
+pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
+    let exe = release_section9(workspace)?;
+    let machine = machine();
+    let scratch = std::env::temp_dir().join(format!("section9-bench-commands-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let mut rows = Vec::new();
+    let demos = [("demo", section9_zoo::DEFAULT_GENERATOR), ("demo", "s9-gan")];
+    let proves = section9_zoo::BUILTINS.iter().map(|b| ("prove", b.name));
+    for (verb, model) in demos.into_iter().chain(proves) {
+        rows.push(model_row(&exe, &scratch, verb, model)?);
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let text = format!(
+        "{machine}. Each command a process of the release binary, timed from spawn to exit; CPU is user + system \
+         seconds and peak the largest resident set, both as the kernel accounts them to that process. First run: an \
+         empty key cache (setup). Cached: the median of {RUNS} runs by wall time. Committed weights.\n\n{}",
+        table(&rows)
+    );
+    println!("{text}");
+    if write {
+        record(workspace, BEGIN, END, &text)?;
+    }
+    Ok(())
+}
