@@ -525,3 +525,39 @@ fn prove_speaks_json_or_keeps_quiet() {
         "the second run reads the cached keys: {v}"
     );
 }
+
+/// Two first proofs of one circuit at once: one setup, one key, and each
+/// run's verification key accepts the other's proof.
+#[test]
+fn concurrent_first_proofs_share_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let runs: Vec<_> = ["a", "b"]
+        .map(|name| {
+            Command::new(env!("CARGO_BIN_EXE_section9"))
+                .args(["prove", "mlp-fixture", "--weights", "constant", "--json", "--out"])
+                .arg(dir.path().join(name))
+                .arg("--keys")
+                .arg(&keys)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &runs {
+        assert!(o.status.success(), "{}", stderr(o));
+    }
+    let setups = runs
+        .iter()
+        .filter(|o| {
+            let v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+            !v["times"]["setup"].is_null()
+        })
+        .count();
+    assert_eq!(setups, 1, "exactly one of the two runs sets up");
+    let vk = |name: &str| std::fs::read_to_string(dir.path().join(name).join("verification_key.json")).unwrap();
+    assert_eq!(vk("a"), vk("b"));
+}
