@@ -18,6 +18,14 @@ pub enum GraphError {
     Input { input: String, why: String },
     #[error("{path}: {why}")]
     Io { path: String, why: String },
+    #[error(
+        "model `{model}`: its circuit needs {needs} constraints, more than the limit of {limit} \
+         (raise the limit, `--max-constraints`, to build it)"
+    )]
+    TooLarge { model: String, needs: String, limit: usize },
+    /// An error in a model loaded from a file, named by the file.
+    #[error("{path}: {source}")]
+    File { path: String, source: Box<GraphError> },
 }
 
 impl GraphError {

@@ -41,7 +41,14 @@ pub fn run(a: Args) -> CliResult {
         )));
     }
     let inputs = model.seeded_inputs(a.seed);
-    let proved = prove_run(&model, &inputs, WeightsArg::Committed, &a.out, KeySource::Cache(a.keys))?;
+    let proved = prove_run(
+        &model,
+        &inputs,
+        WeightsArg::Committed,
+        section9::compile::DEFAULT_MAX_CONSTRAINTS,
+        &a.out,
+        KeySource::Cache(a.keys),
+    )?;
     let png = section9_zoo::image::to_png(&node.shape, &proved.outputs[0], node.bound.hi as i64)
         .map_err(|e| CliError::Usage(format!("`{}` output `{}`: {e}", a.model, node.name)))?;
     let image = a.out.join("image.png");

@@ -135,11 +135,12 @@ pub fn prove_run(
     model: &Model,
     inputs: &[Vec<i64>],
     weights: WeightsArg,
+    max_constraints: usize,
     out: &Path,
     source: KeySource,
 ) -> Result<Proved, CliError> {
     let (c, witness_time) = step("synthesizing the circuit", || {
-        compile(model, inputs, weights.into(), Builder::new())
+        compile(model, inputs, weights.into(), Builder::new().with_limit(max_constraints))
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
@@ -229,6 +230,6 @@ pub fn run(Args { run: a, keys, zkey }: Args) -> CliResult {
         Some(path) => KeySource::Zkey(path),
         None => KeySource::Cache(keys.keys),
     };
-    prove_run(&model, &inputs, a.weights, &a.out, source)?.print(&model.name);
+    prove_run(&model, &inputs, a.weights, a.max_constraints, &a.out, source)?.print(&model.name);
     Ok(ExitCode::SUCCESS)
 }
