@@ -390,3 +390,17 @@ fn export_solidity_and_calldata_from_the_proof_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("proof.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
+    // mlp-fixture with committed weights has about 32,000 constraints.
+    let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("more than the limit of 1000") && err.contains("--max-constraints"),
+        "{err}"
+    );
+    let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

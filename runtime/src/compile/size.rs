@@ -8,6 +8,10 @@
 //! witness, stopped a bounded distance past the limit. Counting runs the
 //! very code that builds, with the model's own weights (a zero weight can
 //! spare a product), so the count is the built circuit's exactly.
+//!
+//! Wiring costs no constraint but still holds a signal per value
+//! (`upsampling` by 64, `repeat` by 4096), so the values of all tensors
+//! together are held to the same limit first, which takes no synthesis.
 
 use super::{synthesize, Weights};
 use crate::error::OpError;
@@ -36,8 +40,17 @@ pub fn constraint_count(model: &Model, weights: Weights, limit: usize) -> Result
 }
 
 /// The number of constraints of `model`'s circuit, or an error saying how
-/// many it needs when that is more than `limit`.
+/// many it needs when that, or the number of values its tensors hold, is
+/// more than `limit`.
 pub fn check_size(model: &Model, weights: Weights, limit: usize) -> Result<usize, GraphError> {
+    let values = model.nodes.iter().map(|n| n.len()).fold(0usize, usize::saturating_add);
+    if values > limit {
+        return Err(GraphError::TooManyValues {
+            model: model.name.clone(),
+            values,
+            limit,
+        });
+    }
     let far = limit.saturating_mul(OVERSHOOT);
     match constraint_count(model, weights, far)? {
         Some(n) if n <= limit => Ok(n),

@@ -23,6 +23,11 @@ pub enum GraphError {
          (raise the limit, `--max-constraints`, to build it)"
     )]
     TooLarge { model: String, needs: String, limit: usize },
+    #[error(
+        "model `{model}`: its tensors hold {values} values in all, more than the limit of {limit} \
+         (the circuit holds a signal for each; raise the limit, `--max-constraints`, to build it)"
+    )]
+    TooManyValues { model: String, values: usize, limit: usize },
     /// An error in a model loaded from a file, named by the file.
     #[error("{path}: {source}")]
     File { path: String, source: Box<GraphError> },

@@ -88,7 +88,10 @@ pub enum Visibility {
 
 /// An attribute: an integer, a flag, or a list of integers (a shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged, expecting = "an attribute is an integer, a flag (true or false) or a list of integers")]
+#[serde(
+    untagged,
+    expecting = "an attribute is an integer, a flag (true or false) or a list of integers"
+)]
 pub enum AttrValue {
     Bool(bool),
     Int(i64),

@@ -53,7 +53,7 @@ pub fn explain(text: &str, e: serde_json::Error) -> GraphError {
         if let Err(why) = NodeSpec::deserialize(node) {
             let name = node.get("name").and_then(|n| n.as_str());
             return match name {
-                Some(name) => GraphError::node(name, format!("{why} ({e})")),
+                Some(name) => GraphError::node(name, format!("{why} (line {}, column {})", e.line(), e.column())),
                 None => whole,
             };
         }

@@ -230,9 +230,7 @@ fn check_outputs(file: &ModelFile) -> Result<(), GraphError> {
     }
     for (k, o) in file.outputs.iter().enumerate() {
         if file.outputs[..k].contains(o) {
-            return Err(GraphError::Format(format!(
-                "output `{o}` is listed more than once"
-            )));
+            return Err(GraphError::Format(format!("output `{o}` is listed more than once")));
         }
     }
     Ok(())

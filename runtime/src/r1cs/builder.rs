@@ -323,7 +323,10 @@ impl Builder {
     /// Counts a row, or refuses it beyond the builder's limit.
     fn count_row(&mut self) -> Result<(), OpError> {
         if self.rows == self.limit {
-            return Err(OpError::TooManyConstraints { op: "", limit: self.limit });
+            return Err(OpError::TooManyConstraints {
+                op: "",
+                limit: self.limit,
+            });
         }
         self.rows += 1;
         Ok(())

@@ -93,7 +93,9 @@ fn relu(n: usize) -> Model {
 #[test]
 fn a_circuit_over_the_limit_is_refused_with_its_size() {
     let model = relu(100);
-    let n = constraint_count(&model, Weights::Constant, usize::MAX).unwrap().unwrap();
+    let n = constraint_count(&model, Weights::Constant, usize::MAX)
+        .unwrap()
+        .unwrap();
     assert_eq!(check_size(&model, Weights::Constant, n).unwrap(), n);
     let err = compile(
         &model,
@@ -110,24 +112,78 @@ fn a_circuit_over_the_limit_is_refused_with_its_size() {
         "{err}"
     );
     // Far over the limit, counting stops early and says so.
-    let err = check_size(&model, Weights::Constant, 10).unwrap_err().to_string();
-    assert!(err.contains("needs more than 40 constraints, more than the limit of 10"), "{err}");
+    let limit = n / 5;
+    assert!(limit >= 200, "the model's 200 values stay within the limit");
+    let err = check_size(&model, Weights::Constant, limit).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("needs more than {} constraints, more than the limit of {limit}", 4 * limit)),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_huge_circuit_is_refused_without_being_built() {
-    // A few hundred bytes of model file asking for hundreds of millions of
-    // constraints: refused by the default limit after counting a bounded
-    // number of rows.
+    // A few hundred bytes of model file asking for millions of constraints
+    // from few values: counting stops a bounded distance past the limit.
     let mut m = ModelBuilder::new();
-    m.input("x", &[1, 1 << 24], 62);
+    m.input("x", &[1, 1 << 14], 62);
     m.op("r", "relu", &["x"], &[]);
     let (file, params) = m.finish("huge", "", &["r"]);
+    let model = Model::new(&file, &params).unwrap();
+    let limit = 100_000;
+    let err = compile(
+        &model,
+        &model.seeded_inputs(0),
+        Weights::Constant,
+        Builder::new().with_limit(limit),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains(&format!(
+            "needs more than {} constraints, more than the limit of {limit}",
+            4 * limit
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn wiring_that_holds_too_many_values_is_refused_before_counting() {
+    // Free operators still hold a signal per value: an upsampling by 64 of
+    // a 64x64 image, or a repeat by 4096, is 2^24 values.
+    let mut m = ModelBuilder::new();
+    m.input("x", &[1, 1, 64, 64], 8);
+    m.op("up", "upsampling", &["x"], &[("scale", AttrValue::Int(64))]);
+    m.op(
+        "rep",
+        "repeat",
+        &["x"],
+        &[("axis", AttrValue::Int(3)), ("times", AttrValue::Int(4096))],
+    );
+    let (file, params) = m.finish("wide", "", &["up", "rep"]);
     let model = Model::new(&file, &params).unwrap();
     let err = compile(&model, &model.seeded_inputs(0), Weights::Constant, Builder::new())
         .err()
         .unwrap()
         .to_string();
-    let far = 4 * DEFAULT_MAX_CONSTRAINTS;
-    assert!(err.contains(&format!("needs more than {far} constraints")), "{err}");
+    let values = 4096 + 2 * (1 << 24);
+    assert!(
+        err.contains(&format!(
+            "its tensors hold {values} values in all, more than the limit of {DEFAULT_MAX_CONSTRAINTS}"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn hashed_inputs_are_counted_exactly() {
+    let mut m = ModelBuilder::new();
+    m.input_range("x", &[1, 40], -100, 100, Visibility::Hashed);
+    m.input_range("y", &[1, 40], 0, 9, Visibility::Public);
+    m.op("s", "broadcast_add", &["x", "y"], &[]);
+    m.op("r", "relu", &["s"], &[]);
+    let (file, params) = m.finish("hashed", "", &["r"]);
+    assert_exact(&Model::new(&file, &params).unwrap());
 }

@@ -48,7 +48,10 @@ fn agree(p: u32, op: &str, attrs: &[(&str, AttrValue)], second: Option<u32>) {
         let n = max_of(q);
         inputs.push(vec![-n, n, 3, 0]);
     }
-    for x in [inputs.clone(), inputs.iter().map(|v| v.iter().rev().copied().collect()).collect()] {
+    for x in [
+        inputs.clone(),
+        inputs.iter().map(|v| v.iter().rev().copied().collect()).collect(),
+    ] {
         let run = model.run(&x).unwrap_or_else(|e| panic!("{what}: engine: {e}"));
         for weights in [Weights::Constant, Weights::Committed] {
             let c = compile(&model, &x, weights, Builder::new()).unwrap_or_else(|e| panic!("{what}: circuit: {e}"));
@@ -93,7 +96,9 @@ fn one_bit_more_is_refused_when_the_model_loads() {
     let err = model(MAX_PRECISION + 1, "relu", &[], None).err().unwrap();
     assert!(err.contains(&format!("`prec` (1 to {MAX_PRECISION})")), "{err}");
     // An operator whose output would need one bit more.
-    let err = model(MAX_PRECISION, "broadcast_add", &[], Some(MAX_PRECISION)).err().unwrap();
+    let err = model(MAX_PRECISION, "broadcast_add", &[], Some(MAX_PRECISION))
+        .err()
+        .unwrap();
     assert!(
         err.contains("node `o`") && err.contains(&format!("wider than precision {MAX_PRECISION}")),
         "{err}"

@@ -77,7 +77,12 @@ pub fn run(a: Args) -> CliResult {
     let model = load_model(a.model.as_deref().unwrap_or_default())?;
     println!("model {}: {}", model.name, model.description);
     println!("{} weights", model.num_params());
-    let c = compile(&model, &model.seeded_inputs(0), a.weights.into(), Builder::new().with_limit(a.max_constraints))?;
+    let c = compile(
+        &model,
+        &model.seeded_inputs(0),
+        a.weights.into(),
+        Builder::new().with_limit(a.max_constraints),
+    )?;
     table(&model, &c.costs);
     let outputs: usize = c.output_wires.len();
     let total = c.cs.num_constraints();

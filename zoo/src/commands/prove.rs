@@ -140,7 +140,12 @@ pub fn prove_run(
     source: KeySource,
 ) -> Result<Proved, CliError> {
     let (c, witness_time) = step("synthesizing the circuit", || {
-        compile(model, inputs, weights.into(), Builder::new().with_limit(max_constraints))
+        compile(
+            model,
+            inputs,
+            weights.into(),
+            Builder::new().with_limit(max_constraints),
+        )
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
