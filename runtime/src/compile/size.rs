@@ -24,9 +24,10 @@ use crate::r1cs::Builder;
 /// model.
 pub const DEFAULT_MAX_CONSTRAINTS: usize = 1 << 22;
 
-/// How many times the limit counting goes on for, so that a refusal can
-/// say how large the circuit is.
-const OVERSHOOT: usize = 4;
+/// How many times the limit counting goes on for: a refusal gives the
+/// exact size of a circuit up to twice the limit (the size to ask for),
+/// and a far larger one costs at most twice the limit's rows to refuse.
+const OVERSHOOT: usize = 2;
 
 /// The exact number of constraints [`crate::compile::compile`] makes for
 /// `model`, or `None` when it is more than `limit`.

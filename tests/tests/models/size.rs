@@ -116,7 +116,7 @@ fn a_circuit_over_the_limit_is_refused_with_its_size() {
     assert!(limit >= 200, "the model's 200 values stay within the limit");
     let err = check_size(&model, Weights::Constant, limit).unwrap_err().to_string();
     assert!(
-        err.contains(&format!("needs more than {} constraints, more than the limit of {limit}", 4 * limit)),
+        err.contains(&format!("needs more than {} constraints, more than the limit of {limit}", 2 * limit)),
         "{err}"
     );
 }
@@ -143,7 +143,7 @@ fn a_huge_circuit_is_refused_without_being_built() {
     assert!(
         err.contains(&format!(
             "needs more than {} constraints, more than the limit of {limit}",
-            4 * limit
+            2 * limit
         )),
         "{err}"
     );
