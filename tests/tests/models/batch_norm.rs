@@ -137,6 +137,12 @@ fn weights_are_checked_against_their_declarations_before_folding() {
     let err = folded(vec![1, 1, 1, 1], 0, vec![1, 1], 4).err().unwrap();
     assert!(err.contains("node `w`") && err.contains("needs `prec`"), "{err}");
     folded(vec![1, 1, 1, 1], 8, vec![1, 1], 4).unwrap();
+    // Declarations each within the engine, whose fold is not.
+    let err = folded(vec![1, 1, 1, 1], 40, vec![1, 1], 30).err().unwrap();
+    assert!(
+        err.contains("node `bn`") && err.contains("folded weights or bias need precision 69"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -116,7 +116,10 @@ fn a_circuit_over_the_limit_is_refused_with_its_size() {
     assert!(limit >= 200, "the model's 200 values stay within the limit");
     let err = check_size(&model, Weights::Constant, limit).unwrap_err().to_string();
     assert!(
-        err.contains(&format!("needs more than {} constraints, more than the limit of {limit}", 2 * limit)),
+        err.contains(&format!(
+            "needs more than {} constraints, more than the limit of {limit}",
+            2 * limit
+        )),
         "{err}"
     );
 }
