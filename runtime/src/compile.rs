@@ -18,6 +18,9 @@ use crate::ZkOp;
 use ark_ff::{BigInteger, Field, PrimeField};
 use sha2::{Digest, Sha256};
 
+mod size;
+pub use size::{check_size, check_values, constraint_count, DEFAULT_MAX_CONSTRAINTS};
+
 /// How the weights enter the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Weights {
@@ -58,8 +61,23 @@ impl Compiled {
     }
 }
 
-/// Synthesizes `model` on `inputs` into `cs`.
-pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Builder) -> Result<Compiled, GraphError> {
+/// Synthesizes `model` on `inputs` into `cs`. A circuit larger than the
+/// builder's limit ([`Builder::with_limit`], else
+/// [`DEFAULT_MAX_CONSTRAINTS`]) is refused at the first row past it, with
+/// the size it needs.
+pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, cs: Builder) -> Result<Compiled, GraphError> {
+    model.check_inputs(inputs)?;
+    let limit = cs.limit().unwrap_or(DEFAULT_MAX_CONSTRAINTS);
+    check_values(model, limit)?;
+    synthesize(model, inputs, weights, cs.with_limit(limit)).map_err(|e| match size::is_over_limit(&e) {
+        true => size::too_large(model, weights, limit),
+        false => e,
+    })
+}
+
+/// The synthesis itself, on any builder: [`compile`] builds with it and
+/// [`constraint_count`] counts with it.
+fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Builder) -> Result<Compiled, GraphError> {
     model.check_inputs(inputs)?;
     // Output wires come first so that the public inputs read outputs
     // first, as circom and snarkjs order them; their values are set once

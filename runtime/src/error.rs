@@ -66,6 +66,8 @@ pub enum OpError {
     NotConstant { op: &'static str, tensor: &'static str },
     #[error("{op}: a constraint has more than one product of signals")]
     NonQuadratic { op: &'static str },
+    #[error("{op}: the circuit reaches its limit of {limit} constraints")]
+    TooManyConstraints { op: &'static str, limit: usize },
 }
 
 impl OpError {
@@ -83,7 +85,8 @@ impl OpError {
             | OpError::Index { op, .. }
             | OpError::Assignment { op, .. }
             | OpError::NotConstant { op, .. }
-            | OpError::NonQuadratic { op } => op,
+            | OpError::NonQuadratic { op }
+            | OpError::TooManyConstraints { op, .. } => op,
         };
         if op.is_empty() {
             *op = name;

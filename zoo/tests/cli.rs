@@ -561,3 +561,33 @@ fn concurrent_first_proofs_share_one_key() {
     let vk = |name: &str| std::fs::read_to_string(dir.path().join(name).join("verification_key.json")).unwrap();
     assert_eq!(vk("a"), vk("b"));
 }
+
+#[test]
+fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
+    // mlp-fixture with committed weights has about 32,000 constraints.
+    let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("more than the limit of 1000") && err.contains("--max-constraints"),
+        "{err}"
+    );
+    let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // prove builds up to the limit, then names the size the circuit needs.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let o = section9(&[
+        "prove",
+        "mlp-fixture",
+        "--max-constraints",
+        "20000",
+        "--out",
+        out.to_str().unwrap(),
+        "--keys",
+        dir.path().join("k").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("32303") && err.contains("20000"), "{err}");
+}

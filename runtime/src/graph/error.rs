@@ -20,6 +20,19 @@ pub enum GraphError {
     InputFile(String),
     #[error("{path}: {why}")]
     Io { path: String, why: String },
+    #[error(
+        "model `{model}`: its circuit needs {needs} constraints, more than the limit of {limit} \
+         (raise the limit, `--max-constraints`, to build it)"
+    )]
+    TooLarge { model: String, needs: String, limit: usize },
+    #[error(
+        "model `{model}`: its tensors hold {values} values in all, more than the limit of {limit} \
+         (the circuit holds a signal for each; raise the limit, `--max-constraints`, to build it)"
+    )]
+    TooManyValues { model: String, values: usize, limit: usize },
+    /// An error in a model loaded from a file, named by the file.
+    #[error("{path}: {source}")]
+    File { path: String, source: Box<GraphError> },
 }
 
 impl GraphError {

@@ -55,7 +55,11 @@ pub struct NodeSpec {
     pub op: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::json::unique_keys"
+    )]
     pub attrs: BTreeMap<String, AttrValue>,
     /// Inputs and parameters: the tensor's shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,7 +88,10 @@ pub enum Visibility {
 
 /// An attribute: an integer, a flag, or a list of integers (a shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "an attribute is an integer, a flag (true or false) or a list of integers"
+)]
 pub enum AttrValue {
     Bool(bool),
     Int(i64),
@@ -93,7 +100,7 @@ pub enum AttrValue {
 
 impl ModelFile {
     pub fn from_json(text: &str) -> Result<ModelFile, GraphError> {
-        let file: ModelFile = serde_json::from_str(text).map_err(|e| GraphError::Json(e.to_string()))?;
+        let file: ModelFile = serde_json::from_str(text).map_err(|e| super::json::explain(text, e))?;
         if file.format != FORMAT {
             return Err(GraphError::Format(format!(
                 "`format` is {:?}, expected {FORMAT:?}",

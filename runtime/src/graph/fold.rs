@@ -13,6 +13,7 @@
 
 use super::error::GraphError;
 use super::file::{ModelFile, NodeSpec, Params};
+use super::model::MAX_PRECISION;
 use crate::bound::Bound;
 
 /// How the output channel indexes a layer's weight tensor.
@@ -132,6 +133,12 @@ fn fold_one(file: &mut ModelFile, params: &mut Params, at: usize) -> Result<(), 
     let [mw, mb, ms, mt] = [pw, pb, ps, pt].map(|p| Bound::prec(p).hi);
     let new_pw = Bound::range(-(mw * ms), mw * ms).precision();
     let new_pb = Bound::range(-(mb * ms + mt), mb * ms + mt).precision();
+    if new_pw.max(new_pb) > MAX_PRECISION {
+        return Err(refuse(&format!(
+            "the folded weights or bias need precision {}, more than the engine's {MAX_PRECISION}",
+            new_pw.max(new_pb)
+        )));
+    }
 
     let (w, b) = (w.clone(), b.clone());
     for (name, prec, values) in [(&w, new_pw, folded_w), (&b, new_pb, folded_b)] {

@@ -7,12 +7,16 @@
 //! ([`Model::run`]) and compiles ([`crate::compile`]) without further
 //! checks of its structure.
 
+mod axes;
 mod builder;
 mod engine;
 mod error;
 mod file;
 mod fold;
+mod json;
 mod model;
+mod names;
+mod reads;
 mod registry;
 
 pub use builder::ModelBuilder;
@@ -20,7 +24,8 @@ pub use engine::nested;
 pub use error::GraphError;
 pub use file::{AttrValue, ModelFile, NodeSpec, Params, ParamsRef, Visibility, FORMAT, VERSION};
 pub use fold::fold_batch_norms;
-pub use model::{Model, Node, NodeKind};
+pub use model::{Model, Node, NodeKind, MAX_ELEMENTS, MAX_PRECISION};
+pub use names::MAX_NAME;
 pub use registry::{lookup, operators, OpKind};
 
 use std::path::Path;
@@ -32,8 +37,19 @@ fn read(path: &Path) -> Result<Vec<u8>, GraphError> {
     })
 }
 
-/// Loads a model file and the parameter file it names.
+/// Loads a model file and the parameter file it names. Every error names
+/// the model file, and the node at fault where there is one.
 pub fn load(path: &Path) -> Result<Model, GraphError> {
+    load_unnamed(path).map_err(|e| match e {
+        GraphError::Io { .. } => e,
+        e => GraphError::File {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        },
+    })
+}
+
+fn load_unnamed(path: &Path) -> Result<Model, GraphError> {
     let text =
         String::from_utf8(read(path)?).map_err(|_| GraphError::Json("the model file is not UTF-8 text".into()))?;
     let file = ModelFile::from_json(&text)?;

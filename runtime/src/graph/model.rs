@@ -4,9 +4,12 @@
 //! Everything a model file can get wrong is found here, before any value
 //! is computed: later stages (engine, compiler) index without checking.
 
+use super::axes::check_middle_axis;
 use super::error::GraphError;
 use super::file::{AttrValue, ModelFile, NodeSpec, Params, Visibility};
 use super::fold::fold_batch_norms;
+use super::names::check_names;
+use super::reads::check_structural_reads;
 use super::registry::{self, OpKind};
 use crate::bound::Bound;
 use crate::op::{DynOp, ParamSource};
@@ -16,6 +19,14 @@ use std::collections::HashMap;
 /// proof can cover, and small enough that a hostile model file cannot make
 /// the engine allocate without bound.
 pub const MAX_ELEMENTS: usize = 1 << 24;
+
+/// The widest bound a tensor of a model may have: precision 62, `|x| <=
+/// 2^61 - 1`. The engine computes in 64-bit integers, and some operators
+/// look one or two bits beyond their inputs (a sign test adds `2^(p-1)`,
+/// a comparison of two values needs `p + 1` bits, a rounding shift adds
+/// `2^(s-1)`); with every tensor within 62 bits each of them fits, so the
+/// engine and the circuit agree on every value a model can hold.
+pub const MAX_PRECISION: u32 = 62;
 
 /// What a node is.
 pub enum NodeKind {
@@ -70,6 +81,8 @@ impl Model {
     /// Validates a graph against its parameters and infers every shape and
     /// bound.
     pub fn new(file: &ModelFile, params: &Params) -> Result<Model, GraphError> {
+        check_names(file)?;
+        check_outputs(file)?;
         if let Some(r) = &file.params {
             let actual = params.sha256_hex();
             if r.sha256 != actual {
@@ -78,6 +91,11 @@ impl Model {
                     r.sha256
                 )));
             }
+        }
+        // Folding multiplies weights together: each must first be what its
+        // declaration says, or a folded product could pass for a valid one.
+        for spec in file.nodes.iter().filter(|s| s.op == "param") {
+            param_values(spec, params)?;
         }
         let (file, params) = &fold_batch_norms(file, params)?;
         let order = evaluation_order(&file.nodes)?;
@@ -106,6 +124,7 @@ impl Model {
             index.insert(&spec.name, nodes.len());
             nodes.push(Node { inputs, ..node });
         }
+        check_structural_reads(&nodes)?;
         if used_params != params.tensors.len() {
             let unused: Vec<&String> = params
                 .tensors
@@ -115,9 +134,6 @@ impl Model {
             return Err(GraphError::Params(format!(
                 "tensors {unused:?} belong to no `param` node"
             )));
-        }
-        if file.outputs.is_empty() {
-            return Err(GraphError::Format("the model names no outputs".into()));
         }
         let outputs = file
             .outputs
@@ -206,6 +222,20 @@ fn evaluation_order(specs: &[NodeSpec]) -> Result<Vec<usize>, GraphError> {
     Ok(order)
 }
 
+/// Refuses a model without outputs or with an output listed twice (the
+/// engine returns each output once, the proof would publish it twice).
+fn check_outputs(file: &ModelFile) -> Result<(), GraphError> {
+    if file.outputs.is_empty() {
+        return Err(GraphError::Format("the model names no outputs".into()));
+    }
+    for (k, o) in file.outputs.iter().enumerate() {
+        if file.outputs[..k].contains(o) {
+            return Err(GraphError::Format(format!("output `{o}` is listed more than once")));
+        }
+    }
+    Ok(())
+}
+
 fn no_inputs(spec: &NodeSpec) -> Result<(), GraphError> {
     if !spec.inputs.is_empty() || !spec.attrs.is_empty() {
         return Err(GraphError::node(
@@ -234,15 +264,16 @@ fn declared_shape(spec: &NodeSpec) -> Result<Vec<usize>, GraphError> {
 fn input_node(spec: &NodeSpec) -> Result<Node, GraphError> {
     no_inputs(spec)?;
     let bound = match (spec.prec, spec.range) {
-        (Some(p), None) if (1..=64).contains(&p) => Bound::prec(p),
+        (Some(p), None) if (1..=MAX_PRECISION).contains(&p) => Bound::prec(p),
         (None, Some([lo, hi])) if lo <= hi => Bound::range(lo as i128, hi as i128),
         _ => {
             return Err(GraphError::node(
                 &spec.name,
-                "an input needs either `prec` (1 to 64) or `range` [lo, hi] with lo <= hi",
+                format!("an input needs either `prec` (1 to {MAX_PRECISION}) or `range` [lo, hi] with lo <= hi"),
             ))
         }
     };
+    within_engine(&spec.name, bound)?;
     Ok(Node {
         name: spec.name.clone(),
         op: spec.op.clone(),
@@ -255,7 +286,9 @@ fn input_node(spec: &NodeSpec) -> Result<Node, GraphError> {
     })
 }
 
-fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
+/// A parameter's shape, bound and values, each checked against its
+/// declaration.
+fn param_values<'a>(spec: &NodeSpec, params: &'a Params) -> Result<(Vec<usize>, Bound, &'a Vec<i64>), GraphError> {
     no_inputs(spec)?;
     if spec.range.is_some() || spec.visibility.is_some() {
         return Err(GraphError::node(
@@ -265,8 +298,13 @@ fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
     }
     let shape = declared_shape(spec)?;
     let bound = match spec.prec {
-        Some(p) if (1..=64).contains(&p) => Bound::prec(p),
-        _ => return Err(GraphError::node(&spec.name, "a `param` node needs `prec` (1 to 64)")),
+        Some(p) if (1..=MAX_PRECISION).contains(&p) => Bound::prec(p),
+        _ => {
+            return Err(GraphError::node(
+                &spec.name,
+                format!("a `param` node needs `prec` (1 to {MAX_PRECISION})"),
+            ))
+        }
     };
     let values = params
         .tensors
@@ -288,6 +326,11 @@ fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
             format!("value {v} at index {i} is outside the declared {bound}"),
         ));
     }
+    Ok((shape, bound, values))
+}
+
+fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
+    let (shape, bound, values) = param_values(spec, params)?;
     Ok(Node {
         name: spec.name.clone(),
         op: spec.op.clone(),
@@ -299,6 +342,21 @@ fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
         shape,
         bound,
     })
+}
+
+/// Refuses a bound wider than [`MAX_PRECISION`].
+fn within_engine(node: &str, bound: Bound) -> Result<(), GraphError> {
+    if bound.precision() <= MAX_PRECISION {
+        return Ok(());
+    }
+    Err(GraphError::node(
+        node,
+        format!(
+            "its bound, {bound}, is wider than precision {MAX_PRECISION}, the widest the engine computes \
+             (|x| <= 2^{} - 1)",
+            MAX_PRECISION - 1
+        ),
+    ))
 }
 
 fn one_input<'a>(spec: &NodeSpec, nodes: &'a [Node], inputs: &[usize]) -> Result<&'a Node, GraphError> {
@@ -467,6 +525,9 @@ fn op_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, Gr
         .zip(kind.input_ranks)
         .map(|(&i, &r)| adapt(&nodes[i].shape, r))
         .collect();
+    if let (Some(&x), Some(seen)) = (inputs.first(), shapes.first()) {
+        check_middle_axis(&spec.name, kind.name, &nodes[x].name, &nodes[x].shape, seen)?;
+    }
     let values = kind
         .params
         .iter()
@@ -517,6 +578,7 @@ fn op_node(spec: &NodeSpec, nodes: &[Node], inputs: &[usize]) -> Result<Node, Gr
         ));
     }
     let bound = op.output_bounds().map_err(GraphError::op(&spec.name))?[0];
+    within_engine(&spec.name, bound)?;
     let shape = output_shape(&nodes[inputs[0]].shape, kind.input_ranks[0], declared);
     Ok(Node {
         name: spec.name.clone(),

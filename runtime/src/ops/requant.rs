@@ -15,8 +15,9 @@ pub fn relu(
     }
 }
 
-/// Clamps to `[a_min, a_max]`.
-#[zk_op]
+/// Clamps to `[a_min, a_max]`. The interval must be one (`a_min <= a_max`)
+/// and meet the input's range, or there is nothing to clamp to.
+#[zk_op(require(a_min <= a_max, a_min <= (1 << (px - 1)) - 1, a_max >= 1 - (1 << (px - 1))))]
 pub fn clip(
     #[attr] a_min: i64,
     #[attr] a_max: i64,

@@ -122,6 +122,10 @@ pub struct Builder {
     scope: Vec<String>,
     hints: Vec<Wire>,
     forgeries: Vec<Forgery>,
+    /// The most rows this builder takes before it refuses the next one.
+    limit: usize,
+    /// Whether [`Builder::with_limit`] set the limit.
+    limited: bool,
 }
 
 impl Default for Builder {
@@ -155,6 +159,8 @@ impl Builder {
             scope: Vec::new(),
             hints: Vec::new(),
             forgeries: Vec::new(),
+            limit: usize::MAX,
+            limited: false,
         };
         b.alloc(WireKind::One, Fr::one(), || "one".to_string());
         b
@@ -173,6 +179,25 @@ impl Builder {
     /// A builder that only counts wires and constraints.
     pub fn counting() -> Builder {
         Builder::with_keep(Keep::Count)
+    }
+
+    /// A counting builder that stops at the first row beyond `limit`
+    /// ([`OpError::TooManyConstraints`]): sizing a circuit then costs at
+    /// most `limit` rows of work, however large the circuit would be.
+    pub fn counting_up_to(limit: usize) -> Builder {
+        Builder::counting().with_limit(limit)
+    }
+
+    /// This builder, refusing every row beyond the first `limit`.
+    pub fn with_limit(mut self, limit: usize) -> Builder {
+        self.limit = limit;
+        self.limited = true;
+        self
+    }
+
+    /// The limit [`Builder::with_limit`] set, if any.
+    pub fn limit(&self) -> Option<usize> {
+        self.limited.then_some(self.limit)
     }
 
     fn path(&self, leaf: String) -> String {
@@ -276,7 +301,7 @@ impl Builder {
                 let w = self.alloc(WireKind::Internal, value, || label(name, index));
                 let out = Sig { lc: Lc::wire(w), val };
                 let c = out.sub(&q.linear)?;
-                self.push_row(&a.lc, &b.lc, &c.lc, || label(name, index));
+                self.push_row(&a.lc, &b.lc, &c.lc, || label(name, index))?;
                 Ok(out)
             }
         }
@@ -292,14 +317,25 @@ impl Builder {
             Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
             None => (d.linear.lc, Lc::constant(1), Lc::constant(0)),
         };
-        self.push_row(&a, &b, &c, || label(&format!("({name})"), index));
+        self.push_row(&a, &b, &c, || label(&format!("({name})"), index))
+    }
+
+    /// Counts a row, or refuses it beyond the builder's limit.
+    fn count_row(&mut self) -> Result<(), OpError> {
+        if self.rows == self.limit {
+            return Err(OpError::TooManyConstraints {
+                op: "",
+                limit: self.limit,
+            });
+        }
+        self.rows += 1;
         Ok(())
     }
 
-    fn push_row(&mut self, a: &Lc, b: &Lc, c: &Lc, name: impl FnOnce() -> String) {
-        self.rows += 1;
+    fn push_row(&mut self, a: &Lc, b: &Lc, c: &Lc, name: impl FnOnce() -> String) -> Result<(), OpError> {
+        self.count_row()?;
         if self.keep == Keep::Count {
-            return;
+            return Ok(());
         }
         self.a.push(a);
         self.b.push(b);
@@ -308,6 +344,7 @@ impl Builder {
             let n = self.path(name());
             self.row_names.push(n);
         }
+        Ok(())
     }
 
     /// A new input wire holding a field element (field-mode operators, and
@@ -360,7 +397,7 @@ impl Builder {
                 let w = self.alloc(WireKind::Internal, val, || label(name, index));
                 let out = FSig { lc: FLc::wire(w), val };
                 let c = out.sub(&q.linear)?;
-                self.push_row_f(&a.lc, &b.lc, &c.lc, || label(name, index));
+                self.push_row_f(&a.lc, &b.lc, &c.lc, || label(name, index))?;
                 Ok(out)
             }
         }
@@ -373,14 +410,13 @@ impl Builder {
             Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
             None => (d.linear.lc, FLc::constant(Fr::one()), FLc::default()),
         };
-        self.push_row_f(&a, &b, &c, || label(&format!("({name})"), index));
-        Ok(())
+        self.push_row_f(&a, &b, &c, || label(&format!("({name})"), index))
     }
 
-    fn push_row_f(&mut self, a: &FLc, b: &FLc, c: &FLc, name: impl FnOnce() -> String) {
-        self.rows += 1;
+    fn push_row_f(&mut self, a: &FLc, b: &FLc, c: &FLc, name: impl FnOnce() -> String) -> Result<(), OpError> {
+        self.count_row()?;
         if self.keep == Keep::Count {
-            return;
+            return Ok(());
         }
         self.a.push_f(a);
         self.b.push_f(b);
@@ -389,6 +425,7 @@ impl Builder {
             let n = self.path(name());
             self.row_names.push(n);
         }
+        Ok(())
     }
 
     /// Registers a forgery before synthesis: the hint at `path` gets

@@ -108,3 +108,60 @@ fn refuses_what_it_cannot_fold() {
     let err = Model::new(&file, &params).err().unwrap().to_string();
     assert!(err.contains("`fc` is also read elsewhere"), "{err}");
 }
+
+/// A dense layer `x [1, 2] -> 2` with a batch norm, weights as given.
+fn folded(w: Vec<i64>, w_prec: u32, scale: Vec<i64>, scale_prec: u32) -> Result<Model, String> {
+    let mut m = ModelBuilder::new();
+    m.input("x", &[1, 2], 8);
+    m.param("w", &[2, 2], w_prec, w);
+    m.param("b", &[2], 8, vec![0, 0]);
+    m.param("scale", &[2], scale_prec, scale);
+    m.param("shift", &[2], 4, vec![1, -1]);
+    m.op("fc", "dense", &["x", "w", "b"], &[]);
+    m.op("bn", "batch_norm", &["fc", "scale", "shift"], &[]);
+    let (file, params) = m.finish("bn-decl", "", &["bn"]);
+    Model::new(&file, &params).map_err(|e| e.to_string())
+}
+
+#[test]
+fn weights_are_checked_against_their_declarations_before_folding() {
+    // 1000 does not fit precision 8; folded with scale 1 it would pass as
+    // a weight of the folded layer's wider declared precision.
+    let err = folded(vec![1000, 1, 1, 1], 8, vec![1, 1], 4).err().unwrap();
+    assert!(
+        err.contains("node `w`") && err.contains("value 1000 at index 0 is outside the declared precision 8"),
+        "{err}"
+    );
+    let err = folded(vec![1, 1, 1, 1], 8, vec![1, 1], 0).err().unwrap();
+    assert!(err.contains("node `scale`") && err.contains("needs `prec`"), "{err}");
+    let err = folded(vec![1, 1, 1, 1], 0, vec![1, 1], 4).err().unwrap();
+    assert!(err.contains("node `w`") && err.contains("needs `prec`"), "{err}");
+    folded(vec![1, 1, 1, 1], 8, vec![1, 1], 4).unwrap();
+    // Declarations each within the engine, whose fold is not.
+    let err = folded(vec![1, 1, 1, 1], 40, vec![1, 1], 30).err().unwrap();
+    assert!(
+        err.contains("node `bn`") && err.contains("folded weights or bias need precision 69"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_commitment_names_the_folded_model() {
+    // docs/model-format.md: two parameter files that fold to the same
+    // integers are the same model, with the same circuit and commitment;
+    // a different folded weight is another model.
+    use section9::compile::{circuit_digest, compile, weight_commitment, Weights};
+    use section9::r1cs::Builder;
+    let a = folded(vec![2; 4], 8, vec![3, 3], 4).unwrap();
+    let b = folded(vec![3; 4], 8, vec![2, 2], 4).unwrap();
+    let c = folded(vec![3; 4], 8, vec![3, 3], 4).unwrap();
+    assert_eq!(weight_commitment(&a).unwrap(), weight_commitment(&b).unwrap());
+    assert_ne!(weight_commitment(&a).unwrap(), weight_commitment(&c).unwrap());
+    let x = a.seeded_inputs(1);
+    for weights in [Weights::Constant, Weights::Committed] {
+        let ca = compile(&a, &x, weights, Builder::new()).unwrap();
+        let cb = compile(&b, &x, weights, Builder::new()).unwrap();
+        assert_eq!(circuit_digest(&ca.cs), circuit_digest(&cb.cs), "{weights:?}");
+        assert_eq!(ca.commitment, cb.commitment, "{weights:?}");
+    }
+}

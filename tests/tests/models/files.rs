@@ -21,6 +21,10 @@ fn every_malformed_model_gets_its_error() {
             Err(e) => e.to_string(),
         };
         assert!(err.contains(want), "{case}: error {err:?} does not say {want:?}");
+        assert!(
+            err.contains(&format!("{case}.json")) || err.contains(".params"),
+            "{case}: error {err:?} names no file"
+        );
         seen += 1;
     }
     let files = std::fs::read_dir(corpus())

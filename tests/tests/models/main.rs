@@ -6,3 +6,5 @@ mod batch_norm;
 mod circom;
 mod files;
 mod proving;
+mod size;
+mod widest;

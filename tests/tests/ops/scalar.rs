@@ -118,3 +118,21 @@ fn clip_and_left_shift_every_int8() {
         assert_eq!(reference(&op, &[xs.clone()]).unwrap(), vec![want], "s = {s}");
     }
 }
+
+#[test]
+fn clip_refuses_an_interval_it_cannot_clamp_to_by_its_reason() {
+    for (lo, hi, broken) in [
+        (5, -5, "a_min <= a_max"),
+        (200, 300, "a_min <= (1 << (px - 1)) - 1"),
+        (-300, -200, "a_max >= 1 - (1 << (px - 1))"),
+    ] {
+        let op = Clip {
+            a_min: lo,
+            a_max: hi,
+            n: 1,
+            px: 8,
+        };
+        let err = op.check().unwrap_err().to_string();
+        assert!(err.contains(broken) && !err.contains("wider"), "[{lo}, {hi}]: {err}");
+    }
+}

@@ -63,6 +63,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         &model,
         &inputs,
         WeightsArg::Committed,
+        section9::compile::DEFAULT_MAX_CONSTRAINTS,
         &a.out,
         KeySource::Cache(a.keys),
         ui,

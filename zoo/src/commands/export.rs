@@ -29,7 +29,12 @@ pub struct Args {
 pub fn run(Args { run: a, zkey, keys }: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
-    let c = compile(&model, &inputs, a.weights.into(), Builder::with_names())?;
+    let c = compile(
+        &model,
+        &inputs,
+        a.weights.into(),
+        Builder::with_names().with_limit(a.max_constraints),
+    )?;
     let fail = |e: section9::export::ExportError| CliError::Other(e.to_string());
     let mut files = vec![
         ("circuit.r1cs", r1cs_bytes(&c.cs).map_err(fail)?),

@@ -20,6 +20,10 @@ pub struct Args {
     /// How the weights enter the circuit.
     #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
     weights: WeightsArg,
+    /// The most constraints the circuit may have; a larger one is refused
+    /// before it is built.
+    #[arg(long, default_value_t = section9::compile::DEFAULT_MAX_CONSTRAINTS)]
+    max_constraints: usize,
 }
 
 fn list() {
@@ -73,7 +77,12 @@ pub fn run(a: Args) -> CliResult {
     let model = load_model(a.model.as_deref().unwrap_or_default())?;
     println!("model {}: {}", model.name, model.description);
     println!("{} weights", model.num_params());
-    let c = compile(&model, &model.seeded_inputs(0), a.weights.into(), Builder::new())?;
+    let c = compile(
+        &model,
+        &model.seeded_inputs(0),
+        a.weights.into(),
+        Builder::counting().with_limit(a.max_constraints),
+    )?;
     table(&model, &c.costs);
     let outputs: usize = c.output_wires.len();
     let total = c.cs.num_constraints();

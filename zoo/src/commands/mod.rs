@@ -62,6 +62,10 @@ pub struct RunArgs {
     /// How the weights enter the circuit.
     #[arg(long, value_enum, default_value_t = WeightsArg::Committed)]
     pub weights: WeightsArg,
+    /// The most constraints the circuit may have; a larger one is refused
+    /// before it is built.
+    #[arg(long, default_value_t = section9::compile::DEFAULT_MAX_CONSTRAINTS)]
+    pub max_constraints: usize,
 }
 
 /// A text file, or an error naming it.

@@ -187,12 +187,18 @@ pub fn prove_run(
     model: &Model,
     inputs: &[Vec<i64>],
     weights: WeightsArg,
+    max_constraints: usize,
     out: &Path,
     source: KeySource,
     ui: Ui,
 ) -> Result<Proved, CliError> {
     let (c, witness) = ui.step("synthesizing the circuit", || {
-        compile(model, inputs, weights.into(), Builder::new())
+        compile(
+            model,
+            inputs,
+            weights.into(),
+            Builder::new().with_limit(max_constraints),
+        )
     });
     let c = c?;
     let digest = circuit_digest(&c.cs);
@@ -299,7 +305,7 @@ pub fn run(Args { run: a, keys, zkey }: Args, ui: Ui) -> CliResult {
         Some(path) => KeySource::Zkey(path),
         None => KeySource::Cache(keys.keys),
     };
-    let proved = prove_run(&model, &inputs, a.weights, &a.out, source, ui)?;
+    let proved = prove_run(&model, &inputs, a.weights, a.max_constraints, &a.out, source, ui)?;
     proved.print(ui);
     ui.json(&proved);
     Ok(ExitCode::SUCCESS)
