@@ -180,10 +180,15 @@ fn import_bytes(dir: &Path, onnx: &[u8], calibration: &[Vec<f32>]) -> Result<Imp
 }
 
 /// Imports `chain`, then compares the integer model, dequantized, with
-/// tract's float run of the same file on fresh random inputs. The error
-/// allowed is one output step plus 2% of the output's range: int8 rounding
-/// of inputs and weights costs at most 1/254 of each one's range per term.
-fn agrees_with_tract(what: &str, chain: Chain) {
+/// tract's float run of the same file on fresh random inputs.
+///
+/// The error allowed is what the chosen scales allow for at most one
+/// linear layer of `fan_in` terms: each term `w x` is off by at most
+/// `|w| dx/2 + |x| dw/2 + dx dw/4` (input step `dx`, weight step `dw`,
+/// `|w| <= 127 dw`, `|x| <= 127 dx`), the bias by half an accumulator
+/// step, and the output by one output step. A dropped softmax at most
+/// doubles it.
+fn agrees_with_tract(what: &str, fan_in: usize, chain: Chain) {
     let dir = tempfile::tempdir().unwrap();
     let proto = chain.proto();
     let bytes = proto.encode_to_vec();
@@ -195,6 +200,15 @@ fn agrees_with_tract(what: &str, chain: Chain) {
     let reference = import::reference::Reference::new(&onnx).unwrap();
     let input = imported.report.input;
     let step = (q.output_exp as f32).exp2();
+    let dx = (input.exp as f32).exp2();
+    let (dw, dacc) = imported.report.layers.first().map_or((0.0, 0.0), |l| {
+        ((l.scale.weight_exp as f32).exp2(), (l.scale.acc_exp as f32).exp2())
+    });
+    let per_term = 127.0 * dw * dx / 2.0 + 127.0 * dx * dw / 2.0 + dx * dw / 4.0;
+    let mut tol = step + dx / 2.0 + fan_in as f32 * per_term + dacc / 2.0;
+    if imported.report.dropped.is_some() {
+        tol *= 2.0;
+    }
     for row in samples(16, per, 2) {
         let expected = reference.run(&row).unwrap();
         let (ints, _) = input.quantize(&row);
@@ -203,8 +217,6 @@ fn agrees_with_tract(what: &str, chain: Chain) {
         if let Some(head) = imported.report.dropped {
             got = head.apply(&got);
         }
-        let range = expected.iter().fold(0f32, |a, v| a.max(v.abs()));
-        let tol = step + 0.02 * range;
         assert_eq!(got.len(), expected.len(), "{what}");
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
             assert!((g - e).abs() <= tol, "{what}: output {i} is {g}, float {e}, allowed {tol}");
@@ -221,8 +233,8 @@ fn gemm_with_alpha_beta_and_either_layout() {
             vec![attr_int("transB", trans), attr_float("alpha", 0.5), attr_float("beta", 2.0)],
         )
     };
-    agrees_with_tract("Gemm transB=1", gemm(1, &[4, 6]));
-    agrees_with_tract("Gemm transB=0", gemm(0, &[6, 4]));
+    agrees_with_tract("Gemm transB=1", 6, gemm(1, &[4, 6]));
+    agrees_with_tract("Gemm transB=0", 6, gemm(0, &[6, 4]));
 }
 
 #[test]
@@ -230,7 +242,7 @@ fn matmul_and_add_bias() {
     let chain = Chain::new(&[1, 6])
         .node("MatMul", vec![weights("w", &[6, 5], 3)], vec![])
         .node("Add", vec![weights("b", &[5], 4)], vec![]);
-    agrees_with_tract("MatMul + Add", chain);
+    agrees_with_tract("MatMul + Add", 6, chain);
 }
 
 #[test]
@@ -240,7 +252,7 @@ fn conv_plain_strided_dilated_grouped() {
         vec![weights("w", &[4, 2, 3, 3], 5), weights("b", &[4], 6)],
         vec![attr_ints("pads", &[1, 1, 1, 1])],
     );
-    agrees_with_tract("Conv", plain);
+    agrees_with_tract("Conv", 2 * 9, plain);
     let fancy = Chain::new(&[1, 4, 9, 9]).node(
         "Conv",
         vec![weights("w", &[6, 2, 3, 3], 7)],
@@ -251,7 +263,7 @@ fn conv_plain_strided_dilated_grouped() {
             attr_ints("pads", &[1, 1, 1, 1]),
         ],
     );
-    agrees_with_tract("Conv group 2 stride 2 dilation 2", fancy);
+    agrees_with_tract("Conv group 2 stride 2 dilation 2", 2 * 9, fancy);
 }
 
 fn batch_norm(c: i64, seed: u64) -> Vec<pb::TensorProto> {
@@ -271,11 +283,11 @@ fn batch_norm_folds_into_conv_and_gemm_and_relu_fuses() {
         .node("Conv", vec![weights("w", &[3, 1, 3, 3], 8)], vec![])
         .node("BatchNormalization", batch_norm(3, 9), vec![attr_float("epsilon", 1e-3)])
         .node("Relu", vec![], vec![]);
-    agrees_with_tract("Conv + BatchNormalization + Relu", conv);
+    agrees_with_tract("Conv + BatchNormalization + Relu", 9, conv);
     let gemm = Chain::new(&[1, 5])
         .node("Gemm", vec![weights("w", &[3, 5], 10)], vec![attr_int("transB", 1)])
         .node("BatchNormalization", batch_norm(3, 11), vec![]);
-    agrees_with_tract("Gemm + BatchNormalization", gemm);
+    agrees_with_tract("Gemm + BatchNormalization", 5, gemm);
 }
 
 #[test]
@@ -284,7 +296,7 @@ fn activations_and_pass_through_nodes() {
         .node("Identity", vec![], vec![])
         .node("Dropout", vec![], vec![])
         .node("Relu", vec![], vec![]);
-    agrees_with_tract("Identity, Dropout, Relu", chain);
+    agrees_with_tract("Identity, Dropout, Relu", 0, chain);
 }
 
 #[test]
@@ -292,6 +304,7 @@ fn pooling() {
     let pool = |op: &str, attrs| Chain::new(&[1, 2, 6, 6]).node(op, vec![], attrs);
     agrees_with_tract(
         "MaxPool 3 stride 2 pad 1",
+        0,
         pool(
             "MaxPool",
             vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("strides", &[2, 2]), attr_ints("pads", &[1, 1, 1, 1])],
@@ -299,23 +312,26 @@ fn pooling() {
     );
     agrees_with_tract(
         "AveragePool 2",
+        0,
         pool("AveragePool", vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("strides", &[2, 2])]),
     );
     agrees_with_tract(
         "AveragePool 3 pad 1 counted",
+        0,
         pool(
             "AveragePool",
             vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("pads", &[1, 1, 1, 1]), attr_int("count_include_pad", 1)],
         ),
     );
-    agrees_with_tract("GlobalAveragePool", Chain::new(&[1, 3, 4, 5]).node("GlobalAveragePool", vec![], vec![]));
+    agrees_with_tract("GlobalAveragePool", 0, Chain::new(&[1, 3, 4, 5]).node("GlobalAveragePool", vec![], vec![]));
 }
 
 #[test]
 fn shapes_flatten_reshape_constant() {
-    agrees_with_tract("Flatten", Chain::new(&[1, 2, 3, 3]).node("Flatten", vec![], vec![attr_int("axis", 1)]));
+    agrees_with_tract("Flatten", 0, Chain::new(&[1, 2, 3, 3]).node("Flatten", vec![], vec![attr_int("axis", 1)]));
     agrees_with_tract(
         "Reshape [1, -1] then Gemm",
+        18,
         Chain::new(&[1, 2, 3, 3])
             .node("Reshape", vec![int64s("shape", &[0, -1])], vec![])
             .node("Gemm", vec![weights("w", &[4, 18], 12)], vec![attr_int("transB", 1)]),
@@ -352,7 +368,7 @@ fn a_final_softmax_is_dropped_for_the_logits_and_an_argmax() {
         let chain = Chain::new(&[1, 6])
             .node("Gemm", vec![weights("w", &[4, 6], 13)], vec![attr_int("transB", 1)])
             .node(op, vec![], vec![attr_int("axis", -1)]);
-        agrees_with_tract(op, chain);
+        agrees_with_tract(op, 6, chain);
     }
 }
 
@@ -406,14 +422,23 @@ fn bad_models_are_refused_naming_the_node() {
 }
 
 #[test]
-fn a_calibration_file_of_the_wrong_shape_is_refused() {
-    let files = DataFiles {
-        calibration: &fixture("labels.npy"),
-        eval: None,
+fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
+    use ndarray_npy::WriteNpyExt;
+    use tract_onnx::prelude::tract_ndarray::Array2;
+    let dir = tempfile::tempdir().unwrap();
+    let flat = dir.path().join("flat.npy");
+    Array2::<f32>::zeros((4, 64))
+        .write_npy(std::fs::File::create(&flat).unwrap())
+        .unwrap();
+    let refused = |calibration: &Path| {
+        let files = DataFiles { calibration, eval: None };
+        let err = import::import(&fixture("digits-cnn.onnx"), &files, &options("c"), &ProgressBar::hidden());
+        err.err().expect("a bad calibration file").to_string()
     };
-    let err = import::import(&fixture("digits-cnn.onnx"), &files, &options("c"), &ProgressBar::hidden());
-    let err = err.err().expect("labels are no images").to_string();
-    assert_mentions(&err, &["labels.npy", "[n, 1, 8, 8]"]);
+    assert_mentions(&refused(&flat), &["flat.npy", "[4, 64]", "[n, 1, 8, 8]"]);
+    assert_mentions(&refused(&fixture("labels.npy")), &["labels.npy", "float32"]);
+    let json = write(dir.path(), "short.json", b"[[0.5, 0.25]]");
+    assert_mentions(&refused(&json), &["short.json", "[n, 1, 8, 8]"]);
 }
 
 // ---- the committed PyTorch fixtures ----

@@ -37,8 +37,10 @@ pub fn samples(path: &Path, shape: &[usize]) -> Result<Samples, ImportError> {
     } else {
         npy_floats(path)?
     };
-    let fits = dims.len() == shape.len() && dims[1..] == *sample_dims || is_json(path) && dims.len() == 2;
-    if !fits || dims.first().copied().unwrap_or(0) == 0 || flat.len() % per != 0 || dims.iter().product::<usize>() != flat.len() {
+    let n = dims.first().copied().unwrap_or(0);
+    // JSON samples may be nested or flat: only their value count is known.
+    let shaped = if is_json(path) { dims.len() == 2 } else { dims.get(1..) == Some(sample_dims) };
+    if n == 0 || !shaped || flat.len() != n * per {
         return Err(bad(
             path,
             format!("shape {dims:?}; the model's input needs [n, {}]", join(sample_dims)),
