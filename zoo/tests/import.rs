@@ -219,7 +219,10 @@ fn agrees_with_tract(what: &str, fan_in: usize, chain: Chain) {
         }
         assert_eq!(got.len(), expected.len(), "{what}");
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
-            assert!((g - e).abs() <= tol, "{what}: output {i} is {g}, float {e}, allowed {tol}");
+            assert!(
+                (g - e).abs() <= tol,
+                "{what}: output {i} is {g}, float {e}, allowed {tol}"
+            );
         }
     }
 }
@@ -230,7 +233,11 @@ fn gemm_with_alpha_beta_and_either_layout() {
         Chain::new(&[1, 6]).node(
             "Gemm",
             vec![weights("w", dims, 1), weights("b", &[4], 2)],
-            vec![attr_int("transB", trans), attr_float("alpha", 0.5), attr_float("beta", 2.0)],
+            vec![
+                attr_int("transB", trans),
+                attr_float("alpha", 0.5),
+                attr_float("beta", 2.0),
+            ],
         )
     };
     agrees_with_tract("Gemm transB=1", 6, gemm(1, &[4, 6]));
@@ -281,7 +288,11 @@ fn batch_norm(c: i64, seed: u64) -> Vec<pb::TensorProto> {
 fn batch_norm_folds_into_conv_and_gemm_and_relu_fuses() {
     let conv = Chain::new(&[1, 1, 5, 5])
         .node("Conv", vec![weights("w", &[3, 1, 3, 3], 8)], vec![])
-        .node("BatchNormalization", batch_norm(3, 9), vec![attr_float("epsilon", 1e-3)])
+        .node(
+            "BatchNormalization",
+            batch_norm(3, 9),
+            vec![attr_float("epsilon", 1e-3)],
+        )
         .node("Relu", vec![], vec![]);
     agrees_with_tract("Conv + BatchNormalization + Relu", 9, conv);
     let gemm = Chain::new(&[1, 5])
@@ -307,28 +318,47 @@ fn pooling() {
         0,
         pool(
             "MaxPool",
-            vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("strides", &[2, 2]), attr_ints("pads", &[1, 1, 1, 1])],
+            vec![
+                attr_ints("kernel_shape", &[3, 3]),
+                attr_ints("strides", &[2, 2]),
+                attr_ints("pads", &[1, 1, 1, 1]),
+            ],
         ),
     );
     agrees_with_tract(
         "AveragePool 2",
         0,
-        pool("AveragePool", vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("strides", &[2, 2])]),
+        pool(
+            "AveragePool",
+            vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("strides", &[2, 2])],
+        ),
     );
     agrees_with_tract(
         "AveragePool 3 pad 1 counted",
         0,
         pool(
             "AveragePool",
-            vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("pads", &[1, 1, 1, 1]), attr_int("count_include_pad", 1)],
+            vec![
+                attr_ints("kernel_shape", &[3, 3]),
+                attr_ints("pads", &[1, 1, 1, 1]),
+                attr_int("count_include_pad", 1),
+            ],
         ),
     );
-    agrees_with_tract("GlobalAveragePool", 0, Chain::new(&[1, 3, 4, 5]).node("GlobalAveragePool", vec![], vec![]));
+    agrees_with_tract(
+        "GlobalAveragePool",
+        0,
+        Chain::new(&[1, 3, 4, 5]).node("GlobalAveragePool", vec![], vec![]),
+    );
 }
 
 #[test]
 fn shapes_flatten_reshape_constant() {
-    agrees_with_tract("Flatten", 0, Chain::new(&[1, 2, 3, 3]).node("Flatten", vec![], vec![attr_int("axis", 1)]));
+    agrees_with_tract(
+        "Flatten",
+        0,
+        Chain::new(&[1, 2, 3, 3]).node("Flatten", vec![], vec![attr_int("axis", 1)]),
+    );
     agrees_with_tract(
         "Reshape [1, -1] then Gemm",
         18,
@@ -392,24 +422,39 @@ fn assert_mentions(err: &str, parts: &[&str]) {
 fn bad_models_are_refused_naming_the_node() {
     let gemm = || Chain::new(&[1, 6]).node("Gemm", vec![weights("w", &[4, 6], 1)], vec![attr_int("transB", 1)]);
     let unsupported = gemm().node("Sigmoid", vec![], vec![]).proto().encode_to_vec();
-    assert_mentions(&import_error(&unsupported, 6), &["model.onnx", "n1_Sigmoid", "(Sigmoid)", "not supported"]);
+    assert_mentions(
+        &import_error(&unsupported, 6),
+        &["model.onnx", "n1_Sigmoid", "(Sigmoid)", "not supported"],
+    );
 
     let mut nan = gemm();
     nan.inits[0].float_data[3] = f32::NAN;
-    assert_mentions(&import_error(&nan.proto().encode_to_vec(), 6), &["tensor `w`", "NaN", "finite"]);
+    assert_mentions(
+        &import_error(&nan.proto().encode_to_vec(), 6),
+        &["tensor `w`", "NaN", "finite"],
+    );
 
     let mut opset = gemm();
     opset.opset = 3;
     assert_mentions(&import_error(&opset.proto().encode_to_vec(), 6), &["opset 3"]);
 
     let asymmetric = Chain::new(&[1, 1, 6, 6])
-        .node("Conv", vec![weights("w", &[2, 1, 3, 3], 2)], vec![attr_ints("pads", &[0, 0, 1, 1])])
+        .node(
+            "Conv",
+            vec![weights("w", &[2, 1, 3, 3], 2)],
+            vec![attr_ints("pads", &[0, 0, 1, 1])],
+        )
         .proto()
         .encode_to_vec();
     assert_mentions(&import_error(&asymmetric, 36), &["n0_Conv", "pads"]);
 
-    let loose_add = Chain::new(&[1, 4]).node("Relu", vec![], vec![]).node("Add", vec![weights("b", &[4], 3)], vec![]);
-    assert_mentions(&import_error(&loose_add.proto().encode_to_vec(), 4), &["n1_Add", "bias"]);
+    let loose_add = Chain::new(&[1, 4])
+        .node("Relu", vec![], vec![])
+        .node("Add", vec![weights("b", &[4], 3)], vec![]);
+    assert_mentions(
+        &import_error(&loose_add.proto().encode_to_vec(), 4),
+        &["n1_Add", "bias"],
+    );
 
     let mut branch = gemm().node("Relu", vec![], vec![]).proto();
     branch.graph.as_mut().unwrap().node[1].input = vec!["t0".into()];
@@ -431,8 +476,16 @@ fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
         .write_npy(std::fs::File::create(&flat).unwrap())
         .unwrap();
     let refused = |calibration: &Path| {
-        let files = DataFiles { calibration, eval: None };
-        let err = import::import(&fixture("digits-cnn.onnx"), &files, &options("c"), &ProgressBar::hidden());
+        let files = DataFiles {
+            calibration,
+            eval: None,
+        };
+        let err = import::import(
+            &fixture("digits-cnn.onnx"),
+            &files,
+            &options("c"),
+            &ProgressBar::hidden(),
+        );
         err.err().expect("a bad calibration file").to_string()
     };
     assert_mentions(&refused(&flat), &["flat.npy", "[4, 64]", "[n, 1, 8, 8]"]);
@@ -448,19 +501,39 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn section9(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_section9")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_section9"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// `section9 import` with evaluation, as a user runs it; the report.
 fn import_fixture(name: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let (onnx, cal, x, y) = (fixture(&format!("{name}.onnx")), fixture("calibration.npy"), fixture("eval.npy"), fixture("labels.npy"));
+    let (onnx, cal, x, y) = (
+        fixture(&format!("{name}.onnx")),
+        fixture("calibration.npy"),
+        fixture("eval.npy"),
+        fixture("labels.npy"),
+    );
     let out = dir.join(name);
     let mut args = vec!["import", onnx.to_str().unwrap(), "--calibration", cal.to_str().unwrap()];
-    args.extend(["--eval", x.to_str().unwrap(), "--labels", y.to_str().unwrap(), "--out", out.to_str().unwrap(), "--json"]);
+    args.extend([
+        "--eval",
+        x.to_str().unwrap(),
+        "--labels",
+        y.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
     args.extend(extra);
     let o = section9(&args);
     assert!(o.status.success(), "{}", text(&o));
@@ -481,7 +554,15 @@ fn end_to_end(name: &str, extra: &[&str]) -> serde_json::Value {
         let proof = dir.path().join(format!("proof-{weights}"));
         let keys = dir.path().join("keys");
         let o = section9(&[
-            "prove", model, input, "--weights", weights, "--out", proof.to_str().unwrap(), "--keys", keys.to_str().unwrap(),
+            "prove",
+            model,
+            input,
+            "--weights",
+            weights,
+            "--out",
+            proof.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{weights}: {}", text(&o));
         let files = ["verification_key.json", "proof.json", "public.json"].map(|f| proof.join(f));

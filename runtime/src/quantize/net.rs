@@ -227,7 +227,10 @@ fn conv2d(
     let [k, s, p, d, g] = geometry;
     let (c, h, wd) = chw(layer, &x.shape)?;
     if g == 0 || c % g != 0 || out % g != 0 {
-        return Err(fail(layer, format!("{g} groups do not divide {c} input and {out} output channels")));
+        return Err(fail(
+            layer,
+            format!("{g} groups do not divide {c} input and {out} output channels"),
+        ));
     }
     let (cg, og) = (c / g, out / g);
     expect_len(layer, "the weight", w.len(), out * cg * k * k)?;
@@ -241,7 +244,10 @@ fn conv2d(
     }
     let (oh, ow) = ((h + 2 * p - span) / s + 1, (wd + 2 * p - span) / s + 1);
     let tap = |ic: usize, oy: usize, ox: usize, ky: usize, kx: usize| {
-        let (iy, ix) = ((oy * s + ky * d) as isize - p as isize, (ox * s + kx * d) as isize - p as isize);
+        let (iy, ix) = (
+            (oy * s + ky * d) as isize - p as isize,
+            (ox * s + kx * d) as isize - p as isize,
+        );
         let inside = iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd;
         inside.then(|| x.values[(ic * h + iy as usize) * wd + ix as usize])
     };
@@ -293,7 +299,10 @@ fn pool2d(
         for oy in 0..oh {
             for ox in 0..ow {
                 let window = (0..kh * kw).filter_map(|t| {
-                    let (iy, ix) = ((oy * sh + t / kw) as isize - ph as isize, (ox * sw + t % kw) as isize - pw as isize);
+                    let (iy, ix) = (
+                        (oy * sh + t / kw) as isize - ph as isize,
+                        (ox * sw + t % kw) as isize - pw as isize,
+                    );
                     let inside = iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd;
                     inside.then(|| x.values[(ch * h + iy as usize) * wd + ix as usize])
                 });

@@ -57,9 +57,7 @@ pub fn run(a: Args) -> CliResult {
         eval: a.eval.as_deref().zip(a.labels.as_deref()),
     };
     let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}").expect("a fixed template"),
-    );
+    bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}").expect("a fixed template"));
     let imported = import::import(&a.model, &files, &opts, &bar).map_err(import_error);
     bar.finish_and_clear();
     let imported = imported?;

@@ -39,7 +39,11 @@ pub fn samples(path: &Path, shape: &[usize]) -> Result<Samples, ImportError> {
     };
     let n = dims.first().copied().unwrap_or(0);
     // JSON samples may be nested or flat: only their value count is known.
-    let shaped = if is_json(path) { dims.len() == 2 } else { dims.get(1..) == Some(sample_dims) };
+    let shaped = if is_json(path) {
+        dims.len() == 2
+    } else {
+        dims.get(1..) == Some(sample_dims)
+    };
     if n == 0 || !shaped || flat.len() != n * per {
         return Err(bad(
             path,
@@ -81,7 +85,8 @@ fn npy_floats(path: &Path) -> Result<(Vec<usize>, Vec<f32>), ImportError> {
     if let Ok(a) = ArrayD::<f32>::read_npy(&bytes[..]) {
         return Ok((a.shape().to_vec(), a.iter().copied().collect()));
     }
-    let a = ArrayD::<f64>::read_npy(&bytes[..]).map_err(|e| bad(path, format!("not a float32 or float64 .npy array: {e}")))?;
+    let a = ArrayD::<f64>::read_npy(&bytes[..])
+        .map_err(|e| bad(path, format!("not a float32 or float64 .npy array: {e}")))?;
     Ok((a.shape().to_vec(), a.iter().map(|&v| v as f32).collect()))
 }
 
@@ -100,7 +105,10 @@ fn json_values(path: &Path) -> Result<(Vec<usize>, Vec<f32>), ImportError> {
         flatten(row, &mut flat).map_err(|why| bad(path, format!("sample {i}: {why}")))?;
         let n = flat.len() - before;
         if *per.get_or_insert(n) != n {
-            return Err(bad(path, format!("sample {i} has {n} values, sample 0 has {}", per.unwrap_or(0))));
+            return Err(bad(
+                path,
+                format!("sample {i} has {n} values, sample 0 has {}", per.unwrap_or(0)),
+            ));
         }
     }
     Ok((vec![rows.len(), per.unwrap_or(0)], flat))

@@ -79,8 +79,10 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
     let reference = Reference::new(&model).map_err(onnx_err)?;
     progress.set_length(calibration.rows.len() as u64);
     progress.set_message("calibration");
-    let reference_error = check_translation(&net, &translation, &reference, &calibration.rows, progress).map_err(onnx_err)?;
-    let (ints, clipped_inputs): (Vec<Vec<i64>>, Vec<usize>) = calibration.rows.iter().map(|r| input.quantize(r)).unzip();
+    let reference_error =
+        check_translation(&net, &translation, &reference, &calibration.rows, progress).map_err(onnx_err)?;
+    let (ints, clipped_inputs): (Vec<Vec<i64>>, Vec<usize>) =
+        calibration.rows.iter().map(|r| input.quantize(r)).unzip();
     let options = quantize::Options {
         name: &opts.name,
         description: &format!("Imported from {} by section9 import", file_name(path)),
@@ -92,7 +94,15 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
     let folded = net.folded()?;
     let origins = folded_origins(&translation);
     let eval = match files.eval {
-        Some((x, y)) => Some(evaluate(&integer, &quantized, &net, &reference, &input, (x, y), progress)?),
+        Some((x, y)) => Some(evaluate(
+            &integer,
+            &quantized,
+            &net,
+            &reference,
+            &input,
+            (x, y),
+            progress,
+        )?),
         None => None,
     };
     let on_cal = clipped(&folded, &quantized.scales, &ints)?;
@@ -134,7 +144,8 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The ONNX node behind each layer of the folded network (batch norms are
@@ -165,11 +176,18 @@ fn check_translation(
             shape: net.input_shape.clone(),
             values: row.clone(),
         };
-        let logits = net.forward(&sample).map_err(|e| OnnxError::Model(e.to_string()))?.values;
+        let logits = net
+            .forward(&sample)
+            .map_err(|e| OnnxError::Model(e.to_string()))?
+            .values;
         let got = t.head.map_or_else(|| logits.clone(), |h| h.apply(&logits));
         let scale = expected.iter().fold(1f32, |a, v| a.max(v.abs()));
         let err = max_difference(&got, &expected).ok_or_else(|| {
-            OnnxError::Reference(format!("tract gives {} outputs, the translation {}", expected.len(), got.len()))
+            OnnxError::Reference(format!(
+                "tract gives {} outputs, the translation {}",
+                expected.len(),
+                got.len()
+            ))
         })?;
         if err > REFERENCE_TOLERANCE * scale {
             return Err(OnnxError::Reference(format!(

@@ -73,10 +73,15 @@ pub fn read(bytes: &[u8]) -> Result<OnnxModel, OnnxError> {
     let (input, input_shape) = input(graph, &consts, &mut notes)?;
     let output = match graph.output.as_slice() {
         [o] => o.name.clone(),
-        outs => return Err(OnnxError::Model(format!("{} graph outputs; one is supported", outs.len()))),
+        outs => {
+            return Err(OnnxError::Model(format!(
+                "{} graph outputs; one is supported",
+                outs.len()
+            )))
+        }
     };
     Ok(OnnxModel {
-        proto: proto.clone(),
+        proto,
         nodes,
         consts,
         input,
@@ -129,7 +134,10 @@ fn input(
 ) -> Result<(String, Vec<usize>), OnnxError> {
     let data: Vec<&pb::ValueInfoProto> = graph.input.iter().filter(|i| !consts.contains_key(&i.name)).collect();
     let [info] = data.as_slice() else {
-        return Err(OnnxError::Model(format!("{} graph inputs; one is supported", data.len())));
+        return Err(OnnxError::Model(format!(
+            "{} graph inputs; one is supported",
+            data.len()
+        )));
     };
     let bad = |why: String| OnnxError::Tensor {
         tensor: info.name.clone(),
@@ -151,11 +159,18 @@ fn input(
                 notes.push(format!("input `{}`: the dynamic batch axis is fixed to 1", info.name));
                 shape.push(1);
             }
-            _ => return Err(bad(format!("axis {axis} has no static size; only the batch axis may be dynamic"))),
+            _ => {
+                return Err(bad(format!(
+                    "axis {axis} has no static size; only the batch axis may be dynamic"
+                )))
+            }
         }
     }
     if shape.first() != Some(&1) {
         return Err(bad(format!("shape {shape:?}; a batch of one, [1, ...], is supported")));
+    }
+    if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none_or(|n| n > MAX_ELEMENTS) {
+        return Err(bad(format!("shape {shape:?} exceeds {MAX_ELEMENTS} elements")));
     }
     Ok((info.name.clone(), shape))
 }
@@ -169,7 +184,10 @@ fn constant(n: &Node) -> Result<Const, OnnxError> {
         },
         attrs => {
             let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
-            Err(OnnxError::node(n, format!("attributes {names:?}; only `value` is supported")))
+            Err(OnnxError::node(
+                n,
+                format!("attributes {names:?}; only `value` is supported"),
+            ))
         }
     }
 }
@@ -187,9 +205,10 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
     let mut dims = Vec::with_capacity(t.dims.len());
     for &d in &t.dims {
         let d = usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}")))?;
-        count = count.checked_mul(d).filter(|&c| c <= MAX_ELEMENTS).ok_or_else(|| {
-            bad(format!("dimensions {:?} exceed {MAX_ELEMENTS} elements", t.dims))
-        })?;
+        count = count
+            .checked_mul(d)
+            .filter(|&c| c <= MAX_ELEMENTS)
+            .ok_or_else(|| bad(format!("dimensions {:?} exceed {MAX_ELEMENTS} elements", t.dims)))?;
         dims.push(d);
     }
     if count == 0 {
@@ -200,7 +219,9 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
         let v: Vec<f32> = if raw.is_empty() {
             t.float_data.clone()
         } else {
-            raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            raw.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
         };
         if let Some(i) = v.iter().position(|x| !x.is_finite()) {
             return Err(bad(format!("value {i} is {}; weights must be finite", v[i])));
@@ -210,10 +231,15 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
         Values::I64(if raw.is_empty() {
             t.int64_data.clone()
         } else {
-            raw.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+            raw.chunks_exact(8)
+                .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect()
         })
     } else {
-        return Err(bad(format!("element type {}; float32 and int64 are supported", t.data_type)));
+        return Err(bad(format!(
+            "element type {}; float32 and int64 are supported",
+            t.data_type
+        )));
     };
     let len = match &values {
         Values::F32(v) => v.len(),

@@ -92,7 +92,11 @@ pub fn top1<T: PartialOrd + Copy>(values: &[T]) -> usize {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        writeln!(f, "imported {} as `{}` in {:.2} s", self.source, self.model, self.seconds)?;
+        writeln!(
+            f,
+            "imported {} as `{}` in {:.2} s",
+            self.source, self.model, self.seconds
+        )?;
         for note in &self.notes {
             writeln!(f, "note: {note}")?;
         }
@@ -107,7 +111,11 @@ impl fmt::Display for Report {
             100.0 * self.input_clipped
         )?;
         writeln!(f, "float translation matches tract within {:.2e}", self.reference_error)?;
-        writeln!(f, "{:<28} {:>5} {:>5} {:>5} {:>9} {:>9}", "layer", "w", "acc", "out", "clip cal", "clip eval")?;
+        writeln!(
+            f,
+            "{:<28} {:>5} {:>5} {:>5} {:>9} {:>9}",
+            "layer", "w", "acc", "out", "clip cal", "clip eval"
+        )?;
         for l in &self.layers {
             let eval = l.clipped_eval.map_or("-".to_string(), |c| format!("{:.2}%", 100.0 * c));
             writeln!(

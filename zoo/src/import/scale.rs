@@ -19,7 +19,11 @@ impl InputScale {
         let signed = values.clone().any(|&v| v < 0.0);
         // An all-zero calibration set still needs some scale: 2^-7 reads
         // [-1, 1], the usual range of normalised inputs.
-        let exp = if max > 0.0 { (max / 127.0).log2().ceil() as i32 } else { -7 };
+        let exp = if max > 0.0 {
+            (max / 127.0).log2().ceil() as i32
+        } else {
+            -7
+        };
         InputScale {
             exp,
             range: [if signed { -127 } else { 0 }, 127],

@@ -11,11 +11,20 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("Gemm", "dense (alpha, beta and transB folded into the weights)"),
     ("MatMul", "dense, with a constant right operand"),
     ("Add", "the bias of the Gemm, MatMul or Conv just before it"),
-    ("Conv", "conv2d: square kernel, symmetric pads, strides, dilations, groups"),
-    ("BatchNormalization", "folded into the Gemm, MatMul or Conv just before it"),
+    (
+        "Conv",
+        "conv2d: square kernel, symmetric pads, strides, dilations, groups",
+    ),
+    (
+        "BatchNormalization",
+        "folded into the Gemm, MatMul or Conv just before it",
+    ),
     ("Relu", "fused into the layer's requantization, or relu"),
     ("MaxPool", "max_pool2d: symmetric pads, no dilation"),
-    ("AveragePool", "avg_pool2d: padding counted (count_include_pad), or no padding"),
+    (
+        "AveragePool",
+        "avg_pool2d: padding counted (count_include_pad), or no padding",
+    ),
     ("GlobalAveragePool", "avg_pool2d over the whole image (at most 16x16)"),
     ("Flatten", "flatten / reshape"),
     ("Reshape", "reshape, with a constant shape"),
@@ -144,14 +153,16 @@ impl<'a> Translator<'a> {
                 format!(
                     "reads {:?}, not the output of the node before it (`{}`): only chains of layers are \
                      supported, no branches or residual connections",
-                    n.inputs,
-                    self.current
+                    n.inputs, self.current
                 ),
             ));
         }
         let others = n.inputs.iter().filter(|x| **x != self.current && !x.is_empty());
         if let Some(x) = others.clone().find(|x| !self.model.consts.contains_key(*x)) {
-            return Err(OnnxError::node(n, format!("input `{x}` must be a constant (an initializer)")));
+            return Err(OnnxError::node(
+                n,
+                format!("input `{x}` must be a constant (an initializer)"),
+            ));
         }
         if others.count() + 1 < n.inputs.iter().filter(|x| !x.is_empty()).count() {
             return Err(OnnxError::node(n, format!("reads `{}` twice", self.current)));
@@ -159,7 +170,10 @@ impl<'a> Translator<'a> {
         let used =
             |name: &String| self.model.nodes.iter().any(|m| m.inputs.contains(name)) || *name == self.model.output;
         if let Some(x) = n.outputs.iter().skip(1).find(|x| !x.is_empty() && used(x)) {
-            return Err(OnnxError::node(n, format!("its second output `{x}` is used; only the first is supported")));
+            return Err(OnnxError::node(
+                n,
+                format!("its second output `{x}` is used; only the first is supported"),
+            ));
         }
         Ok(())
     }
@@ -200,7 +214,10 @@ impl<'a> Translator<'a> {
     fn rows(&self, n: &Node) -> Result<usize, OnnxError> {
         match self.shape.as_slice() {
             [1, k] => Ok(*k),
-            s => Err(OnnxError::node(n, format!("input shape {s:?}; a [1, k] input is supported"))),
+            s => Err(OnnxError::node(
+                n,
+                format!("input shape {s:?}; a [1, k] input is supported"),
+            )),
         }
     }
 
@@ -213,7 +230,12 @@ impl<'a> Translator<'a> {
         let (bc, bv) = self.required(n, 1, "weight")?;
         let out = match (bc.dims.as_slice(), trans_b) {
             ([o, kk], true) | ([kk, o], false) if *kk == k => *o,
-            (d, _) => return Err(OnnxError::node(n, format!("weight of shape {d:?} does not fit {k} inputs"))),
+            (d, _) => {
+                return Err(OnnxError::node(
+                    n,
+                    format!("weight of shape {d:?} does not fit {k} inputs"),
+                ))
+            }
         };
         let w = dense_rows(bv, k, out, trans_b).into_iter().map(|v| v * alpha).collect();
         let b = match self.floats(n, 2)? {
@@ -228,10 +250,22 @@ impl<'a> Translator<'a> {
         let (c, v) = self.required(n, 1, "right operand")?;
         let out = match c.dims.as_slice() {
             [kk, o] if *kk == k => *o,
-            d => return Err(OnnxError::node(n, format!("right operand of shape {d:?} does not fit {k} inputs"))),
+            d => {
+                return Err(OnnxError::node(
+                    n,
+                    format!("right operand of shape {d:?} does not fit {k} inputs"),
+                ))
+            }
         };
         let w = dense_rows(v, k, out, false);
-        self.push(n, Layer::Dense { out, w, b: vec![0.0; out] })
+        self.push(
+            n,
+            Layer::Dense {
+                out,
+                w,
+                b: vec![0.0; out],
+            },
+        )
     }
 
     /// `Add` of a constant right after a linear layer: its bias.
@@ -257,17 +291,26 @@ impl<'a> Translator<'a> {
         no_auto_pad(n)?;
         let (wc, w) = self.required(n, 1, "weight")?;
         let [out, _, kh, kw] = wc.dims[..] else {
-            return Err(OnnxError::node(n, format!("weight of shape {:?}; 2-D convolutions are supported", wc.dims)));
+            return Err(OnnxError::node(
+                n,
+                format!("weight of shape {:?}; 2-D convolutions are supported", wc.dims),
+            ));
         };
         let square = |name: &str, default: i64, len: usize| -> Result<usize, OnnxError> {
             let v = n.ints(name)?.unwrap_or_else(|| vec![default; len]);
             match v.as_slice() {
                 [a, rest @ ..] if rest.iter().all(|b| b == a) && *a >= 0 && v.len() == len => Ok(*a as usize),
-                _ => Err(OnnxError::node(n, format!("{name} {v:?}: the same value on every side is supported"))),
+                _ => Err(OnnxError::node(
+                    n,
+                    format!("{name} {v:?}: the same value on every side is supported"),
+                )),
             }
         };
         if kh != kw {
-            return Err(OnnxError::node(n, format!("kernel {kh}x{kw}: square kernels are supported")));
+            return Err(OnnxError::node(
+                n,
+                format!("kernel {kh}x{kw}: square kernels are supported"),
+            ));
         }
         let b = match self.floats(n, 2)? {
             Some((c, v)) => broadcast_bias(n, c, v, out)?,
@@ -292,42 +335,72 @@ impl<'a> Translator<'a> {
         }
         let linear = matches!(self.out.layers.last(), Some(Layer::Dense { .. } | Layer::Conv2d { .. }));
         if !linear || self.linear_output.as_ref() != Some(&self.current) {
-            return Err(OnnxError::node(n, "batch norm must follow a Gemm, MatMul or Conv to be folded"));
+            return Err(OnnxError::node(
+                n,
+                "batch norm must follow a Gemm, MatMul or Conv to be folded",
+            ));
         }
         let channels = self.shape.get(1).copied().unwrap_or(0);
         let mut stats = Vec::with_capacity(4);
         for (i, what) in [(1, "scale"), (2, "bias"), (3, "mean"), (4, "variance")] {
             let (c, v) = self.required(n, i, what)?;
             if c.dims != [channels] {
-                return Err(OnnxError::node(n, format!("{what} of shape {:?} for {channels} channels", c.dims)));
+                return Err(OnnxError::node(
+                    n,
+                    format!("{what} of shape {:?} for {channels} channels", c.dims),
+                ));
             }
             stats.push(v.to_vec());
         }
         let [gamma, beta, mean, var] = <[Vec<f32>; 4]>::try_from(stats).unwrap_or_default();
         let eps = n.float("epsilon", 1e-5)?;
-        self.push(n, Layer::BatchNorm { gamma, beta, mean, var, eps })
+        self.push(
+            n,
+            Layer::BatchNorm {
+                gamma,
+                beta,
+                mean,
+                var,
+                eps,
+            },
+        )
     }
 
     fn pool(&mut self, n: &Node) -> Result<(), OnnxError> {
         no_auto_pad(n)?;
-        let kind = if n.op == "MaxPool" { PoolKind::Max } else { PoolKind::Avg };
+        let kind = if n.op == "MaxPool" {
+            PoolKind::Max
+        } else {
+            PoolKind::Avg
+        };
         let pair = |name: &str, default: i64| -> Result<[usize; 2], OnnxError> {
             match n.ints(name)?.as_deref() {
                 None => Ok([default as usize; 2]),
                 Some([a, b]) if *a >= 0 && *b >= 0 => Ok([*a as usize, *b as usize]),
-                Some(v) => Err(OnnxError::node(n, format!("{name} {v:?}: two spatial axes are supported"))),
+                Some(v) => Err(OnnxError::node(
+                    n,
+                    format!("{name} {v:?}: two spatial axes are supported"),
+                )),
             }
         };
         let kernel = n
             .ints("kernel_shape")?
             .ok_or_else(|| OnnxError::node(n, "kernel_shape is missing"))?;
         let [kh, kw] = kernel[..] else {
-            return Err(OnnxError::node(n, format!("kernel_shape {kernel:?}: 2-D pooling is supported")));
+            return Err(OnnxError::node(
+                n,
+                format!("kernel_shape {kernel:?}: 2-D pooling is supported"),
+            ));
         };
         let pads = n.ints("pads")?.unwrap_or(vec![0; 4]);
         let pad = match pads[..] {
             [t, l, b, r] if t == b && l == r && t >= 0 && l >= 0 => [t as usize, l as usize],
-            _ => return Err(OnnxError::node(n, format!("pads {pads:?}: symmetric padding is supported"))),
+            _ => {
+                return Err(OnnxError::node(
+                    n,
+                    format!("pads {pads:?}: symmetric padding is supported"),
+                ))
+            }
         };
         if n.ints("dilations")?.is_some_and(|d| d.iter().any(|&v| v != 1)) {
             return Err(OnnxError::node(n, "dilated pooling is not supported"));
@@ -356,7 +429,12 @@ impl<'a> Translator<'a> {
     fn global_average(&mut self, n: &Node) -> Result<(), OnnxError> {
         let (h, w) = match self.shape[..] {
             [1, _, h, w] if h <= 16 && w <= 16 => (h, w),
-            ref s => return Err(OnnxError::node(n, format!("input {s:?}; [1, c, h, w] up to 16x16 is supported"))),
+            ref s => {
+                return Err(OnnxError::node(
+                    n,
+                    format!("input {s:?}; [1, c, h, w] up to 16x16 is supported"),
+                ))
+            }
         };
         let layer = Layer::Pool2d {
             kind: PoolKind::Avg,
@@ -381,20 +459,29 @@ impl<'a> Translator<'a> {
         let layer = if outer == 1 {
             Layer::Flatten
         } else {
-            Layer::Reshape { shape: vec![outer, inner] }
+            Layer::Reshape {
+                shape: vec![outer, inner],
+            }
         };
         self.push(n, layer)
     }
 
     fn reshape(&mut self, n: &Node) -> Result<(), OnnxError> {
-        let name = n.inputs.get(1).filter(|x| !x.is_empty()).ok_or_else(|| OnnxError::node(n, "no shape input"))?;
+        let name = n
+            .inputs
+            .get(1)
+            .filter(|x| !x.is_empty())
+            .ok_or_else(|| OnnxError::node(n, "no shape input"))?;
         let Values::I64(target) = &self.model.consts[name].values else {
             return Err(OnnxError::node(n, "the shape must be int64"));
         };
         let allow_zero = n.int("allowzero", 0)? != 0;
         let shape = resolve_shape(&self.shape, target, allow_zero).map_err(|why| OnnxError::node(n, why))?;
         if shape.first() != Some(&1) {
-            return Err(OnnxError::node(n, format!("target shape {shape:?}: the batch axis must stay first")));
+            return Err(OnnxError::node(
+                n,
+                format!("target shape {shape:?}: the batch axis must stay first"),
+            ));
         }
         self.push(n, Layer::Reshape { shape })
     }
@@ -408,7 +495,11 @@ impl<'a> Translator<'a> {
                 "supported only as the last node, over the classes of [1, n] logits",
             ));
         }
-        self.out.head = Some(if n.op == "Softmax" { Head::Softmax } else { Head::LogSoftmax });
+        self.out.head = Some(if n.op == "Softmax" {
+            Head::Softmax
+        } else {
+            Head::LogSoftmax
+        });
         Ok(())
     }
 }
@@ -428,7 +519,10 @@ fn broadcast_bias(node: &Node, c: &Const, v: &[f32], n: usize) -> Result<Vec<f32
     match (v.len(), non_unit.as_slice()) {
         (1, _) => Ok(vec![v[0]; n]),
         (len, [d]) if len == n && *d == n && c.dims.iter().position(|&x| x == n) <= Some(1) => Ok(v.to_vec()),
-        _ => Err(OnnxError::node(node, format!("bias of shape {:?} for {n} channels", c.dims))),
+        _ => Err(OnnxError::node(
+            node,
+            format!("bias of shape {:?} for {n} channels", c.dims),
+        )),
     }
 }
 
