@@ -91,8 +91,6 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
     };
     let quantized = quantize::quantize(&net, &ints, &options)?;
     let integer = Model::new(&quantized.file, &quantized.params)?;
-    let folded = net.folded()?;
-    let origins = folded_origins(&translation);
     let eval = match files.eval {
         Some((x, y)) => Some(evaluate(
             &integer,
@@ -105,22 +103,14 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
         )?),
         None => None,
     };
-    let on_cal = clipped(&folded, &quantized.scales, &ints)?;
-    let on_eval = match &eval {
-        Some((_, eval_ints)) => Some(clipped(&folded, &quantized.scales, eval_ints)?),
-        None => None,
-    };
-    let layers = quantized
-        .scales
-        .iter()
-        .enumerate()
-        .map(|(k, s)| LayerReport {
-            onnx_node: origins.get(s.layer).cloned().unwrap_or_default(),
-            scale: s.clone(),
-            clipped: on_cal[k],
-            clipped_eval: on_eval.as_ref().map(|c| c[k]),
-        })
-        .collect();
+    let eval_ints = eval.as_ref().map(|(_, ints)| ints.as_slice());
+    let layers = layer_reports(
+        &net.folded()?,
+        &quantized,
+        &folded_origins(&translation),
+        &ints,
+        eval_ints,
+    )?;
     let values = ints.len() * ints.first().map_or(0, Vec::len);
     let report = Report {
         model: opts.name.clone(),
@@ -141,6 +131,29 @@ pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &Progres
         report,
         example,
     })
+}
+
+/// Each linear layer's scales and how much of the calibration (and
+/// evaluation) data they clip.
+fn layer_reports(
+    folded: &FloatNet,
+    q: &Quantized,
+    origins: &[String],
+    calibration: &[Vec<i64>],
+    eval: Option<&[Vec<i64>]>,
+) -> Result<Vec<LayerReport>, ImportError> {
+    let on_cal = clipped(folded, &q.scales, calibration)?;
+    let on_eval = eval.map(|e| clipped(folded, &q.scales, e)).transpose()?;
+    Ok(q.scales
+        .iter()
+        .enumerate()
+        .map(|(k, s)| LayerReport {
+            onnx_node: origins.get(s.layer).cloned().unwrap_or_default(),
+            scale: s.clone(),
+            clipped: on_cal[k],
+            clipped_eval: on_eval.as_ref().map(|c| c[k]),
+        })
+        .collect())
 }
 
 fn file_name(path: &Path) -> String {

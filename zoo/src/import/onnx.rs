@@ -169,7 +169,11 @@ fn input(
     if shape.first() != Some(&1) {
         return Err(bad(format!("shape {shape:?}; a batch of one, [1, ...], is supported")));
     }
-    if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none_or(|n| n > MAX_ELEMENTS) {
+    if shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none_or(|n| n > MAX_ELEMENTS)
+    {
         return Err(bad(format!("shape {shape:?} exceeds {MAX_ELEMENTS} elements")));
     }
     Ok((info.name.clone(), shape))
