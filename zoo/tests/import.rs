@@ -460,6 +460,31 @@ fn bad_models_are_refused_naming_the_node() {
     branch.graph.as_mut().unwrap().node[1].input = vec!["t0".into()];
     assert_mentions(&import_error(&branch.encode_to_vec(), 6), &["n1_Relu", "chains"]);
 
+    let mut empty = gemm();
+    empty.inits[0].dims = vec![0, 6];
+    assert_mentions(
+        &import_error(&empty.proto().encode_to_vec(), 6),
+        &["tensor `w`", "no element"],
+    );
+
+    let mut huge = gemm();
+    huge.inits[0].dims = vec![1 << 40, 1 << 40];
+    assert_mentions(
+        &import_error(&huge.proto().encode_to_vec(), 6),
+        &["tensor `w`", "exceed"],
+    );
+
+    let mut dynamic = gemm().proto();
+    let input = &mut dynamic.graph.as_mut().unwrap().input[0];
+    let Some(pb::type_proto::Value::TensorType(t)) = input.r#type.as_mut().and_then(|t| t.value.as_mut()) else {
+        unreachable!("the chain's input is a tensor")
+    };
+    t.shape.as_mut().unwrap().dim[1].value = Some(pb::tensor_shape_proto::dimension::Value::DimParam("n".into()));
+    assert_mentions(
+        &import_error(&dynamic.encode_to_vec(), 6),
+        &["tensor `t0`", "axis 1", "static"],
+    );
+
     let bytes = std::fs::read(fixture("digits-cnn.onnx")).unwrap();
     let err = import_error(&bytes[..bytes.len() / 2], 64);
     assert_mentions(&err, &["model.onnx", "not a readable ONNX model"]);
@@ -492,6 +517,26 @@ fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
     assert_mentions(&refused(&fixture("labels.npy")), &["labels.npy", "float32"]);
     let json = write(dir.path(), "short.json", b"[[0.5, 0.25]]");
     assert_mentions(&refused(&json), &["short.json", "[n, 1, 8, 8]"]);
+}
+
+#[test]
+fn the_command_reports_a_bad_file_with_exit_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("digits-mlp.onnx")).unwrap();
+    let cut = write(dir.path(), "cut.onnx", &bytes[..bytes.len() - 100]);
+    let cal = fixture("calibration.npy");
+    let out = dir.path().join("out");
+    let o = section9(&[
+        "import",
+        cut.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_mentions(&text(&o), &["error: ", "cut.onnx", "not a readable ONNX model"]);
+    assert!(!out.exists(), "nothing is written for a refused model");
 }
 
 // ---- the committed PyTorch fixtures ----

@@ -226,7 +226,7 @@ fn conv2d(
 ) -> Result<FloatTensor, QuantizeError> {
     let [k, s, p, d, g] = geometry;
     let (c, h, wd) = chw(layer, &x.shape)?;
-    if g == 0 || c % g != 0 || out % g != 0 {
+    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
         return Err(fail(
             layer,
             format!("{g} groups do not divide {c} input and {out} output channels"),

@@ -219,7 +219,22 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
         return Err(bad(format!("dimensions {:?} hold no element", t.dims)));
     }
     let raw = &t.raw_data;
-    let values = if t.data_type == DataType::Float as i32 {
+    let width = match DataType::try_from(t.data_type) {
+        Ok(DataType::Float) => 4,
+        Ok(DataType::Int64) => 8,
+        _ => {
+            return Err(bad(format!(
+                "element type {}; float32 and int64 are supported",
+                t.data_type
+            )))
+        }
+    };
+    // Raw bytes, when present, must hold exactly the elements the
+    // dimensions announce.
+    if !raw.is_empty() && raw.len() != width * count {
+        return Err(bad(format!("{} bytes for dimensions {:?}", raw.len(), t.dims)));
+    }
+    let values = if width == 4 {
         let v: Vec<f32> = if raw.is_empty() {
             t.float_data.clone()
         } else {
@@ -231,25 +246,20 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
             return Err(bad(format!("value {i} is {}; weights must be finite", v[i])));
         }
         Values::F32(v)
-    } else if t.data_type == DataType::Int64 as i32 {
+    } else {
         Values::I64(if raw.is_empty() {
             t.int64_data.clone()
         } else {
             raw.chunks_exact(8)
-                .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
                 .collect()
         })
-    } else {
-        return Err(bad(format!(
-            "element type {}; float32 and int64 are supported",
-            t.data_type
-        )));
     };
     let len = match &values {
         Values::F32(v) => v.len(),
         Values::I64(v) => v.len(),
     };
-    if len != count || (!raw.is_empty() && raw.len() % count != 0) {
+    if len != count {
         return Err(bad(format!("{len} values for dimensions {:?}", t.dims)));
     }
     Ok(Const { dims, values })

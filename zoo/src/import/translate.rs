@@ -554,7 +554,7 @@ fn resolve_shape(input: &[usize], target: &[i64], allow_zero: bool) -> Result<Ve
     }
     let known: usize = shape.iter().product();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(format!("target shape {target:?} does not fit {total} values"));
         }
         shape[i] = total / known;
