@@ -3,9 +3,11 @@
 
 mod files;
 mod model;
+mod onnx;
 
 pub use files::{key_file, proof, verifying_key, zkey};
 pub use model::model;
+pub use onnx::onnx;
 
 use section9::ops::{CvmRightShift, Requant};
 use section9_tests::harness::{check_agreement, max_of};

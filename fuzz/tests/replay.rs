@@ -24,6 +24,11 @@ fn model_corpus() {
 }
 
 #[test]
+fn onnx_corpus() {
+    replay("onnx", section9_fuzz::onnx);
+}
+
+#[test]
 fn proof_corpus() {
     replay("proof", section9_fuzz::proof);
 }

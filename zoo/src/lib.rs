@@ -4,6 +4,7 @@
 pub mod data;
 pub mod fixture;
 pub mod image;
+pub mod import;
 pub mod trained;
 
 use section9::graph::{GraphError, Model, ModelFile, Params};

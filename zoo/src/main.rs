@@ -42,6 +42,8 @@ enum Command {
     /// Write a run's circuit.r1cs, witness.wtns and circuit.sym (circom's formats).
     #[command(name = "export-r1cs")]
     ExportR1cs(commands::export::Args),
+    /// Import a float ONNX model: quantize it and write a section9 model.
+    Import(commands::import::Args),
     Info(commands::info::Args),
     Run(commands::run::Args),
     Prove(commands::prove::Args),
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::ExportSolidity(a) => commands::evm::export(a, ui),
         Command::Calldata(a) => commands::evm::calldata(a),
         Command::ExportR1cs(a) => commands::export::run(a, ui),
+        Command::Import(a) => commands::import::run(a, ui),
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a, ui),

@@ -26,6 +26,7 @@ fn every_verb_has_help() {
         "demo",
         "export-r1cs",
         "export-solidity",
+        "import",
         "info",
         "run",
         "prove",

@@ -1,7 +1,7 @@
 //! From a float network to a section9 model: int8 weights, power-of-two
 //! scales, every rescale a right shift.
 
-use super::net::{FloatNet, FloatTensor, Layer};
+use super::net::{FloatNet, FloatTensor, Layer, PoolKind};
 use super::QuantizeError;
 use crate::bound::Bound;
 use crate::graph::{AttrValue, ModelBuilder, ModelFile, Params, Visibility};
@@ -24,6 +24,27 @@ pub struct Quantized {
     pub params: Params,
     /// The output `y` stands for the float `y * 2^output_exp`.
     pub output_exp: i32,
+    /// The scales chosen for each linear layer, in order.
+    pub scales: Vec<LayerScale>,
+}
+
+/// How one linear layer was quantized.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LayerScale {
+    /// The model node holding the layer's (rescaled) output.
+    pub node: String,
+    /// The layer of [`FloatNet::folded`] whose float output that node
+    /// stands for.
+    pub layer: usize,
+    /// Weights `w` stand for `w * 2^weight_exp`.
+    pub weight_exp: i32,
+    /// The accumulator's exponent: input exponent plus weight exponent.
+    pub acc_exp: i32,
+    /// The output's exponent (the accumulator's when nothing rescales it).
+    pub out_exp: i32,
+    /// Whether the output is clamped to int8 (false for a final layer
+    /// left at the accumulator's scale).
+    pub clamped: bool,
 }
 
 /// The largest int8 magnitude; symmetric, so `-128` is never used.
@@ -96,6 +117,17 @@ fn fold(net: &FloatNet) -> Result<Vec<Layer>, QuantizeError> {
     Ok(out)
 }
 
+impl FloatNet {
+    /// The same network with batch norm and the pixel map folded into the
+    /// layers before them: the float network the quantized model follows.
+    pub fn folded(&self) -> Result<FloatNet, QuantizeError> {
+        Ok(FloatNet {
+            layers: fold(self)?,
+            ..self.clone()
+        })
+    }
+}
+
 /// Largest magnitude of each layer's output over the calibration inputs.
 fn calibrate(net: &FloatNet, calibration: &[Vec<i64>]) -> Result<Vec<f32>, QuantizeError> {
     if calibration.is_empty() {
@@ -121,6 +153,7 @@ struct Emitter {
     tensor: String,
     exp: i32,
     counts: std::collections::BTreeMap<&'static str, usize>,
+    scales: Vec<LayerScale>,
 }
 
 impl Emitter {
@@ -145,6 +178,8 @@ impl Emitter {
                 kernel,
                 stride,
                 pad,
+                dilation,
+                groups,
                 w,
                 b,
             } => {
@@ -154,9 +189,9 @@ impl Emitter {
                     ("sw", int(*stride)),
                     ("ph", int(*pad)),
                     ("pw", int(*pad)),
-                    ("dh", int(1)),
-                    ("dw", int(1)),
-                    ("groups", int(1)),
+                    ("dh", int(*dilation)),
+                    ("dw", int(*dilation)),
+                    ("groups", int(*groups)),
                 ];
                 ("conv", w, b, vec![*out, cin, *kernel, *kernel], "conv2d", attrs)
             }
@@ -184,13 +219,43 @@ impl Emitter {
         self.m.param(&bn, &[b.len()], b_prec, b_int);
         let input = std::mem::take(&mut self.tensor);
         self.tensor = self.m.op(&name, op, &[&input, &wn, &bn], &attrs);
+        self.scales.push(LayerScale {
+            node: self.tensor.clone(),
+            layer: i,
+            weight_exp: w_exp,
+            acc_exp,
+            out_exp: acc_exp,
+            clamped: false,
+        });
         Ok(acc_exp)
+    }
+
+    /// Max pooling keeps the scale; so does average pooling, whose
+    /// integer mean rounds like the requantizing shifts.
+    fn pool(&mut self, kind: PoolKind, [kh, kw]: [usize; 2], [sh, sw]: [usize; 2], [ph, pw]: [usize; 2]) {
+        let mut attrs = vec![
+            ("kh", int(kh)),
+            ("kw", int(kw)),
+            ("sh", int(sh)),
+            ("sw", int(sw)),
+            ("ph", int(ph)),
+            ("pw", int(pw)),
+        ];
+        let op = match kind {
+            PoolKind::Max => {
+                attrs.push(("ceil_mode", AttrValue::Bool(false)));
+                "max_pool2d"
+            }
+            PoolKind::Avg => "avg_pool2d",
+        };
+        self.op("pool", op, &attrs);
     }
 
     /// Brings an accumulator at `acc_exp` to int8 at `out_exp` by a rounding
     /// right shift: `requant` (relu and clamp to [0, 127]) or, for signed
     /// values, `cvm_right_shift`.
     fn rescale(&mut self, i: usize, acc_exp: i32, out_exp: i32, signed: bool) -> Result<(), QuantizeError> {
+        let traced = if signed { i } else { i + 1 };
         // A shift of at least 1: a finer output scale than the accumulator's
         // would only add zero bits.
         let out_exp = out_exp.max(acc_exp + 1);
@@ -208,6 +273,12 @@ impl Emitter {
             .m
             .op(&name, op, &[&input], &[("s", AttrValue::Int(s as i64)), ("p", int(8))]);
         self.exp = out_exp;
+        if let Some(last) = self.scales.last_mut() {
+            last.node = self.tensor.clone();
+            last.layer = traced;
+            last.out_exp = out_exp;
+            last.clamped = true;
+        }
         Ok(())
     }
 }
@@ -220,10 +291,7 @@ impl Emitter {
 /// power-of-two scale that holds its largest calibrated value, so every
 /// rescale is a rounding right shift. Batch norm is folded first.
 pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Result<Quantized, QuantizeError> {
-    let folded = FloatNet {
-        layers: fold(net)?,
-        ..net.clone()
-    };
+    let folded = net.folded()?;
     let max = calibrate(&folded, calibration)?;
     let [lo, hi] = net.input_range;
     let mut m = ModelBuilder::new();
@@ -233,6 +301,7 @@ pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Res
         tensor,
         exp: net.input_exp,
         counts: Default::default(),
+        scales: Vec::new(),
     };
     let layers = &folded.layers;
     let mut i = 0;
@@ -256,19 +325,13 @@ pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Res
             }
             Layer::Relu => e.op("relu", "relu", &[]),
             Layer::Upsample { scale } => e.op("up", "upsampling", &[("scale", int(*scale))]),
-            Layer::MaxPool { size } => {
-                let s = int(*size);
-                let attrs = [
-                    ("kh", s.clone()),
-                    ("kw", s.clone()),
-                    ("sh", s.clone()),
-                    ("sw", s),
-                    ("ph", int(0)),
-                    ("pw", int(0)),
-                    ("ceil_mode", AttrValue::Bool(false)),
-                ];
-                e.op("pool", "max_pool2d", &attrs);
-            }
+            Layer::MaxPool { size } => e.pool(PoolKind::Max, [*size; 2], [*size; 2], [0; 2]),
+            Layer::Pool2d {
+                kind,
+                kernel,
+                stride,
+                pad,
+            } => e.pool(*kind, *kernel, *stride, *pad),
             Layer::Reshape { shape } => {
                 let shape = AttrValue::List(shape.iter().map(|&d| d as i64).collect());
                 e.op("reshape", "reshape", &[("shape", shape)]);
@@ -297,6 +360,7 @@ pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Res
         file,
         params,
         output_exp,
+        scales: e.scales,
     })
 }
 

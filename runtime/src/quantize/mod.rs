@@ -13,8 +13,8 @@ pub mod net;
 #[cfg(test)]
 mod tests;
 
-pub use emit::{dequantize, quantize, Options, Quantized};
-pub use net::{FloatNet, FloatTensor, Layer};
+pub use emit::{dequantize, quantize, LayerScale, Options, Quantized};
+pub use net::{FloatNet, FloatTensor, Layer, PoolKind};
 
 /// What can stop quantization.
 #[derive(Debug, thiserror::Error)]

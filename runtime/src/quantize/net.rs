@@ -29,11 +29,17 @@ pub enum Layer {
         w: Vec<f32>,
         b: Vec<f32>,
     },
+    /// Square kernel, stride, padding and dilation; `groups` splits the
+    /// channels (weights `[out, in / groups, k, k]`).
     Conv2d {
         out: usize,
         kernel: usize,
         stride: usize,
         pad: usize,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        dilation: usize,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        groups: usize,
         w: Vec<f32>,
         b: Vec<f32>,
     },
@@ -52,13 +58,38 @@ pub enum Layer {
     Upsample {
         scale: usize,
     },
+    /// Max pool with stride equal to the window and no padding.
     MaxPool {
         size: usize,
+    },
+    /// Max or average pool over `[height, width]` windows. Padded cells are
+    /// ignored by max and count 0 in the average, which divides by the
+    /// window's area.
+    Pool2d {
+        kind: PoolKind,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        pad: [usize; 2],
     },
     Reshape {
         shape: Vec<usize>,
     },
     Flatten,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 /// A tensor of one sample: values row-major and the shape, batch axis first.
@@ -113,46 +144,11 @@ impl Layer {
                 kernel,
                 stride,
                 pad,
+                dilation,
+                groups,
                 w,
                 b,
-            } => {
-                let (c, h, wd) = chw(layer, &x.shape)?;
-                let (k, s, p) = (*kernel, *stride, *pad);
-                expect_len(layer, "the weight", w.len(), out * c * k * k)?;
-                expect_len(layer, "the bias", b.len(), *out)?;
-                if k == 0 || s == 0 || h + 2 * p < k || wd + 2 * p < k {
-                    return Err(fail(
-                        layer,
-                        format!("kernel {k} stride {s} pad {p} do not fit {h}x{wd}"),
-                    ));
-                }
-                let (oh, ow) = ((h + 2 * p - k) / s + 1, (wd + 2 * p - k) / s + 1);
-                let mut values = Vec::with_capacity(out * oh * ow);
-                for o in 0..*out {
-                    for oy in 0..oh {
-                        for ox in 0..ow {
-                            let mut acc = b[o];
-                            for ic in 0..c {
-                                for ky in 0..k {
-                                    for kx in 0..k {
-                                        let (iy, ix) =
-                                            ((oy * s + ky) as isize - p as isize, (ox * s + kx) as isize - p as isize);
-                                        if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
-                                            let xi = (ic * h + iy as usize) * wd + ix as usize;
-                                            acc += v[xi] * w[((o * c + ic) * k + ky) * k + kx];
-                                        }
-                                    }
-                                }
-                            }
-                            values.push(acc);
-                        }
-                    }
-                }
-                FloatTensor {
-                    shape: vec![1, *out, oh, ow],
-                    values,
-                }
-            }
+            } => conv2d(layer, x, *out, [*kernel, *stride, *pad, *dilation, *groups], w, b)?,
             Layer::BatchNorm {
                 gamma,
                 beta,
@@ -197,29 +193,13 @@ impl Layer {
                     values,
                 }
             }
-            Layer::MaxPool { size } => {
-                let (c, h, wd) = chw(layer, &x.shape)?;
-                let s = *size;
-                if s == 0 || h < s || wd < s {
-                    return Err(fail(layer, format!("pool size {s} does not fit {h}x{wd}")));
-                }
-                let (oh, ow) = (h / s, wd / s);
-                let mut values = Vec::with_capacity(c * oh * ow);
-                for ch in 0..c {
-                    for oy in 0..oh {
-                        for ox in 0..ow {
-                            let m = (0..s * s)
-                                .map(|t| v[(ch * h + oy * s + t / s) * wd + ox * s + t % s])
-                                .fold(f32::NEG_INFINITY, f32::max);
-                            values.push(m);
-                        }
-                    }
-                }
-                FloatTensor {
-                    shape: vec![1, c, oh, ow],
-                    values,
-                }
-            }
+            Layer::MaxPool { size } => pool2d(layer, x, PoolKind::Max, [*size; 2], [*size; 2], [0; 2])?,
+            Layer::Pool2d {
+                kind,
+                kernel,
+                stride,
+                pad,
+            } => pool2d(layer, x, *kind, *kernel, *stride, *pad)?,
             Layer::Reshape { shape } => {
                 expect_len(layer, "the reshape target", shape.iter().product(), v.len())?;
                 FloatTensor {
@@ -233,6 +213,110 @@ impl Layer {
             },
         })
     }
+}
+
+/// Convolution with `geometry = [kernel, stride, pad, dilation, groups]`.
+fn conv2d(
+    layer: usize,
+    x: &FloatTensor,
+    out: usize,
+    geometry: [usize; 5],
+    w: &[f32],
+    b: &[f32],
+) -> Result<FloatTensor, QuantizeError> {
+    let [k, s, p, d, g] = geometry;
+    let (c, h, wd) = chw(layer, &x.shape)?;
+    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
+        return Err(fail(
+            layer,
+            format!("{g} groups do not divide {c} input and {out} output channels"),
+        ));
+    }
+    let (cg, og) = (c / g, out / g);
+    expect_len(layer, "the weight", w.len(), out * cg * k * k)?;
+    expect_len(layer, "the bias", b.len(), out)?;
+    let span = d * k.saturating_sub(1) + 1;
+    if k == 0 || s == 0 || d == 0 || h + 2 * p < span || wd + 2 * p < span {
+        return Err(fail(
+            layer,
+            format!("kernel {k} stride {s} pad {p} dilation {d} do not fit {h}x{wd}"),
+        ));
+    }
+    let (oh, ow) = ((h + 2 * p - span) / s + 1, (wd + 2 * p - span) / s + 1);
+    let tap = |ic: usize, oy: usize, ox: usize, ky: usize, kx: usize| {
+        let (iy, ix) = (
+            (oy * s + ky * d) as isize - p as isize,
+            (ox * s + kx * d) as isize - p as isize,
+        );
+        let inside = iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd;
+        inside.then(|| x.values[(ic * h + iy as usize) * wd + ix as usize])
+    };
+    let mut values = Vec::with_capacity(out * oh * ow);
+    for o in 0..out {
+        let first = (o / og) * cg;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut acc = b[o];
+                for ic in 0..cg {
+                    for ky in 0..k {
+                        for kx in 0..k {
+                            if let Some(v) = tap(first + ic, oy, ox, ky, kx) {
+                                acc += v * w[((o * cg + ic) * k + ky) * k + kx];
+                            }
+                        }
+                    }
+                }
+                values.push(acc);
+            }
+        }
+    }
+    Ok(FloatTensor {
+        shape: vec![1, out, oh, ow],
+        values,
+    })
+}
+
+/// Max or average pooling with floor-mode output size.
+fn pool2d(
+    layer: usize,
+    x: &FloatTensor,
+    kind: PoolKind,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    pad: [usize; 2],
+) -> Result<FloatTensor, QuantizeError> {
+    let (c, h, wd) = chw(layer, &x.shape)?;
+    let ([kh, kw], [sh, sw], [ph, pw]) = (kernel, stride, pad);
+    if kh == 0 || kw == 0 || sh == 0 || sw == 0 || h + 2 * ph < kh || wd + 2 * pw < kw {
+        return Err(fail(
+            layer,
+            format!("pool {kh}x{kw} stride {sh}x{sw} pad {ph}x{pw} does not fit {h}x{wd}"),
+        ));
+    }
+    let (oh, ow) = ((h + 2 * ph - kh) / sh + 1, (wd + 2 * pw - kw) / sw + 1);
+    let mut values = Vec::with_capacity(c * oh * ow);
+    for ch in 0..c {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let window = (0..kh * kw).filter_map(|t| {
+                    let (iy, ix) = (
+                        (oy * sh + t / kw) as isize - ph as isize,
+                        (ox * sw + t % kw) as isize - pw as isize,
+                    );
+                    let inside = iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd;
+                    inside.then(|| x.values[(ch * h + iy as usize) * wd + ix as usize])
+                });
+                values.push(match kind {
+                    PoolKind::Max => window.fold(f32::NEG_INFINITY, f32::max),
+                    PoolKind::Avg => window.sum::<f32>() / (kh * kw) as f32,
+                });
+            }
+        }
+    }
+    Ok(FloatTensor {
+        shape: vec![1, c, oh, ow],
+        values,
+    })
 }
 
 fn map(x: &FloatTensor, f: impl Fn(f32) -> f32) -> FloatTensor {

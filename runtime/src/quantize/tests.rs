@@ -20,6 +20,8 @@ fn conv(out: usize, cin: usize, seed: u64) -> Layer {
         kernel: 3,
         stride: 1,
         pad: 1,
+        dilation: 1,
+        groups: 1,
         w: weights(out * cin * 9, 0.5, seed),
         b: weights(out, 0.1, seed + 1),
     }

@@ -232,6 +232,8 @@ impl Net {
                     kernel: *k,
                     stride: *stride,
                     pad: *pad,
+                    dilation: 1,
+                    groups: 1,
                     w: values(&v[0])?,
                     b: values(&v[1])?,
                 },

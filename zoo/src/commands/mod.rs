@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod evm;
 pub mod export;
+pub mod import;
 pub mod info;
 pub mod prove;
 pub mod run;

@@ -45,6 +45,15 @@ impl Ui {
         (out, took)
     }
 
+    /// A progress bar for a person (drawn only on a terminal), hidden
+    /// otherwise.
+    pub fn bar(self) -> ProgressBar {
+        match self {
+            Ui::Human => ProgressBar::new(0),
+            Ui::Quiet | Ui::Json => ProgressBar::hidden(),
+        }
+    }
+
     /// The text summary's lines, for a person only.
     pub fn say(self, line: impl std::fmt::Display) {
         if self == Ui::Human {

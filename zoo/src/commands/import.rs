@@ -1,0 +1,91 @@
+//! `section9 import`: an ONNX model in, a section9 model out.
+
+use super::ui::Ui;
+use super::{CliError, CliResult};
+use indicatif::ProgressStyle;
+use section9::files::write_atomic;
+use section9_zoo::import::{self, DataFiles, ImportError, Options};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Import a float ONNX model (PyTorch export of an MLP or CNN): quantize it
+/// with power-of-two int8 scales and write `<name>.json`, `<name>.params`,
+/// `<name>.report.json` and an example `input.json` into --out.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX file.
+    model: PathBuf,
+    /// Calibration samples: `.npy` (float, `[n, ...input shape]`) or a JSON
+    /// list of samples.
+    #[arg(long)]
+    calibration: PathBuf,
+    /// Directory for the model (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Evaluation samples, as --calibration; needs --labels.
+    #[arg(long, requires = "labels")]
+    eval: Option<PathBuf>,
+    /// Class labels of the evaluation samples (`.npy` integers or JSON).
+    #[arg(long, requires = "eval")]
+    labels: Option<PathBuf>,
+    /// Model name (default: the ONNX file's stem).
+    #[arg(long)]
+    name: Option<String>,
+    /// Also output the class (the logits' argmax); implied by a final softmax.
+    #[arg(long)]
+    argmax: bool,
+    /// Pack the outputs into as few public values as their bounds allow.
+    #[arg(long)]
+    pack_outputs: bool,
+}
+
+pub fn run(a: Args, ui: Ui) -> CliResult {
+    let name = a.name.clone().unwrap_or_else(|| {
+        a.model
+            .file_stem()
+            .map_or_else(|| "imported".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let opts = Options {
+        name: name.clone(),
+        argmax: a.argmax,
+        pack_outputs: a.pack_outputs,
+    };
+    let files = DataFiles {
+        calibration: &a.calibration,
+        eval: a.eval.as_deref().zip(a.labels.as_deref()),
+    };
+    let bar = ui.bar();
+    bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}").expect("a fixed template"));
+    let imported = import::import(&a.model, &files, &opts, &bar).map_err(import_error);
+    bar.finish_and_clear();
+    let imported = imported?;
+    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
+        path: a.out.display().to_string(),
+        source,
+    })?;
+    let q = &imported.quantized;
+    let report = serde_json::to_string_pretty(&imported.report).map_err(|e| CliError::Other(e.to_string()))?;
+    let input = serde_json::json!({ "x": imported.example }).to_string();
+    write(&a.out, &format!("{name}.json"), q.file.to_json().as_bytes())?;
+    write(&a.out, &format!("{name}.params"), &q.params.to_bytes())?;
+    write(&a.out, &format!("{name}.report.json"), report.as_bytes())?;
+    write(&a.out, "input.json", input.as_bytes())?;
+    match ui {
+        Ui::Json => println!("{report}"),
+        Ui::Human => {
+            print!("{}", imported.report);
+            println!("wrote {}", a.out.join(format!("{name}.json")).display());
+        }
+        Ui::Quiet => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_error(e: ImportError) -> CliError {
+    CliError::Other(e.to_string())
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let path = dir.join(name);
+    write_atomic(&path, bytes).map_err(|e| CliError::Other(e.to_string()))
+}

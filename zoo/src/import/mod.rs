@@ -1,0 +1,276 @@
+//! `section9 import`: a float ONNX model becomes a section9 model.
+//!
+//! The file is decoded by tract-onnx and checked against the operator table
+//! ([`translate::SUPPORTED`]) before anything runs; the nodes become the
+//! quantizer's float layers ([`section9::quantize::Layer`]), which are
+//! checked against tract's own run of the ONNX model on the calibration
+//! samples, then quantized with power-of-two scales.
+
+pub mod data;
+pub mod error;
+pub mod onnx;
+pub mod reference;
+pub mod report;
+pub mod scale;
+pub mod translate;
+
+pub use error::{ImportError, OnnxError};
+pub use report::Report;
+
+use indicatif::ProgressBar;
+use reference::Reference;
+use report::{clipped, ratio, top1, Eval, LayerReport};
+use scale::InputScale;
+use section9::graph::Model;
+use section9::quantize::{self, FloatNet, Quantized};
+use std::path::Path;
+use translate::Translation;
+
+/// What the imported model is called and what it outputs.
+pub struct Options {
+    pub name: String,
+    /// Also output the class (argmax of the logits); implied when a final
+    /// softmax is dropped.
+    pub argmax: bool,
+    pub pack_outputs: bool,
+}
+
+/// An imported model, its report, and the first calibration sample as an
+/// integer input (an example for `section9 run`).
+pub struct Imported {
+    pub quantized: Quantized,
+    pub report: Report,
+    pub example: Vec<i64>,
+}
+
+/// Where the data files are.
+pub struct DataFiles<'a> {
+    pub calibration: &'a Path,
+    /// Evaluation samples and their labels.
+    pub eval: Option<(&'a Path, &'a Path)>,
+}
+
+/// The largest difference between two runs of the float model that still
+/// counts as the same computation, relative to the output's magnitude.
+const REFERENCE_TOLERANCE: f32 = 1e-3;
+
+/// Imports the ONNX model at `path`.
+pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &ProgressBar) -> Result<Imported, ImportError> {
+    let start = std::time::Instant::now();
+    let file = path.display().to_string();
+    let onnx_err = |source| ImportError::Onnx {
+        file: file.clone(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Data {
+        file: file.clone(),
+        why: e.to_string(),
+    })?;
+    let model = onnx::read(&bytes).map_err(onnx_err)?;
+    let translation = translate::translate(&model).map_err(onnx_err)?;
+    let calibration = data::samples(files.calibration, &model.input_shape)?;
+    let input = InputScale::from_samples(&calibration.rows);
+    let net = FloatNet {
+        input_shape: model.input_shape.clone(),
+        input_exp: input.exp,
+        input_range: input.range,
+        layers: translation.layers.clone(),
+    };
+    let reference = Reference::new(&model).map_err(onnx_err)?;
+    progress.set_length(calibration.rows.len() as u64);
+    progress.set_message("calibration");
+    let reference_error =
+        check_translation(&net, &translation, &reference, &calibration.rows, progress).map_err(onnx_err)?;
+    let (ints, clipped_inputs): (Vec<Vec<i64>>, Vec<usize>) =
+        calibration.rows.iter().map(|r| input.quantize(r)).unzip();
+    let options = quantize::Options {
+        name: &opts.name,
+        description: &format!("Imported from {} by section9 import", file_name(path)),
+        pack_outputs: opts.pack_outputs,
+        argmax: opts.argmax || translation.head.is_some(),
+    };
+    let quantized = quantize::quantize(&net, &ints, &options)?;
+    let integer = Model::new(&quantized.file, &quantized.params)?;
+    let eval = match files.eval {
+        Some((x, y)) => Some(evaluate(
+            &integer,
+            &quantized,
+            &net,
+            &reference,
+            &input,
+            (x, y),
+            progress,
+        )?),
+        None => None,
+    };
+    let eval_ints = eval.as_ref().map(|(_, ints)| ints.as_slice());
+    let layers = layer_reports(
+        &net.folded()?,
+        &quantized,
+        &folded_origins(&translation),
+        &ints,
+        eval_ints,
+    )?;
+    let values = ints.len() * ints.first().map_or(0, Vec::len);
+    let report = Report {
+        model: opts.name.clone(),
+        source: file_name(path),
+        input,
+        input_clipped: ratio(clipped_inputs.iter().sum(), values),
+        output_exp: quantized.output_exp,
+        dropped: translation.head,
+        notes: model.notes.clone(),
+        reference_error,
+        layers,
+        eval: eval.map(|(e, _)| e),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let example = ints.into_iter().next().unwrap_or_default();
+    Ok(Imported {
+        quantized,
+        report,
+        example,
+    })
+}
+
+/// Each linear layer's scales and how much of the calibration (and
+/// evaluation) data they clip.
+fn layer_reports(
+    folded: &FloatNet,
+    q: &Quantized,
+    origins: &[String],
+    calibration: &[Vec<i64>],
+    eval: Option<&[Vec<i64>]>,
+) -> Result<Vec<LayerReport>, ImportError> {
+    let on_cal = clipped(folded, &q.scales, calibration)?;
+    let on_eval = eval.map(|e| clipped(folded, &q.scales, e)).transpose()?;
+    Ok(q.scales
+        .iter()
+        .enumerate()
+        .map(|(k, s)| LayerReport {
+            onnx_node: origins.get(s.layer).cloned().unwrap_or_default(),
+            scale: s.clone(),
+            clipped: on_cal[k],
+            clipped_eval: on_eval.as_ref().map(|c| c[k]),
+        })
+        .collect())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The ONNX node behind each layer of the folded network (batch norms are
+/// folded away, so they have no layer of their own).
+fn folded_origins(t: &Translation) -> Vec<String> {
+    t.layers
+        .iter()
+        .zip(&t.origins)
+        .filter(|(l, _)| !matches!(l, quantize::Layer::BatchNorm { .. }))
+        .map(|(_, o)| o.clone())
+        .collect()
+}
+
+/// Runs the translated layers and tract side by side on the calibration
+/// samples: a translation that computes anything else is a bug, refused
+/// here rather than quantized.
+fn check_translation(
+    net: &FloatNet,
+    t: &Translation,
+    reference: &Reference,
+    rows: &[Vec<f32>],
+    progress: &ProgressBar,
+) -> Result<f32, OnnxError> {
+    let mut worst = 0f32;
+    for (i, row) in rows.iter().enumerate() {
+        let expected = reference.run(row)?;
+        let sample = quantize::FloatTensor {
+            shape: net.input_shape.clone(),
+            values: row.clone(),
+        };
+        let logits = net
+            .forward(&sample)
+            .map_err(|e| OnnxError::Model(e.to_string()))?
+            .values;
+        let got = t.head.map_or_else(|| logits.clone(), |h| h.apply(&logits));
+        let scale = expected.iter().fold(1f32, |a, v| a.max(v.abs()));
+        let err = max_difference(&got, &expected).ok_or_else(|| {
+            OnnxError::Reference(format!(
+                "tract gives {} outputs, the translation {}",
+                expected.len(),
+                got.len()
+            ))
+        })?;
+        if err > REFERENCE_TOLERANCE * scale {
+            return Err(OnnxError::Reference(format!(
+                "the translated layers differ from the ONNX model by {err} on calibration sample {i}"
+            )));
+        }
+        worst = worst.max(err);
+        progress.inc(1);
+    }
+    Ok(worst)
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> Option<f32> {
+    (a.len() == b.len()).then(|| a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())))
+}
+
+/// Top-1 of tract's float model and of the integer model on labelled
+/// samples; also returns the integer inputs.
+fn evaluate(
+    integer: &Model,
+    q: &Quantized,
+    net: &FloatNet,
+    reference: &Reference,
+    input: &InputScale,
+    (x, y): (&Path, &Path),
+    progress: &ProgressBar,
+) -> Result<(Eval, Vec<Vec<i64>>), ImportError> {
+    let samples = data::samples(x, &net.input_shape)?;
+    let labels = data::labels(y)?;
+    if labels.len() != samples.rows.len() {
+        return Err(ImportError::Data {
+            file: y.display().to_string(),
+            why: format!("{} labels for {} samples", labels.len(), samples.rows.len()),
+        });
+    }
+    let onnx_err = |source| ImportError::Onnx {
+        file: x.display().to_string(),
+        source,
+    };
+    progress.set_length(progress.length().unwrap_or(0) + samples.rows.len() as u64);
+    progress.set_message("evaluation");
+    let (mut float_ok, mut int_ok, mut agree, mut worst) = (0, 0, 0, 0f32);
+    let mut ints = Vec::with_capacity(samples.rows.len());
+    let scale = (q.output_exp as f32).exp2();
+    for (row, &label) in samples.rows.iter().zip(&labels) {
+        let float_class = top1(&reference.run(row).map_err(onnx_err)?);
+        let (int_input, _) = input.quantize(row);
+        let out = integer.run(std::slice::from_ref(&int_input))?;
+        let int_class = top1(&out[0]);
+        let float_logits = net
+            .forward(&quantize::FloatTensor {
+                shape: net.input_shape.clone(),
+                values: row.clone(),
+            })?
+            .values;
+        let dequantized: Vec<f32> = out[0].iter().map(|&v| v as f32 * scale).collect();
+        worst = worst.max(max_difference(&dequantized, &float_logits).unwrap_or(f32::INFINITY));
+        float_ok += usize::from(float_class == label);
+        int_ok += usize::from(int_class == label);
+        agree += usize::from(float_class == int_class);
+        ints.push(int_input);
+        progress.inc(1);
+    }
+    let n = samples.rows.len();
+    let eval = Eval {
+        samples: n,
+        float_top1: ratio(float_ok, n),
+        int_top1: ratio(int_ok, n),
+        agreement: ratio(agree, n),
+        max_logit_error: worst,
+    };
+    Ok((eval, ints))
+}

@@ -1,0 +1,42 @@
+//! The float reference: the ONNX model itself, run by tract on the
+//! importer's static input shape.
+
+use super::error::OnnxError;
+use super::onnx::OnnxModel;
+use std::sync::Arc;
+use tract_onnx::prelude::*;
+
+/// A runnable float model.
+pub struct Reference {
+    plan: Arc<TypedRunnableModel>,
+    shape: Vec<usize>,
+}
+
+fn fail(e: TractError) -> OnnxError {
+    OnnxError::Reference(format!("{e:#}"))
+}
+
+impl Reference {
+    /// Optimizes the model for one input of the imported (static) shape.
+    pub fn new(model: &OnnxModel) -> Result<Reference, OnnxError> {
+        let plan = tract_onnx::onnx()
+            .model_for_proto_model(&model.proto)
+            .and_then(|m| m.with_input_fact(0, f32::fact(&model.input_shape).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(fail)?;
+        Ok(Reference {
+            plan,
+            shape: model.input_shape.clone(),
+        })
+    }
+
+    /// The model's output on one sample.
+    pub fn run(&self, sample: &[f32]) -> Result<Vec<f32>, OnnxError> {
+        let input = Tensor::from_shape(&self.shape, sample).map_err(fail)?;
+        let out = self.plan.run(tvec!(input.into())).map_err(fail)?;
+        let first = out.first().ok_or_else(|| OnnxError::Reference("no output".into()))?;
+        let view = first.to_plain_array_view::<f32>().map_err(fail)?;
+        Ok(view.iter().copied().collect())
+    }
+}

@@ -1,0 +1,636 @@
+//! `section9 import`: one-node ONNX models of every supported operator
+//! against tract's float run, the committed PyTorch fixtures end to end
+//! (import, run, prove, verify), and bad files refused with a message.
+
+use indicatif::ProgressBar;
+use prost::Message;
+use rand::{Rng, SeedableRng};
+use section9::graph::Model;
+use section9_zoo::import::{self, DataFiles, ImportError, Imported, Options};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tract_onnx::pb::{self, attribute_proto::AttributeType};
+
+// ---- one-node models, built with tract-onnx's message types ----
+
+fn attr_int(name: &str, i: i64) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Int as i32,
+        i,
+        ..Default::default()
+    }
+}
+
+fn attr_ints(name: &str, ints: &[i64]) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Ints as i32,
+        ints: ints.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn attr_float(name: &str, f: f32) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Float as i32,
+        f,
+        ..Default::default()
+    }
+}
+
+fn floats(name: &str, dims: &[i64], values: Vec<f32>) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 1,
+        float_data: values,
+        ..Default::default()
+    }
+}
+
+fn int64s(name: &str, values: &[i64]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.into(),
+        dims: vec![values.len() as i64],
+        data_type: 7,
+        int64_data: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Deterministic weights in `[-scale, scale]`.
+fn random(n: usize, scale: f32, seed: u64) -> Vec<f32> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.gen_range(-scale..=scale)).collect()
+}
+
+fn weights(name: &str, dims: &[i64], seed: u64) -> pb::TensorProto {
+    let n = dims.iter().product::<i64>() as usize;
+    floats(name, dims, random(n, 0.5, seed))
+}
+
+/// A chain of nodes: node `i` reads `t{i}` (`t0` is the input `x`) and
+/// writes `t{i+1}`; the last output is the graph's.
+struct Chain {
+    input: Vec<i64>,
+    nodes: Vec<(String, Vec<String>, Vec<pb::AttributeProto>)>,
+    inits: Vec<pb::TensorProto>,
+    opset: i64,
+}
+
+impl Chain {
+    fn new(input: &[i64]) -> Chain {
+        Chain {
+            input: input.to_vec(),
+            nodes: Vec::new(),
+            inits: Vec::new(),
+            opset: 17,
+        }
+    }
+
+    /// Adds a node whose extra inputs are the given constants.
+    fn node(mut self, op: &str, consts: Vec<pb::TensorProto>, attrs: Vec<pb::AttributeProto>) -> Chain {
+        let names = consts.iter().map(|c| c.name.clone()).collect();
+        self.inits.extend(consts);
+        self.nodes.push((op.into(), names, attrs));
+        self
+    }
+
+    fn proto(&self) -> pb::ModelProto {
+        let tensor = |name: &str, dims: Option<&[i64]>| pb::ValueInfoProto {
+            name: name.into(),
+            r#type: Some(pb::TypeProto {
+                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                    elem_type: 1,
+                    shape: dims.map(|d| pb::TensorShapeProto {
+                        dim: d
+                            .iter()
+                            .map(|&v| pb::tensor_shape_proto::Dimension {
+                                value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, (op, consts, attrs))| pb::NodeProto {
+                name: format!("n{i}_{op}"),
+                op_type: op.clone(),
+                input: std::iter::once(format!("t{i}")).chain(consts.iter().cloned()).collect(),
+                output: vec![format!("t{}", i + 1)],
+                attribute: attrs.clone(),
+                ..Default::default()
+            })
+            .collect();
+        pb::ModelProto {
+            ir_version: 8,
+            opset_import: vec![pb::OperatorSetIdProto {
+                domain: String::new(),
+                version: self.opset,
+            }],
+            graph: Some(pb::GraphProto {
+                name: "chain".into(),
+                node: nodes,
+                initializer: self.inits.clone(),
+                input: vec![tensor("t0", Some(&self.input))],
+                output: vec![tensor(&format!("t{}", self.nodes.len()), None)],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Random samples in `[-1, 1]` as a JSON calibration file.
+fn samples(n: usize, per: usize, seed: u64) -> Vec<Vec<f32>> {
+    (0..n).map(|i| random(per, 1.0, seed * 1000 + i as u64)).collect()
+}
+
+fn options(name: &str) -> Options {
+    Options {
+        name: name.into(),
+        argmax: false,
+        pack_outputs: false,
+    }
+}
+
+fn import_bytes(dir: &Path, onnx: &[u8], calibration: &[Vec<f32>]) -> Result<Imported, ImportError> {
+    let model = write(dir, "model.onnx", onnx);
+    let cal = write(dir, "cal.json", serde_json::to_string(calibration).unwrap().as_bytes());
+    let files = DataFiles {
+        calibration: &cal,
+        eval: None,
+    };
+    import::import(&model, &files, &options("m"), &ProgressBar::hidden())
+}
+
+/// Imports `chain`, then compares the integer model, dequantized, with
+/// tract's float run of the same file on fresh random inputs.
+///
+/// The error allowed is what the chosen scales allow for at most one
+/// linear layer of `fan_in` terms: each term `w x` is off by at most
+/// `|w| dx/2 + |x| dw/2 + dx dw/4` (input step `dx`, weight step `dw`,
+/// `|w| <= 127 dw`, `|x| <= 127 dx`), the bias by half an accumulator
+/// step, and the output by one output step. A dropped softmax at most
+/// doubles it.
+fn agrees_with_tract(what: &str, fan_in: usize, chain: Chain) {
+    let dir = tempfile::tempdir().unwrap();
+    let proto = chain.proto();
+    let bytes = proto.encode_to_vec();
+    let per = chain.input.iter().product::<i64>() as usize;
+    let imported = import_bytes(dir.path(), &bytes, &samples(64, per, 1)).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let q = &imported.quantized;
+    let model = Model::new(&q.file, &q.params).unwrap();
+    let onnx = import::onnx::read(&bytes).unwrap();
+    let reference = import::reference::Reference::new(&onnx).unwrap();
+    let input = imported.report.input;
+    let step = (q.output_exp as f32).exp2();
+    let dx = (input.exp as f32).exp2();
+    let (dw, dacc) = imported.report.layers.first().map_or((0.0, 0.0), |l| {
+        ((l.scale.weight_exp as f32).exp2(), (l.scale.acc_exp as f32).exp2())
+    });
+    let per_term = 127.0 * dw * dx / 2.0 + 127.0 * dx * dw / 2.0 + dx * dw / 4.0;
+    let mut tol = step + dx / 2.0 + fan_in as f32 * per_term + dacc / 2.0;
+    if imported.report.dropped.is_some() {
+        tol *= 2.0;
+    }
+    for row in samples(16, per, 2) {
+        let expected = reference.run(&row).unwrap();
+        let (ints, _) = input.quantize(&row);
+        let out = model.run(&[ints]).unwrap();
+        let mut got: Vec<f32> = out[0].iter().map(|&v| v as f32 * step).collect();
+        if let Some(head) = imported.report.dropped {
+            got = head.apply(&got);
+        }
+        assert_eq!(got.len(), expected.len(), "{what}");
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert!(
+                (g - e).abs() <= tol,
+                "{what}: output {i} is {g}, float {e}, allowed {tol}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gemm_with_alpha_beta_and_either_layout() {
+    let gemm = |trans: i64, dims: &[i64]| {
+        Chain::new(&[1, 6]).node(
+            "Gemm",
+            vec![weights("w", dims, 1), weights("b", &[4], 2)],
+            vec![
+                attr_int("transB", trans),
+                attr_float("alpha", 0.5),
+                attr_float("beta", 2.0),
+            ],
+        )
+    };
+    agrees_with_tract("Gemm transB=1", 6, gemm(1, &[4, 6]));
+    agrees_with_tract("Gemm transB=0", 6, gemm(0, &[6, 4]));
+}
+
+#[test]
+fn matmul_and_add_bias() {
+    let chain = Chain::new(&[1, 6])
+        .node("MatMul", vec![weights("w", &[6, 5], 3)], vec![])
+        .node("Add", vec![weights("b", &[5], 4)], vec![]);
+    agrees_with_tract("MatMul + Add", 6, chain);
+}
+
+#[test]
+fn conv_plain_strided_dilated_grouped() {
+    let plain = Chain::new(&[1, 2, 6, 6]).node(
+        "Conv",
+        vec![weights("w", &[4, 2, 3, 3], 5), weights("b", &[4], 6)],
+        vec![attr_ints("pads", &[1, 1, 1, 1])],
+    );
+    agrees_with_tract("Conv", 2 * 9, plain);
+    let fancy = Chain::new(&[1, 4, 9, 9]).node(
+        "Conv",
+        vec![weights("w", &[6, 2, 3, 3], 7)],
+        vec![
+            attr_int("group", 2),
+            attr_ints("strides", &[2, 2]),
+            attr_ints("dilations", &[2, 2]),
+            attr_ints("pads", &[1, 1, 1, 1]),
+        ],
+    );
+    agrees_with_tract("Conv group 2 stride 2 dilation 2", 2 * 9, fancy);
+}
+
+fn batch_norm(c: i64, seed: u64) -> Vec<pb::TensorProto> {
+    let n = c as usize;
+    let var: Vec<f32> = random(n, 0.5, seed).iter().map(|v| v + 0.6).collect();
+    vec![
+        weights("gamma", &[c], seed + 1),
+        weights("beta", &[c], seed + 2),
+        weights("mean", &[c], seed + 3),
+        floats("var", &[c], var),
+    ]
+}
+
+#[test]
+fn batch_norm_folds_into_conv_and_gemm_and_relu_fuses() {
+    let conv = Chain::new(&[1, 1, 5, 5])
+        .node("Conv", vec![weights("w", &[3, 1, 3, 3], 8)], vec![])
+        .node(
+            "BatchNormalization",
+            batch_norm(3, 9),
+            vec![attr_float("epsilon", 1e-3)],
+        )
+        .node("Relu", vec![], vec![]);
+    agrees_with_tract("Conv + BatchNormalization + Relu", 9, conv);
+    let gemm = Chain::new(&[1, 5])
+        .node("Gemm", vec![weights("w", &[3, 5], 10)], vec![attr_int("transB", 1)])
+        .node("BatchNormalization", batch_norm(3, 11), vec![]);
+    agrees_with_tract("Gemm + BatchNormalization", 5, gemm);
+}
+
+#[test]
+fn activations_and_pass_through_nodes() {
+    let chain = Chain::new(&[1, 8])
+        .node("Identity", vec![], vec![])
+        .node("Dropout", vec![], vec![])
+        .node("Relu", vec![], vec![]);
+    agrees_with_tract("Identity, Dropout, Relu", 0, chain);
+}
+
+#[test]
+fn pooling() {
+    let pool = |op: &str, attrs| Chain::new(&[1, 2, 6, 6]).node(op, vec![], attrs);
+    agrees_with_tract(
+        "MaxPool 3 stride 2 pad 1",
+        0,
+        pool(
+            "MaxPool",
+            vec![
+                attr_ints("kernel_shape", &[3, 3]),
+                attr_ints("strides", &[2, 2]),
+                attr_ints("pads", &[1, 1, 1, 1]),
+            ],
+        ),
+    );
+    agrees_with_tract(
+        "AveragePool 2",
+        0,
+        pool(
+            "AveragePool",
+            vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("strides", &[2, 2])],
+        ),
+    );
+    agrees_with_tract(
+        "AveragePool 3 pad 1 counted",
+        0,
+        pool(
+            "AveragePool",
+            vec![
+                attr_ints("kernel_shape", &[3, 3]),
+                attr_ints("pads", &[1, 1, 1, 1]),
+                attr_int("count_include_pad", 1),
+            ],
+        ),
+    );
+    agrees_with_tract(
+        "GlobalAveragePool",
+        0,
+        Chain::new(&[1, 3, 4, 5]).node("GlobalAveragePool", vec![], vec![]),
+    );
+}
+
+#[test]
+fn shapes_flatten_reshape_constant() {
+    agrees_with_tract(
+        "Flatten",
+        0,
+        Chain::new(&[1, 2, 3, 3]).node("Flatten", vec![], vec![attr_int("axis", 1)]),
+    );
+    agrees_with_tract(
+        "Reshape [1, -1] then Gemm",
+        18,
+        Chain::new(&[1, 2, 3, 3])
+            .node("Reshape", vec![int64s("shape", &[0, -1])], vec![])
+            .node("Gemm", vec![weights("w", &[4, 18], 12)], vec![attr_int("transB", 1)]),
+    );
+    // The shape from a Constant node rather than an initializer.
+    let mut chain = Chain::new(&[1, 2, 3, 3]).node("Reshape", vec![], vec![]);
+    chain.nodes[0].1.push("shape".into());
+    let mut proto = chain.proto();
+    let graph = proto.graph.as_mut().unwrap();
+    graph.node.insert(
+        0,
+        pb::NodeProto {
+            name: "shape_const".into(),
+            op_type: "Constant".into(),
+            output: vec!["shape".into()],
+            attribute: vec![pb::AttributeProto {
+                name: "value".into(),
+                r#type: AttributeType::Tensor as i32,
+                t: Some(int64s("", &[1, 18])),
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let imported = import_bytes(dir.path(), &proto.encode_to_vec(), &samples(8, 18, 3)).unwrap();
+    let model = Model::new(&imported.quantized.file, &imported.quantized.params).unwrap();
+    assert_eq!(model.nodes[model.outputs[0]].shape, vec![1, 18]);
+}
+
+#[test]
+fn a_final_softmax_is_dropped_for_the_logits_and_an_argmax() {
+    for op in ["Softmax", "LogSoftmax"] {
+        let chain = Chain::new(&[1, 6])
+            .node("Gemm", vec![weights("w", &[4, 6], 13)], vec![attr_int("transB", 1)])
+            .node(op, vec![], vec![attr_int("axis", -1)]);
+        agrees_with_tract(op, 6, chain);
+    }
+}
+
+// ---- bad files ----
+
+fn import_error(onnx: &[u8], per: usize) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    match import_bytes(dir.path(), onnx, &samples(4, per, 4)) {
+        Ok(_) => panic!("imported a bad model"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_mentions(err: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(err.contains(p), "{p:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn bad_models_are_refused_naming_the_node() {
+    let gemm = || Chain::new(&[1, 6]).node("Gemm", vec![weights("w", &[4, 6], 1)], vec![attr_int("transB", 1)]);
+    let unsupported = gemm().node("Sigmoid", vec![], vec![]).proto().encode_to_vec();
+    assert_mentions(
+        &import_error(&unsupported, 6),
+        &["model.onnx", "n1_Sigmoid", "(Sigmoid)", "not supported"],
+    );
+
+    let mut nan = gemm();
+    nan.inits[0].float_data[3] = f32::NAN;
+    assert_mentions(
+        &import_error(&nan.proto().encode_to_vec(), 6),
+        &["tensor `w`", "NaN", "finite"],
+    );
+
+    let mut opset = gemm();
+    opset.opset = 3;
+    assert_mentions(&import_error(&opset.proto().encode_to_vec(), 6), &["opset 3"]);
+
+    let asymmetric = Chain::new(&[1, 1, 6, 6])
+        .node(
+            "Conv",
+            vec![weights("w", &[2, 1, 3, 3], 2)],
+            vec![attr_ints("pads", &[0, 0, 1, 1])],
+        )
+        .proto()
+        .encode_to_vec();
+    assert_mentions(&import_error(&asymmetric, 36), &["n0_Conv", "pads"]);
+
+    let loose_add = Chain::new(&[1, 4])
+        .node("Relu", vec![], vec![])
+        .node("Add", vec![weights("b", &[4], 3)], vec![]);
+    assert_mentions(
+        &import_error(&loose_add.proto().encode_to_vec(), 4),
+        &["n1_Add", "bias"],
+    );
+
+    let mut branch = gemm().node("Relu", vec![], vec![]).proto();
+    branch.graph.as_mut().unwrap().node[1].input = vec!["t0".into()];
+    assert_mentions(&import_error(&branch.encode_to_vec(), 6), &["n1_Relu", "chains"]);
+
+    let mut empty = gemm();
+    empty.inits[0].dims = vec![0, 6];
+    assert_mentions(
+        &import_error(&empty.proto().encode_to_vec(), 6),
+        &["tensor `w`", "no element"],
+    );
+
+    let mut huge = gemm();
+    huge.inits[0].dims = vec![1 << 40, 1 << 40];
+    assert_mentions(
+        &import_error(&huge.proto().encode_to_vec(), 6),
+        &["tensor `w`", "exceed"],
+    );
+
+    let mut dynamic = gemm().proto();
+    let input = &mut dynamic.graph.as_mut().unwrap().input[0];
+    let Some(pb::type_proto::Value::TensorType(t)) = input.r#type.as_mut().and_then(|t| t.value.as_mut()) else {
+        unreachable!("the chain's input is a tensor")
+    };
+    t.shape.as_mut().unwrap().dim[1].value = Some(pb::tensor_shape_proto::dimension::Value::DimParam("n".into()));
+    assert_mentions(
+        &import_error(&dynamic.encode_to_vec(), 6),
+        &["tensor `t0`", "axis 1", "static"],
+    );
+
+    let bytes = std::fs::read(fixture("digits-cnn.onnx")).unwrap();
+    let err = import_error(&bytes[..bytes.len() / 2], 64);
+    assert_mentions(&err, &["model.onnx", "not a readable ONNX model"]);
+    assert_mentions(&import_error(b"", 64), &["no graph"]);
+}
+
+#[test]
+fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
+    use ndarray_npy::WriteNpyExt;
+    use tract_onnx::prelude::tract_ndarray::Array2;
+    let dir = tempfile::tempdir().unwrap();
+    let flat = dir.path().join("flat.npy");
+    Array2::<f32>::zeros((4, 64))
+        .write_npy(std::fs::File::create(&flat).unwrap())
+        .unwrap();
+    let refused = |calibration: &Path| {
+        let files = DataFiles {
+            calibration,
+            eval: None,
+        };
+        let err = import::import(
+            &fixture("digits-cnn.onnx"),
+            &files,
+            &options("c"),
+            &ProgressBar::hidden(),
+        );
+        err.err().expect("a bad calibration file").to_string()
+    };
+    assert_mentions(&refused(&flat), &["flat.npy", "[4, 64]", "[n, 1, 8, 8]"]);
+    assert_mentions(&refused(&fixture("labels.npy")), &["labels.npy", "float32"]);
+    let json = write(dir.path(), "short.json", b"[[0.5, 0.25]]");
+    assert_mentions(&refused(&json), &["short.json", "[n, 1, 8, 8]"]);
+}
+
+#[test]
+fn the_command_reports_a_bad_file_with_exit_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("digits-mlp.onnx")).unwrap();
+    let cut = write(dir.path(), "cut.onnx", &bytes[..bytes.len() - 100]);
+    let cal = fixture("calibration.npy");
+    let out = dir.path().join("out");
+    let o = section9(&[
+        "import",
+        cut.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_mentions(&text(&o), &["error: ", "cut.onnx", "not a readable ONNX model"]);
+    assert!(!out.exists(), "nothing is written for a refused model");
+}
+
+// ---- the committed PyTorch fixtures ----
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx").join(name)
+}
+
+fn section9(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_section9"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `section9 import` with evaluation, as a user runs it; the report.
+fn import_fixture(name: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let (onnx, cal, x, y) = (
+        fixture(&format!("{name}.onnx")),
+        fixture("calibration.npy"),
+        fixture("eval.npy"),
+        fixture("labels.npy"),
+    );
+    let out = dir.join(name);
+    let mut args = vec!["import", onnx.to_str().unwrap(), "--calibration", cal.to_str().unwrap()];
+    args.extend([
+        "--eval",
+        x.to_str().unwrap(),
+        "--labels",
+        y.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    args.extend(extra);
+    let o = section9(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Import, run, then prove and verify in both weight modes.
+fn end_to_end(name: &str, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let report = import_fixture(name, dir.path(), extra);
+    let out = dir.path().join(name);
+    let model = out.join(format!("{name}.json"));
+    let input = out.join("input.json");
+    let (model, input) = (model.to_str().unwrap(), input.to_str().unwrap());
+    let o = section9(&["run", model, input]);
+    assert!(o.status.success(), "{}", text(&o));
+    for weights in ["committed", "constant"] {
+        let proof = dir.path().join(format!("proof-{weights}"));
+        let keys = dir.path().join("keys");
+        let o = section9(&[
+            "prove",
+            model,
+            input,
+            "--weights",
+            weights,
+            "--out",
+            proof.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{weights}: {}", text(&o));
+        let files = ["verification_key.json", "proof.json", "public.json"].map(|f| proof.join(f));
+        let [vk, p, public] = files.each_ref().map(|f| f.to_str().unwrap());
+        let o = section9(&["verify", vk, p, public]);
+        assert_eq!(o.status.code(), Some(0), "{weights}: {}", text(&o));
+    }
+    report
+}
+
+#[test]
+fn the_pytorch_mlp_imports_proves_and_verifies() {
+    let report = end_to_end("digits-mlp", &[]);
+    assert_eq!(report["dropped"], "LogSoftmax");
+    let eval = &report["eval"];
+    assert!(eval["agreement"].as_f64().unwrap() >= 0.98, "{eval}");
+}
+
+#[test]
+fn the_pytorch_cnn_imports_proves_and_verifies_and_agrees_with_float() {
+    let report = end_to_end("digits-cnn", &["--argmax"]);
+    let eval = &report["eval"];
+    assert_eq!(eval["samples"], 359);
+    assert!(eval["agreement"].as_f64().unwrap() >= 0.99, "{eval}");
+    assert!(eval["int_top1"].as_f64().unwrap() >= 0.95, "{eval}");
+}
