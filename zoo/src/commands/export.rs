@@ -29,12 +29,19 @@ pub struct Args {
 pub fn run(Args { run: a, zkey, keys }: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
-    let c = compile(
-        &model,
-        &inputs,
-        a.weights.into(),
-        Builder::with_names().with_limit(a.max_constraints),
-    )?;
+    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
+        path: a.out.display().to_string(),
+        source,
+    })?;
+    let (c, _) = ui.step("synthesizing the circuit", || {
+        compile(
+            &model,
+            &inputs,
+            a.weights.into(),
+            Builder::with_names().with_limit(a.max_constraints),
+        )
+    });
+    let c = c?;
     let fail = |e: section9::export::ExportError| CliError::Other(e.to_string());
     let mut files = vec![
         ("circuit.r1cs", r1cs_bytes(&c.cs).map_err(fail)?),
@@ -46,10 +53,6 @@ pub fn run(Args { run: a, zkey, keys }: Args, ui: Ui) -> CliResult {
         let bytes = zkey_bytes(&c.cs, &k.pk).map_err(|e| CliError::Other(e.to_string()))?;
         files.push(("circuit.zkey", bytes));
     }
-    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
-        path: a.out.display().to_string(),
-        source,
-    })?;
     let order = CircuitLayout::new(&c.cs);
     ui.say(format!("model           {}", model.name));
     ui.say(format!("constraints     {}", c.cs.num_constraints()));
