@@ -213,18 +213,24 @@ fn split(bytes: &[u8]) -> Result<Parts<'_>, KeyFileError> {
     }
 }
 
-/// Uncompressed keys whose checksum matched: each coordinate is read as a
-/// field element below its modulus; the curve checks were done when the
-/// file was written.
-fn decode_uncompressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
+/// A proving key from the whole of `payload`.
+fn deserialize(payload: &[u8], compress: Compress, validate: Validate) -> Result<ProvingKey<Bn254>, KeyFileError> {
     let mut rest = payload;
-    let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::No, Validate::No)
+    let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, compress, validate)
         .map_err(|e| KeyFileError::Keys(e.to_string()))?;
     if !rest.is_empty() {
         return Err(KeyFileError::TrailingBytes {
             count: rest.len() as u64,
         });
     }
+    Ok(pk)
+}
+
+/// Uncompressed keys whose checksum matched: each coordinate is read as a
+/// field element below its modulus; the curve checks were done when the
+/// file was written.
+fn decode_uncompressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
+    let pk = deserialize(payload, Compress::No, Validate::No)?;
     let vk = pk.vk.clone();
     Ok(Keys { pk, vk })
 }
@@ -232,14 +238,7 @@ fn decode_uncompressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
 /// Version 2 keys, compressed, validated: every point on its curve and in
 /// its subgroup, nothing left over, and only the one encoding of them.
 fn decode_compressed(payload: &[u8]) -> Result<Keys, KeyFileError> {
-    let mut rest = payload;
-    let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::Yes, Validate::Yes)
-        .map_err(|e| KeyFileError::Keys(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(KeyFileError::TrailingBytes {
-            count: rest.len() as u64,
-        });
-    }
+    let pk = deserialize(payload, Compress::Yes, Validate::Yes)?;
     // arkworks also takes an infinity flag next to any x; a second spelling
     // of the same keys would defeat comparing files byte for byte.
     let mut again = Vec::with_capacity(payload.len());
@@ -338,19 +337,26 @@ impl KeyCache {
     /// would hide the damage, and replace keys a verifier may rely on. A
     /// file in the older format is rewritten in the current one.
     pub fn load(&self, digest: &[u8; 32]) -> Result<Option<Keys>, CacheError> {
-        let path = self.path(digest);
-        let bytes = match crate::files::read_whole(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(CacheError::Read { path, source }),
+        let Some((keys, old)) = self.read(digest)? else {
+            return Ok(None);
         };
-        let (keys, old) = from_file_bytes(&path, &bytes, digest)?;
         if old {
             let _lock = self.lock(digest)?;
+            let path = self.path(digest);
             store_keys(&path, digest, &keys)?;
             tracing::info!(path = %path.display(), "key file rewritten in format {VERSION}");
         }
         Ok(Some(keys))
+    }
+
+    /// The cached keys and whether they are in the older format, or `None`.
+    fn read(&self, digest: &[u8; 32]) -> Result<Option<(Keys, bool)>, CacheError> {
+        let path = self.path(digest);
+        match crate::files::read_whole(&path) {
+            Ok(bytes) => from_file_bytes(&path, &bytes, digest).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(CacheError::Read { path, source }),
+        }
     }
 
     /// Stores new keys under their digest and returns the path written.
@@ -383,7 +389,8 @@ impl KeyCache {
             return Ok((keys, Provenance::Cached));
         }
         let lock = self.lock(digest)?;
-        if let Some(keys) = self.load_unlocked(digest)? {
+        // Another process may have made them while this one waited.
+        if let Some((keys, _)) = self.read(digest)? {
             return Ok((keys, Provenance::Cached));
         }
         self.remove_temporaries(digest);
@@ -391,16 +398,6 @@ impl KeyCache {
         self.store_locked(digest, &keys)?;
         drop(lock);
         Ok((keys, Provenance::Made))
-    }
-
-    /// [`load`](Self::load) for a caller that holds the lock already.
-    fn load_unlocked(&self, digest: &[u8; 32]) -> Result<Option<Keys>, CacheError> {
-        let path = self.path(digest);
-        match crate::files::read_whole(&path) {
-            Ok(bytes) => from_file_bytes(&path, &bytes, digest).map(|(keys, _)| Some(keys)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(CacheError::Read { path, source }),
-        }
     }
 
     /// An exclusive lock on one digest's keys, held until the file is
