@@ -213,15 +213,20 @@ pub(crate) fn record(workspace: &Path, begin: &str, end: &str, text: &str) -> Re
     Ok(())
 }
 
-/// Builds the release xtask the measuring children run.
-pub(crate) fn release_xtask(workspace: &Path) -> Result<std::path::PathBuf, String> {
+/// Builds binary `bin` of `package` in release mode and returns its path.
+pub(crate) fn release_binary(workspace: &Path, package: &str, bin: &str) -> Result<std::path::PathBuf, String> {
     let status = Command::new("cargo")
-        .args(["build", "--release", "-q", "-p", "xtask"])
+        .args(["build", "--release", "-q", "-p", package, "--bin", bin])
         .current_dir(workspace)
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
-        return Err("building xtask in release mode failed".into());
+        return Err(format!("building {bin} in release mode failed"));
     }
-    Ok(workspace.join("target/release/xtask"))
+    Ok(workspace.join("target/release").join(bin))
+}
+
+/// Builds the release xtask the measuring children run.
+pub(crate) fn release_xtask(workspace: &Path) -> Result<std::path::PathBuf, String> {
+    release_binary(workspace, "xtask", "xtask")
 }

@@ -5,10 +5,10 @@
 //! timed from spawn to exit, with the CPU seconds and peak memory the
 //! kernel accounts to it, beside the step times the command prints.
 
-use crate::bench::{machine, median_by, record};
+use crate::bench::{machine, median_by, record, release_binary};
 use serde_json::{json, Value};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -127,22 +127,9 @@ fn table(rows: &[Value]) -> String {
     t
 }
 
-/// Builds the release `section9` binary the measurements run.
-fn release_section9(workspace: &Path) -> Result<PathBuf, String> {
-    let status = Command::new("cargo")
-        .args(["build", "--release", "-q", "-p", "section9-zoo", "--bin", "section9"])
-        .current_dir(workspace)
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("building section9 in release mode failed".into());
-    }
-    Ok(workspace.join("target/release/section9"))
-}
-
 /// Measures every built-in model's `prove` and the two generators' `demo`.
 pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
-    let exe = release_section9(workspace)?;
+    let exe = release_binary(workspace, "section9-zoo", "section9")?;
     let machine = machine();
     let scratch = std::env::temp_dir().join(format!("section9-bench-commands-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
