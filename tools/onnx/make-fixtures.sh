@@ -4,5 +4,5 @@
 # the committed files; run this after changing make_fixtures.py.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-[ -x "$here/.venv/bin/python" ] || "$here/make-venv.sh"
+[ -x "$here/.venv/bin/python" ] || "$here/../make-venv.sh" "$here"
 "$here/.venv/bin/python" "$here/make_fixtures.py" "$here/../../zoo/tests/onnx"
