@@ -7,8 +7,8 @@ use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmPrecision,
     CvmRightShift, Dense, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d,
-    Take, TakeConstant, Tile, Transpose, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
-    BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV,
+    BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -102,6 +102,23 @@ fn conv(pk: u32) -> Conv2d {
         kw: 3,
         pk,
         pb: 8,
+    }
+}
+
+/// A small forest: one row of 8 int16 features, 4 trees of depth 3, one
+/// score.
+fn forest() -> TreeEnsemble {
+    TreeEnsemble {
+        m: 1,
+        nf: 8,
+        px: 16,
+        trees: 4,
+        nn: 7,
+        pf: 5,
+        pt: 17,
+        nl: 8,
+        nc: 1,
+        pl: 16,
     }
 }
 
@@ -356,6 +373,20 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             &[],
             "output",
             32,
+        )?,
+        row(
+            forest(),
+            "4 trees of depth 3 on 8 int16 features, public model",
+            &[false, true, true, true],
+            "node",
+            28,
+        )?,
+        row(
+            forest(),
+            "4 trees of depth 3 on 8 int16 features, committed thresholds and leaves",
+            &[],
+            "node",
+            28,
         )?,
         row(
             Where {

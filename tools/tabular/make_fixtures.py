@@ -223,6 +223,15 @@ MODELS = [
         scaled_logreg,
         "Pipeline(StandardScaler, LogisticRegression)",
     ),
+    (
+        "sybil-forest",
+        "sybil",
+        "sklearn",
+        lambda: RandomForestClassifier(
+            n_estimators=100, max_depth=4, random_state=SEED, n_jobs=1
+        ),
+        "RandomForestClassifier(100 trees, depth 4)",
+    ),
     ("sybil-xgb", "sybil", "xgboost", xgb_classifier, "XGBClassifier(100 trees, depth 4)"),
     ("diabetes-linear", "diabetes", "sklearn", LinearRegression, "LinearRegression"),
     (

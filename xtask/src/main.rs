@@ -47,12 +47,41 @@ fn costs() -> Result<(), String> {
          `3 (8 t + partial rounds) - 3` with `t = n + 1`: 240 for two inputs, as circomlib's \
          optimized template. The weight commitment (`section9::commit`) range-checks every \
          weight (10 constraints for int8), packs 31 int8 weights per field element and hashes \
-         15 elements per 16-input Poseidon.\n\n{field}"
+         15 elements per 16-input Poseidon.\n\n{field}\n{}",
+        classic_costs()?
     );
     let path = workspace().join("docs/costs.md");
     write_atomic(&path, &text)?;
     println!("wrote {}", path.display());
     Ok(())
+}
+
+/// The tree-ensemble section of the cost table: the cost per node, and each
+/// built-in classic model's total in both weight modes.
+fn classic_costs() -> Result<String, String> {
+    use section9::compile::{constraint_count, Weights, DEFAULT_MAX_CONSTRAINTS};
+    let mut rows = String::new();
+    for (name, _) in section9_zoo::classic::CLASSIC {
+        let model = section9_zoo::builtin(name).ok_or(name)?.map_err(|e| e.to_string())?;
+        let count = |w| {
+            constraint_count(&model, w, DEFAULT_MAX_CONSTRAINTS)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{name} is over the limit"))
+        };
+        let (constant, committed) = (count(Weights::Constant)?, count(Weights::Committed)?);
+        rows += &format!("| `{name}` | {constant} | {committed} |\n");
+    }
+    Ok(format!(
+        "## Tree ensembles and classic models\n\n`tree_ensemble` proves complete trees: every node is one \
+         sign test of `x - threshold - 1` at `max(px, pt) + 1` bits, `max(px, pt) + 2` constraints (19 for \
+         16-bit features and thresholds), and the leaf is selected bottom-up with one product per node and \
+         score, except that a choice between two constant leaves is linear. A public tree of depth d with \
+         one score costs `(2^d - 1) * 19 + 2^(d-1) - 1`; committed, `(2^d - 1) * 20`, plus the commitment \
+         to its `2^d - 1` thresholds and `2^d` leaves (about 22 constraints per 16-bit weight: the range \
+         check, packing and Poseidon).\n\nThe built-in classic models (`section9_zoo::classic`), whole \
+         circuits with the outputs' binding:\n\n| model | constant weights | committed weights |\n\
+         |---|---:|---:|\n{rows}"
+    ))
 }
 
 fn gen_circom(out: &Path) -> Result<(), String> {
@@ -94,11 +123,25 @@ fn zoo_fixture() -> Result<(), String> {
     Ok(())
 }
 
+/// Imports the built-in classic models from their committed ONNX-ML
+/// exports into `zoo/models`, printing each report.
+fn classic() -> Result<(), String> {
+    let dir = workspace().join("zoo/models");
+    for (name, set) in section9_zoo::classic::CLASSIC {
+        let (file, params, report) = section9_zoo::classic::import(name, set).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(format!("{name}.params")), params.to_bytes())?;
+        write_atomic(&dir.join(format!("{name}.json")), file.to_json())?;
+        print!("{report}");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["costs"] => costs(),
         ["zoo-fixture"] => zoo_fixture(),
+        ["classic"] => classic(),
         ["bench"] => bench::bench(&workspace(), false),
         ["bench", "--write"] => bench::bench(&workspace(), true),
         ["bench-model", name, weights] => bench::bench_model(name, weights),
@@ -120,7 +163,7 @@ fn main() -> ExitCode {
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | train MODEL [--seed N] | bench [--commands | --vs-snarkjs] [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | train MODEL [--seed N] | bench [--commands | --vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

@@ -1,6 +1,7 @@
 //! Built-in models of section9, embedded in the binary so they work from
 //! any directory, and the `section9` command built on them.
 
+pub mod classic;
 pub mod data;
 pub mod fixture;
 pub mod image;
@@ -26,14 +27,20 @@ macro_rules! builtin {
     };
 }
 
-/// Every built-in model: the trained zoo (`cargo xtask train`) and the
-/// fixture.
+/// Every built-in model: the trained zoo (`cargo xtask train`), the
+/// fixture, and the classic models ([`classic`], `cargo xtask classic`).
 pub const BUILTINS: &[Builtin] = &[
     builtin!("digits-gan"),
     builtin!("s9-gan"),
     builtin!("digits-cnn"),
     builtin!("mlp"),
     builtin!("mlp-fixture"),
+    builtin!("cancer-logreg"),
+    builtin!("cancer-forest"),
+    builtin!("cancer-xgb"),
+    builtin!("sybil-logreg"),
+    builtin!("sybil-forest"),
+    builtin!("sybil-xgb"),
 ];
 
 /// The model `section9 demo` draws with unless told otherwise.

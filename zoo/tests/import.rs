@@ -5,10 +5,12 @@
 use indicatif::ProgressBar;
 use prost::Message;
 use rand::{Rng, SeedableRng};
-use section9::graph::Model;
+use section9::graph::{Model, Visibility};
 use section9_zoo::import::{self, DataFiles, ImportError, Imported, Options};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod command;
+
+use command::{section9, text};
 use tract_onnx::pb::{self, attribute_proto::AttributeType};
 
 // ---- one-node models, built with tract-onnx's message types ----
@@ -166,6 +168,7 @@ fn options(name: &str) -> Options {
         name: name.into(),
         argmax: false,
         pack_outputs: false,
+        input: Visibility::Private,
     }
 }
 
@@ -543,21 +546,6 @@ fn the_command_reports_a_bad_file_with_exit_status_2() {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx").join(name)
-}
-
-fn section9(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_section9"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// `section9 import` with evaluation, as a user runs it; the report.

@@ -88,7 +88,7 @@ pub fn calldata_text(args: &CallArgs) -> String {
     )
 }
 
-/// The ABI-encoded call of `function` (`verifyProof` or `mint`, which take
+/// The ABI-encoded call of `function` (`verifyProof`, `mint` or `clear`, which take
 /// the same arguments): selector, then every argument as a 32-byte word
 /// (static arrays are encoded in place, without offsets).
 pub fn encode_verify_call(function: &str, args: &CallArgs) -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! Ethereum: a Solidity Groth16 verifier generated from a verifying key,
-//! an image-minting contract built on it, and the calldata that calls
-//! them, so a section9 proof can be checked on chain.
+//! an image-minting contract and a verdict contract built on it, and the
+//! calldata that calls them, so a section9 proof can be checked on chain.
 //!
 //! The verifier uses the BN254 precompiles (0x06 addition, 0x07 scalar
 //! multiplication, 0x08 pairing). Its interface is snarkjs's:
@@ -11,10 +11,12 @@
 
 mod calldata;
 mod mint;
+mod verdict;
 mod verifier;
 
 pub use calldata::{calldata_text, encode_verify_call, CallArgs, Word};
 pub use mint::{mint_contract, Picture, MINT};
+pub use verdict::{verdict_contract, Verdict, VERDICT};
 pub use verifier::{verifier_contract, VERIFIER};
 
 /// BN254's base field modulus, as the contracts write it.

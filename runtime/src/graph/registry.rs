@@ -91,6 +91,7 @@ pub fn operators() -> Vec<OpKind> {
         kind::<Tile>(&[]),
         kind::<Take>(&[]),
         kind::<TakeConstant>(&[]),
+        kind::<TreeEnsemble>(&[]),
         alias::<Take>("cvm_lut", &[]),
     ]
 }

@@ -77,11 +77,14 @@ pub trait ZkOp {
                 let constant = constant_inputs.get(t).copied().unwrap_or(false)
                     || Self::CONSTANT_INPUTS.get(t).copied().unwrap_or(false);
                 (0..n)
-                    .map(|_| {
-                        // 1, not 0: a signal times a sum of constants is a
-                        // product unless every constant in the sum is 0.
+                    .map(|i| {
+                        // Distinct and never 0: a signal times a sum or a
+                        // difference of constants is a product unless the
+                        // constants cancel, which a real model's rarely do
+                        // (a forest's selection between two equal leaves
+                        // is free).
                         if constant {
-                            Sig::constant(1)
+                            Sig::constant(i as i128 + 1)
                         } else {
                             cs.input("in", &[], 0, false)
                         }

@@ -8,6 +8,7 @@ mod pool;
 mod reduce;
 mod requant;
 mod shape;
+mod tree;
 
 pub use elementwise::{
     Abs, Broadcast, CvmPrecision, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
@@ -20,3 +21,4 @@ pub use pool::{MaxPool2d, SumPool2d};
 pub use reduce::{Argmax, Reduce, REDUCE_MAX, REDUCE_SUM};
 pub use requant::{Clip, CvmClip, CvmLeftShift, CvmRightShift, Relu, Requant};
 pub use shape::{ExpandDims, Flatten, Reshape, Squeeze, Upsampling};
+pub use tree::TreeEnsemble;

@@ -8,6 +8,7 @@ mod forgeries;
 mod gas;
 mod mint;
 mod storage;
+mod verdict;
 mod zoo;
 
 use ark_bn254::Bn254;
@@ -90,6 +91,11 @@ fn verify_on_chain(chain: &mut Chain, verifier: Address, args: &CallArgs) -> Out
 /// refuse, as opposed to reverting.
 fn refused(out: &Outcome) -> bool {
     out.success && out.output == [0u8; 32]
+}
+
+/// Whether a reverted call's data carries `reason` (`Error(string)`).
+fn reverted_with(out: &Outcome, reason: &str) -> bool {
+    !out.success && out.output.windows(reason.len()).any(|w| w == reason.as_bytes())
 }
 
 fn word(v: &BigUint) -> Word {

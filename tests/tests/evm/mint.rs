@@ -44,11 +44,6 @@ fn minted(chain: &mut Chain, minter: Address) -> Vec<u8> {
     chain.call(minter, selector("minted()")).unwrap().output
 }
 
-/// Whether a reverted call's data carries `reason` (`Error(string)`).
-fn reverted_with(out: &Outcome, reason: &str) -> bool {
-    !out.success && out.output.windows(reason.len()).any(|w| w == reason.as_bytes())
-}
-
 /// Mints `p`'s picture with a minting contract for `model` and checks what
 /// it stores and renders; the gas of the mint transaction.
 pub(crate) fn mint_and_render(name: &str, model: &Model, chain: &mut Chain, verifier: Address, p: &Proved) -> u64 {

@@ -32,6 +32,41 @@ fn constant_sboxes(model: &Model, weights: Weights) -> usize {
     }
 }
 
+/// Selections circom multiplies out that the builder folds: in a tree
+/// ensemble with constant leaves, a node whose children are both known
+/// constants (subtrees whose leaves are all equal, as where the importer
+/// pads a shallow branch to the full depth) selects linearly in the
+/// builder, while circom only knows the leaves themselves as constants.
+fn constant_selections(model: &Model, weights: Weights) -> usize {
+    if weights != Weights::Constant {
+        return 0;
+    }
+    let mut count = 0;
+    for node in model.nodes.iter().filter(|n| n.op == "tree_ensemble") {
+        let [trees, nl, nc] = model.nodes[node.inputs[3]].shape[..] else {
+            panic!("leaf shape")
+        };
+        let NodeKind::Param { values: leaf, .. } = &model.nodes[node.inputs[3]].kind else {
+            panic!("leaf param")
+        };
+        let (rows, nn) = (model.nodes[node.inputs[0]].shape[0], nl - 1);
+        for t in 0..trees {
+            for c in 0..nc {
+                let mut known: Vec<Option<i64>> = vec![None; nn];
+                known.extend((0..nl).map(|l| Some(leaf[(t * nl + l) * nc + c])));
+                for i in (0..nn).rev() {
+                    let (a, b) = (known[2 * i + 1], known[2 * i + 2]);
+                    if 2 * i + 1 < nn && a.is_some() && b.is_some() {
+                        count += rows;
+                    }
+                    known[i] = if a == b { a } else { None };
+                }
+            }
+        }
+    }
+    count
+}
+
 fn check(model: &Model, weights: Weights, seeds: std::ops::Range<u64>) {
     let program = circom_program(model, weights).unwrap();
     let compiled = circom_compile(&program, MAIN).unwrap_or_else(|e| panic!("{}: {e}", model.name));
@@ -44,7 +79,7 @@ fn check(model: &Model, weights: Weights, seeds: std::ops::Range<u64>) {
         if seed == 0 {
             assert_eq!(
                 run.nonlinear,
-                built.cs.num_nonlinear() + constant_sboxes(model, weights),
+                built.cs.num_nonlinear() + constant_sboxes(model, weights) + constant_selections(model, weights),
                 "{}: circom's non-linear constraints differ from the builder's",
                 model.name
             );

@@ -21,6 +21,7 @@ mod scalar;
 mod shape;
 mod sum_pool2d;
 mod take;
+mod tree_ensemble;
 mod unary;
 mod where_;
 

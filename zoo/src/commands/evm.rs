@@ -5,7 +5,8 @@ use super::ui::Ui;
 use super::{load_model, malformed, read_text, CliError, CliResult};
 use section9::compile::{compile, Weights};
 use section9::evm::{
-    calldata_text, encode_verify_call, mint_contract, verifier_contract, CallArgs, Picture, MINT, VERIFIER,
+    calldata_text, encode_verify_call, mint_contract, verdict_contract, verifier_contract, CallArgs, Picture, Verdict,
+    MINT, VERDICT, VERIFIER,
 };
 use section9::files::write_atomic;
 use section9::graph::Model;
@@ -15,7 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Write a Solidity Groth16 verifier for a verification key (and, with
-/// --model, the image-minting contract that uses it).
+/// --model, the image-minting contract or, with --verdict, the verdict
+/// contract that uses it).
 #[derive(clap::Args)]
 pub struct ExportArgs {
     /// The verification key the contract checks proofs against (snarkjs
@@ -29,16 +31,22 @@ pub struct ExportArgs {
     /// contract stores and renders; without it only the verifier is written.
     #[arg(long)]
     model: Option<String>,
+    /// With --model, write the verdict contract instead: it records a
+    /// hashed feature vector once a proof shows the committed model scored
+    /// it below a threshold (a classic model imported with `--input
+    /// hashed`).
+    #[arg(long, requires = "model")]
+    verdict: bool,
 }
 
-/// The minting contract reads the packed picture from the first public
-/// values and the weight commitment from the last one, so a key is only fit
-/// for it when the model's proofs publish exactly those: the model commits
-/// its weights, has no other public values, and the key has that many.
-fn check_mint_key(model: &Model, picture: &Picture, key_public: usize) -> Result<(), CliError> {
+/// A contract reads fixed places among the public values, so a key is only
+/// fit for it when the model's proofs with committed weights publish
+/// exactly `want` values (`what` says which), the last being the
+/// commitment, and the key takes that many.
+fn check_key(model: &Model, contract: &str, want: usize, what: &str, key_public: usize) -> Result<(), CliError> {
     let unfit = |why: String| {
         CliError::Usage(format!(
-            "the key does not fit a minting contract for `{}`: {why}",
+            "the key does not fit a {contract} contract for `{}`: {why}",
             model.name
         ))
     };
@@ -47,10 +55,9 @@ fn check_mint_key(model: &Model, picture: &Picture, key_public: usize) -> Result
         return Err(unfit("the model has no weights to commit to".into()));
     }
     let public = section9::prove::public_inputs(&c.cs).len();
-    let words = (picture.channels * picture.height * picture.width).div_ceil(picture.per_word);
-    if public != words + 1 {
+    if public != want {
         return Err(unfit(format!(
-            "its proofs publish {public} values, the contract takes {words} picture words and the commitment"
+            "its proofs publish {public} values, the contract takes {what}"
         )));
     }
     if key_public != public {
@@ -61,15 +68,31 @@ fn check_mint_key(model: &Model, picture: &Picture, key_public: usize) -> Result
     Ok(())
 }
 
+/// The contract built on the verifier for `model`: the minting contract
+/// for a generator, or with `verdict` the verdict contract.
+fn model_contract(model: &Model, verdict: bool, key_public: usize) -> Result<(&'static str, String), CliError> {
+    if verdict {
+        let layout = Verdict::of(model)?;
+        let what = format!(
+            "{} output values, the features' hash and the commitment",
+            layout.features
+        );
+        check_key(model, "verdict", layout.public, &what, key_public)?;
+        return Ok((VERDICT, verdict_contract(layout)));
+    }
+    let picture = Picture::of(model)?;
+    let words = (picture.channels * picture.height * picture.width).div_ceil(picture.per_word);
+    let what = format!("{words} picture words and the commitment");
+    check_key(model, "minting", words + 1, &what, key_public)?;
+    Ok((MINT, mint_contract(key_public, picture)))
+}
+
 pub fn export(a: ExportArgs, ui: Ui) -> CliResult {
     let vk = vk_from_json(&read_text(&a.verification_key)?).map_err(malformed(&a.verification_key))?;
     let public = vk.gamma_abc_g1.len().saturating_sub(1);
     let mut contracts = vec![(VERIFIER, verifier_contract(&vk))];
     if let Some(model) = &a.model {
-        let model = load_model(model)?;
-        let picture = Picture::of(&model)?;
-        check_mint_key(&model, &picture, public)?;
-        contracts.push((MINT, mint_contract(public, picture)));
+        contracts.push(model_contract(&load_model(model)?, a.verdict, public)?);
     }
     std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
         path: a.out.display().to_string(),
@@ -83,10 +106,14 @@ pub fn export(a: ExportArgs, ui: Ui) -> CliResult {
         written.push(path);
     }
     ui.say(format!("{public} public inputs"));
-    if a.model.is_some() {
-        ui.say(format!(
+    match (&a.model, a.verdict) {
+        (Some(_), false) => ui.say(format!(
             "deploy {VERIFIER}, then {MINT}(verifier, commitment = the last public value)"
-        ));
+        )),
+        (Some(_), true) => ui.say(format!(
+            "deploy {VERIFIER}, then {VERDICT}(verifier, commitment = the last public value, threshold)"
+        )),
+        (None, _) => {}
     }
     ui.json(&serde_json::json!({ "written": written, "public_inputs": public }));
     Ok(ExitCode::SUCCESS)
@@ -101,7 +128,7 @@ pub struct CalldataArgs {
     /// Its public values (`public.json`).
     public: PathBuf,
     /// Print the full ABI-encoded call (hex) of this function instead.
-    #[arg(long, value_parser = ["verifyProof", "mint"])]
+    #[arg(long, value_parser = ["verifyProof", "mint", "clear"])]
     abi: Option<String>,
 }
 

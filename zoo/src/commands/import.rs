@@ -4,13 +4,17 @@ use super::ui::Ui;
 use super::{CliError, CliResult};
 use indicatif::ProgressStyle;
 use section9::files::write_atomic;
+use section9::graph::Visibility;
 use section9_zoo::import::{self, DataFiles, ImportError, Options};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Import a float ONNX model (PyTorch export of an MLP or CNN): quantize it
-/// with power-of-two int8 scales and write `<name>.json`, `<name>.params`,
-/// `<name>.report.json` and an example `input.json` into --out.
+/// Import a float ONNX model: a network (PyTorch export of an MLP or CNN),
+/// quantized with power-of-two int8 scales, or a classic model (ONNX-ML
+/// linear model or tree ensemble from scikit-learn, XGBoost or LightGBM),
+/// with per-feature power-of-two scales and exact tree thresholds. Writes
+/// `<name>.json`, `<name>.params`, `<name>.report.json` and an example
+/// `input.json` into --out.
 #[derive(clap::Args)]
 pub struct Args {
     /// The ONNX file.
@@ -25,7 +29,8 @@ pub struct Args {
     /// Evaluation samples, as --calibration; needs --labels.
     #[arg(long, requires = "labels")]
     eval: Option<PathBuf>,
-    /// Class labels of the evaluation samples (`.npy` integers or JSON).
+    /// Class labels of the evaluation samples (`.npy` integers or JSON);
+    /// for a regressor, its float targets.
     #[arg(long, requires = "eval")]
     labels: Option<PathBuf>,
     /// Model name (default: the ONNX file's stem).
@@ -37,6 +42,28 @@ pub struct Args {
     /// Pack the outputs into as few public values as their bounds allow.
     #[arg(long)]
     pack_outputs: bool,
+    /// How the input enters proofs: kept private, made public, or hashed
+    /// (private, with its Poseidon commitment public, so a contract can
+    /// name the input without seeing it).
+    #[arg(long, value_enum, default_value_t = InputVisibility::Private)]
+    input: InputVisibility,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum InputVisibility {
+    Private,
+    Public,
+    Hashed,
+}
+
+impl From<InputVisibility> for Visibility {
+    fn from(v: InputVisibility) -> Visibility {
+        match v {
+            InputVisibility::Private => Visibility::Private,
+            InputVisibility::Public => Visibility::Public,
+            InputVisibility::Hashed => Visibility::Hashed,
+        }
+    }
 }
 
 pub fn run(a: Args, ui: Ui) -> CliResult {
@@ -49,6 +76,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         name: name.clone(),
         argmax: a.argmax,
         pack_outputs: a.pack_outputs,
+        input: a.input.into(),
     };
     let files = DataFiles {
         calibration: &a.calibration,
@@ -56,18 +84,17 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
     };
     let bar = ui.bar();
     bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}").expect("a fixed template"));
-    let imported = import::import(&a.model, &files, &opts, &bar).map_err(import_error);
+    let imported = import::import_any(&a.model, &files, &opts, &bar).map_err(import_error);
     bar.finish_and_clear();
     let imported = imported?;
     std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io {
         path: a.out.display().to_string(),
         source,
     })?;
-    let q = &imported.quantized;
     let report = serde_json::to_string_pretty(&imported.report).map_err(|e| CliError::Other(e.to_string()))?;
     let input = serde_json::json!({ "x": imported.example }).to_string();
-    write(&a.out, &format!("{name}.json"), q.file.to_json().as_bytes())?;
-    write(&a.out, &format!("{name}.params"), &q.params.to_bytes())?;
+    write(&a.out, &format!("{name}.json"), imported.file.to_json().as_bytes())?;
+    write(&a.out, &format!("{name}.params"), &imported.params.to_bytes())?;
     write(&a.out, &format!("{name}.report.json"), report.as_bytes())?;
     write(&a.out, "input.json", input.as_bytes())?;
     match ui {

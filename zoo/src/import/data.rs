@@ -27,16 +27,21 @@ fn read(path: &Path) -> Result<Vec<u8>, ImportError> {
 }
 
 /// Samples for an input of `shape` (batch axis 1 first): an array
-/// `[n, shape[1..]...]` (float32 or float64 `.npy`, or JSON), or in JSON a
-/// list of samples, each flat or nested.
+/// `[n, shape[1..]...]` (float32 or float64 `.npy`, or JSON; `[n]` for one
+/// value per sample), or in JSON a list of samples, each flat or nested.
 pub fn samples(path: &Path, shape: &[usize]) -> Result<Samples, ImportError> {
     let per: usize = shape.iter().product();
     let sample_dims = &shape[1..];
-    let (dims, flat) = if is_json(path) {
+    let (mut dims, flat) = if is_json(path) {
         json_values(path)?
     } else {
         npy_floats(path)?
     };
+    // One value per sample may come as a plain list `[n]` (regression
+    // targets as numpy keeps them).
+    if dims.len() == 1 && sample_dims == [1] {
+        dims.push(1);
+    }
     let n = dims.first().copied().unwrap_or(0);
     // JSON samples may be nested or flat: only their value count is known.
     let shaped = if is_json(path) {

@@ -12,6 +12,7 @@ pub mod onnx;
 pub mod reference;
 pub mod report;
 pub mod scale;
+pub mod tabular;
 pub mod translate;
 
 pub use error::{ImportError, OnnxError};
@@ -21,7 +22,7 @@ use indicatif::ProgressBar;
 use reference::Reference;
 use report::{clipped, ratio, top1, Eval, LayerReport};
 use scale::InputScale;
-use section9::graph::Model;
+use section9::graph::{Model, ModelFile, Params, Visibility};
 use section9::quantize::{self, FloatNet, Quantized};
 use std::path::Path;
 use translate::Translation;
@@ -33,6 +34,9 @@ pub struct Options {
     /// softmax is dropped.
     pub argmax: bool,
     pub pack_outputs: bool,
+    /// How the model's input enters proofs: private, public, or hashed
+    /// (private, its Poseidon commitment public).
+    pub input: Visibility,
 }
 
 /// An imported model, its report, and the first calibration sample as an
@@ -54,19 +58,97 @@ pub struct DataFiles<'a> {
 /// counts as the same computation, relative to the output's magnitude.
 const REFERENCE_TOLERANCE: f32 = 1e-3;
 
-/// Imports the ONNX model at `path`.
+/// What `section9 import` writes, whatever kind of model came in.
+pub struct Output {
+    pub file: ModelFile,
+    pub params: Params,
+    pub report: AnyReport,
+    /// The first calibration sample as the model's integer input.
+    pub example: Vec<i64>,
+}
+
+/// A network's report or a classic model's.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum AnyReport {
+    Network(Report),
+    Tabular(Box<tabular::report::TabularReport>),
+}
+
+impl std::fmt::Display for AnyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            AnyReport::Network(r) => r.fmt(f),
+            AnyReport::Tabular(r) => r.fmt(f),
+        }
+    }
+}
+
+/// Imports the ONNX file at `path`: a classic model (ONNX-ML) through
+/// [`tabular`], a network through [`import`].
+pub fn import_any(
+    path: &Path,
+    files: &DataFiles,
+    opts: &Options,
+    progress: &ProgressBar,
+) -> Result<Output, ImportError> {
+    let model = read_model(path)?;
+    let mut out = if tabular::is_classic(&model) {
+        let t = tabular::import(&model, &file_name(path), files, opts, progress)?;
+        Output {
+            file: t.file,
+            params: t.params,
+            report: AnyReport::Tabular(Box::new(t.report)),
+            example: t.example,
+        }
+    } else {
+        let n = import_network(path, model, files, opts, progress)?;
+        Output {
+            file: n.quantized.file,
+            params: n.quantized.params,
+            report: AnyReport::Network(n.report),
+            example: n.example,
+        }
+    };
+    set_input_visibility(&mut out.file, opts.input);
+    Ok(out)
+}
+
+/// Marks every input of `file` with `visibility` (private is the file
+/// format's default, so it is left unwritten).
+fn set_input_visibility(file: &mut ModelFile, visibility: Visibility) {
+    for node in file.nodes.iter_mut().filter(|n| n.op == "input") {
+        node.visibility = (visibility != Visibility::Private).then_some(visibility);
+    }
+}
+
+fn read_model(path: &Path) -> Result<onnx::OnnxModel, ImportError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Data {
+        file: file.clone(),
+        why: e.to_string(),
+    })?;
+    onnx::read(&bytes).map_err(|source| ImportError::Onnx { file, source })
+}
+
+/// Imports the ONNX network at `path`.
 pub fn import(path: &Path, files: &DataFiles, opts: &Options, progress: &ProgressBar) -> Result<Imported, ImportError> {
+    import_network(path, read_model(path)?, files, opts, progress)
+}
+
+fn import_network(
+    path: &Path,
+    model: onnx::OnnxModel,
+    files: &DataFiles,
+    opts: &Options,
+    progress: &ProgressBar,
+) -> Result<Imported, ImportError> {
     let start = std::time::Instant::now();
     let file = path.display().to_string();
     let onnx_err = |source| ImportError::Onnx {
         file: file.clone(),
         source,
     };
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Data {
-        file: file.clone(),
-        why: e.to_string(),
-    })?;
-    let model = onnx::read(&bytes).map_err(onnx_err)?;
     let translation = translate::translate(&model).map_err(onnx_err)?;
     let calibration = data::samples(files.calibration, &model.input_shape)?;
     let input = InputScale::from_samples(&calibration.rows);

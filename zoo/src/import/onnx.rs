@@ -21,7 +21,8 @@ pub struct OnnxModel {
     pub input: String,
     /// The input's shape, a dynamic batch axis fixed to 1.
     pub input_shape: Vec<usize>,
-    pub output: String,
+    /// The graph's outputs, in order.
+    pub outputs: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -71,22 +72,17 @@ pub fn read(bytes: &[u8]) -> Result<OnnxModel, OnnxError> {
     }
     let mut notes = Vec::new();
     let (input, input_shape) = input(graph, &consts, &mut notes)?;
-    let output = match graph.output.as_slice() {
-        [o] => o.name.clone(),
-        outs => {
-            return Err(OnnxError::Model(format!(
-                "{} graph outputs; one is supported",
-                outs.len()
-            )))
-        }
-    };
+    if graph.output.is_empty() {
+        return Err(OnnxError::Model("the graph has no output".into()));
+    }
+    let outputs = graph.output.iter().map(|o| o.name.clone()).collect();
     Ok(OnnxModel {
         proto,
         nodes,
         consts,
         input,
         input_shape,
-        output,
+        outputs,
         notes,
     })
 }
@@ -297,6 +293,19 @@ impl Node {
         Ok(self
             .typed(name, AttributeType::String)?
             .map(|a| String::from_utf8_lossy(&a.s).into_owned()))
+    }
+
+    pub fn floats(&self, name: &str) -> Result<Option<Vec<f32>>, OnnxError> {
+        Ok(self.typed(name, AttributeType::Floats)?.map(|a| a.floats.clone()))
+    }
+
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, OnnxError> {
+        Ok(self.typed(name, AttributeType::Strings)?.map(|a| {
+            a.strings
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        }))
     }
 
     /// Every attribute's name, for refusing the ones a mapping ignores.

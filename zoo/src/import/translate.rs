@@ -80,6 +80,12 @@ pub fn check_supported(model: &OnnxModel) -> Result<(), OnnxError> {
 /// Translates a chain of supported nodes: each reads the previous one's
 /// output (and constants) and the last one writes the graph's output.
 pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
+    let [output] = model.outputs.as_slice() else {
+        return Err(OnnxError::Model(format!(
+            "{} graph outputs; a network has one",
+            model.outputs.len()
+        )));
+    };
     check_supported(model)?;
     let mut t = Translator {
         model,
@@ -97,10 +103,10 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
             t.node(n, i + 1 == model.nodes.len())?;
         }
     }
-    if t.current != model.output {
+    if t.current != *output {
         return Err(OnnxError::Model(format!(
             "the graph output `{}` is not the end of the chain of nodes (`{}`)",
-            model.output, t.current
+            output, t.current
         )));
     }
     Ok(t.out)
@@ -167,8 +173,9 @@ impl<'a> Translator<'a> {
         if others.count() + 1 < n.inputs.iter().filter(|x| !x.is_empty()).count() {
             return Err(OnnxError::node(n, format!("reads `{}` twice", self.current)));
         }
-        let used =
-            |name: &String| self.model.nodes.iter().any(|m| m.inputs.contains(name)) || *name == self.model.output;
+        let used = |name: &String| {
+            self.model.nodes.iter().any(|m| m.inputs.contains(name)) || self.model.outputs.contains(name)
+        };
         if let Some(x) = n.outputs.iter().skip(1).find(|x| !x.is_empty() && used(x)) {
             return Err(OnnxError::node(
                 n,

@@ -1,0 +1,509 @@
+//! A classic model in integers: each feature on its own power-of-two
+//! scale, thresholds rounded so that every decision on an integer input is
+//! the float model's decision on that input dequantized, and leaves or
+//! coefficients on one power-of-two scale per model.
+//!
+//! Features are rounded toward the side that keeps ties: down for trees
+//! that test `x <= t` (or `x > t`), up for trees that test `x < t` (or
+//! `x >= t`). Then a float feature equal to a threshold, common in data
+//! with few distinct values (XGBoost's thresholds are data values), goes
+//! the float model's way, and a decision differs only for a feature
+//! strictly between the threshold and the next grid point on its far side.
+
+use super::ml::{Body, Classic, Rule, Task, Tree, TreeNode};
+use section9::graph::{AttrValue, ModelBuilder, ModelFile, Params, Visibility};
+use serde::Serialize;
+
+/// How finely the integers are cut.
+#[derive(Clone, Copy, Debug)]
+pub struct Widths {
+    /// Feature precision: `|x| <= 2^(p-1) - 1`.
+    pub feature: u32,
+    /// Leaf values and coefficients: precision of each.
+    pub weight: u32,
+}
+
+impl Default for Widths {
+    fn default() -> Widths {
+        Widths {
+            feature: 16,
+            weight: 16,
+        }
+    }
+}
+
+/// Feature `j` is the integer `x[j]` standing for `x[j] * 2^exp[j]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FeatureScales {
+    pub exp: Vec<i32>,
+    pub range: [i64; 2],
+    /// How a float feature becomes its integer.
+    pub rounding: Rounding,
+}
+
+/// The direction a float feature is rounded onto its grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rounding {
+    Nearest,
+    Down,
+    Up,
+}
+
+impl std::fmt::Display for Rounding {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Rounding::Nearest => "to nearest",
+            Rounding::Down => "down",
+            Rounding::Up => "up",
+        })
+    }
+}
+
+impl Rounding {
+    /// Down when every test is `<=` or `>`, up when every test is `<` or
+    /// `>=` (see the module's note); to nearest for a linear model and for
+    /// trees that mix the two kinds.
+    pub fn for_model(c: &Classic) -> Rounding {
+        let Body::Trees { trees, .. } = &c.body else {
+            return Rounding::Nearest;
+        };
+        let (mut down, mut up) = (false, false);
+        for node in trees.iter().flat_map(|t| &t.nodes) {
+            if let TreeNode::Branch { rule, .. } = node {
+                match rule {
+                    Rule::Leq | Rule::Gt => down = true,
+                    Rule::Lt | Rule::Gte => up = true,
+                }
+            }
+        }
+        match (down, up) {
+            (true, false) => Rounding::Down,
+            (false, true) => Rounding::Up,
+            _ => Rounding::Nearest,
+        }
+    }
+
+    fn apply(self, v: f64) -> f64 {
+        match self {
+            Rounding::Nearest => v.round(),
+            Rounding::Down => v.floor(),
+            Rounding::Up => v.ceil(),
+        }
+    }
+}
+
+fn max_int(prec: u32) -> i64 {
+    (1i64 << (prec - 1)) - 1
+}
+
+/// The smallest `e` with `max_abs <= limit * 2^e` (0 for an all-zero
+/// column, whose scale does not matter).
+fn exponent(max_abs: f64, limit: i64) -> i32 {
+    if max_abs > 0.0 {
+        let mut e = (max_abs / limit as f64).log2().ceil() as i32;
+        // log2 rounds: step until the bound holds exactly.
+        while max_abs > limit as f64 * f64::powi(2.0, e) {
+            e += 1;
+        }
+        while e > i32::MIN / 2 && max_abs <= limit as f64 * f64::powi(2.0, e - 1) {
+            e -= 1;
+        }
+        e
+    } else {
+        0
+    }
+}
+
+impl FeatureScales {
+    /// Per feature, the finest scale holding the calibration data's
+    /// largest magnitude.
+    pub fn from_rows(rows: &[Vec<f32>], features: usize, prec: u32, rounding: Rounding) -> FeatureScales {
+        let m = max_int(prec);
+        let exp = (0..features)
+            .map(|j| exponent(rows.iter().fold(0f64, |a, r| a.max((r[j] as f64).abs())), m))
+            .collect();
+        FeatureScales {
+            exp,
+            range: [-m, m],
+            rounding,
+        }
+    }
+
+    /// A row rounded onto the scales and clamped; how many values the
+    /// clamp changed.
+    pub fn quantize(&self, row: &[f32]) -> (Vec<i64>, usize) {
+        let mut clipped = 0;
+        let q = row
+            .iter()
+            .zip(&self.exp)
+            .map(|(&v, &e)| {
+                let q = self.rounding.apply(v as f64 * f64::powi(2.0, -e));
+                let c = q.clamp(self.range[0] as f64, self.range[1] as f64);
+                clipped += usize::from(c != q);
+                c as i64
+            })
+            .collect();
+        (q, clipped)
+    }
+
+    /// The float each integer stands for: exact in float32, since the
+    /// integers have at most 24 bits.
+    pub fn dequantize(&self, q: &[i64]) -> Vec<f32> {
+        q.iter()
+            .zip(&self.exp)
+            .map(|(&v, &e)| (v as f64 * f64::powi(2.0, e)) as f32)
+            .collect()
+    }
+
+    /// The integer `T` with `q <= T` exactly when `rule` sends the float
+    /// `q * 2^e` to the left (`yes`) branch, and whether the branches
+    /// swap (rules `>=` and `>`, whose left branch is the rule's `no`).
+    /// `T` is clamped to `[lo - 1, hi]`, which decides every integer in
+    /// range the same way.
+    fn threshold(&self, feature: usize, t: f32, rule: Rule) -> (i64, bool) {
+        let scaled = t as f64 * f64::powi(2.0, -self.exp[feature]);
+        // q <= t' when q <= floor(t'); q < t' when q <= ceil(t') - 1.
+        let (bound, swap) = match rule {
+            Rule::Leq => (scaled.floor(), false),
+            Rule::Lt => (scaled.ceil() - 1.0, false),
+            Rule::Gt => (scaled.floor(), true),
+            Rule::Gte => (scaled.ceil() - 1.0, true),
+        };
+        let clamped = bound.clamp((self.range[0] - 1) as f64, self.range[1] as f64);
+        (clamped as i64, swap)
+    }
+}
+
+/// The integer model and the scale of its scores.
+pub struct IntegerModel {
+    pub file: ModelFile,
+    pub params: Params,
+    /// A score `s` stands for `s * 2^score_exp`.
+    pub score_exp: i32,
+    /// Depth of the complete trees (0 for a linear model).
+    pub depth: usize,
+}
+
+/// The naming and shape of the emitted graph.
+pub struct Names<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub pack_outputs: bool,
+}
+
+/// Emits the graph: the features, the model's scores, and for a
+/// classifier its label.
+pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> IntegerModel {
+    let mut m = ModelBuilder::new();
+    let x = m.input_range(
+        "x",
+        &[1, c.features],
+        scales.range[0],
+        scales.range[1],
+        Visibility::Private,
+    );
+    let (score, score_exp, depth) = match &c.body {
+        Body::Linear { coef, intercept } => {
+            let (score, exp) = linear(&mut m, &x, c, coef, intercept, scales, w);
+            (score, exp, 0)
+        }
+        Body::Trees { trees, targets } => trees_node(&mut m, &x, trees, &columns(c, *targets), scales, w),
+    };
+    let mut outputs = vec![score.clone()];
+    match c.task {
+        Task::Regression => {}
+        Task::Binary { cut, .. } => {
+            // Class 1 when score * 2^e > cut, that is score > floor(cut / 2^e).
+            let bound = (cut * f64::powi(2.0, -score_exp)).floor() as i64;
+            let cut = m.param("cut", &[1], bits_for(bound), vec![bound]);
+            outputs.push(m.op("class", "broadcast_greater", &[&score, &cut], &[]));
+        }
+        Task::Multiclass => {
+            let n = c.targets() as i64;
+            let column = m.op(
+                "classes",
+                "reshape",
+                &[&score],
+                &[("shape", AttrValue::List(vec![1, n, 1]))],
+            );
+            outputs.push(m.op("class", "argmax", &[&column], &[]));
+        }
+    }
+    if names.pack_outputs {
+        m.pack_outputs();
+    }
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    let (file, params) = m.finish(names.name, names.description, &outputs);
+    IntegerModel {
+        file,
+        params,
+        score_exp,
+        depth,
+    }
+}
+
+/// The scores the circuit computes: a binary classifier needs only the
+/// one its label reads.
+fn columns(c: &Classic, targets: usize) -> Vec<usize> {
+    match c.task {
+        Task::Binary { column, .. } => vec![column],
+        _ => (0..targets).collect(),
+    }
+}
+
+/// The precision that holds `v`.
+fn bits_for(v: i64) -> u32 {
+    65 - v.unsigned_abs().leading_zeros()
+}
+
+fn quantize_all(values: &[f64], exp: i32) -> Vec<i64> {
+    values
+        .iter()
+        .map(|&v| (v * f64::powi(2.0, -exp)).round() as i64)
+        .collect()
+}
+
+/// `dense` over the features: each coefficient (scaler folded in) times its
+/// feature's scale, then one power-of-two scale for the whole matrix; the
+/// intercepts at the accumulator's scale.
+fn linear(
+    m: &mut ModelBuilder,
+    x: &str,
+    c: &Classic,
+    coef: &[Vec<f64>],
+    intercept: &[f64],
+    scales: &FeatureScales,
+    w: Widths,
+) -> (String, i32) {
+    let (mut a, mut b) = (coef.to_vec(), intercept.to_vec());
+    if let Some(s) = &c.scaler {
+        for (row, bias) in a.iter_mut().zip(b.iter_mut()) {
+            for ((v, scale), offset) in row.iter_mut().zip(&s.scale).zip(&s.offset) {
+                *v *= scale;
+                *bias -= *v * offset;
+            }
+        }
+    }
+    for row in &mut a {
+        for (v, &e) in row.iter_mut().zip(&scales.exp) {
+            *v *= f64::powi(2.0, e);
+        }
+    }
+    let flat: Vec<f64> = a.concat();
+    let exp = exponent(flat.iter().fold(0f64, |m, v| m.max(v.abs())), max_int(w.weight));
+    let weights = quantize_all(&flat, exp);
+    let bias = quantize_all(&b, exp);
+    let bias_prec = bias.iter().map(|&v| bits_for(v)).max().unwrap_or(1);
+    let rows = coef.len();
+    let wn = m.param("linear.w", &[rows, c.features], w.weight, weights);
+    let bn = m.param("linear.b", &[rows], bias_prec, bias);
+    (m.op("score", "dense", &[x, &wn, &bn], &[]), exp)
+}
+
+/// Complete trees of the ensemble's depth, in heap order: a leaf above
+/// the last level becomes a subtree whose every leaf holds its value, so
+/// the path any input takes ends at the same value.
+fn trees_node(
+    m: &mut ModelBuilder,
+    x: &str,
+    trees: &[Tree],
+    columns: &[usize],
+    scales: &FeatureScales,
+    w: Widths,
+) -> (String, i32, usize) {
+    let depth = trees.iter().map(Tree::depth).max().unwrap_or(0).max(1);
+    let (nn, nl, nc) = ((1usize << depth) - 1, 1usize << depth, columns.len());
+    let mut feature = vec![0i64; trees.len() * nn];
+    let mut threshold = vec![0i64; trees.len() * nn];
+    let mut leaf = vec![0f64; trees.len() * nl * nc];
+    for (t, tree) in trees.iter().enumerate() {
+        let mut put = Placement {
+            tree,
+            scales,
+            columns,
+            nn,
+            feature: &mut feature[t * nn..(t + 1) * nn],
+            threshold: &mut threshold[t * nn..(t + 1) * nn],
+            leaf: &mut leaf[t * nl * nc..(t + 1) * nl * nc],
+            hi: scales.range[1],
+        };
+        put.node(0, 0);
+    }
+    let exp = exponent(leaf.iter().fold(0f64, |a, v| a.max(v.abs())), max_int(w.weight));
+    let leaf_q = quantize_all(&leaf, exp);
+    let pf = bits_for(feature.iter().copied().max().unwrap_or(0));
+    let pt = w.feature + 1;
+    let fnode = m.param("trees.feature", &[trees.len(), nn], pf, feature);
+    let tnode = m.param("trees.threshold", &[trees.len(), nn], pt, threshold);
+    let lnode = m.param("trees.leaf", &[trees.len(), nl, nc], w.weight, leaf_q);
+    (
+        m.op("score", "tree_ensemble", &[x, &fnode, &tnode, &lnode], &[]),
+        exp,
+        depth,
+    )
+}
+
+/// Writes one tree into heap order.
+struct Placement<'a> {
+    tree: &'a Tree,
+    scales: &'a FeatureScales,
+    columns: &'a [usize],
+    nn: usize,
+    feature: &'a mut [i64],
+    threshold: &'a mut [i64],
+    leaf: &'a mut [f64],
+    /// The largest feature value: a threshold there sends every input left.
+    hi: i64,
+}
+
+impl Placement<'_> {
+    /// Places tree node `node` at heap index `at`.
+    fn node(&mut self, node: usize, at: usize) {
+        match &self.tree.nodes[node] {
+            TreeNode::Branch {
+                feature,
+                threshold,
+                rule,
+                yes,
+                no,
+            } => {
+                let (t, swap) = self.scales.threshold(*feature, *threshold, *rule);
+                self.feature[at] = *feature as i64;
+                self.threshold[at] = t;
+                let (left, right) = if swap { (*no, *yes) } else { (*yes, *no) };
+                self.node(left, 2 * at + 1);
+                self.node(right, 2 * at + 2);
+            }
+            TreeNode::Leaf(v) => self.spread(v, at),
+        }
+    }
+
+    /// A leaf at heap index `at`: below the last level, every leaf under
+    /// `at` gets its value, and the branches between go left.
+    fn spread(&mut self, v: &[f64], at: usize) {
+        if at >= self.nn {
+            let nc = self.columns.len();
+            let l = at - self.nn;
+            for (k, &c) in self.columns.iter().enumerate() {
+                self.leaf[l * nc + k] = v[c];
+            }
+        } else {
+            self.feature[at] = 0;
+            self.threshold[at] = self.hi;
+            self.spread(v, 2 * at + 1);
+            self.spread(v, 2 * at + 2);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn scales(exp: i32, prec: u32) -> FeatureScales {
+        FeatureScales {
+            exp: vec![exp],
+            range: [-max_int(prec), max_int(prec)],
+            rounding: Rounding::Nearest,
+        }
+    }
+
+    /// The rounding [`Rounding::for_model`] gives a tree of `rule`s.
+    fn rounding_for(rule: Rule) -> Rounding {
+        match rule {
+            Rule::Leq | Rule::Gt => Rounding::Down,
+            Rule::Lt | Rule::Gte => Rounding::Up,
+        }
+    }
+
+    proptest! {
+        /// The statement the import rests on: for every integer `q` in
+        /// range, `q <= T` (left) exactly when the float rule, applied to
+        /// `q * 2^e` as ONNX Runtime applies it in float32, takes the
+        /// branch placed left.
+        #[test]
+        fn every_decision_on_the_grid_is_the_float_decision(
+            exp in -20i32..=6,
+            t in prop_oneof![any::<f32>().prop_filter("finite", |t| t.is_finite()), -300f32..300f32],
+            rule in prop_oneof![Just(Rule::Leq), Just(Rule::Lt), Just(Rule::Gte), Just(Rule::Gt)],
+        ) {
+            let s = scales(exp, 10);
+            let (bound, swap) = s.threshold(0, t, rule);
+            for q in s.range[0]..=s.range[1] {
+                let x = s.dequantize(&[q])[0];
+                let yes = rule.holds(x, t);
+                let left = if swap { !yes } else { yes };
+                prop_assert_eq!(q <= bound, left, "q = {}, x = {}, t = {}", q, x, t);
+            }
+        }
+    }
+
+    proptest! {
+        /// With features rounded as [`Rounding::for_model`] says, a float
+        /// feature takes the float model's branch when it equals the
+        /// threshold, and whenever the threshold is not strictly between
+        /// it and its grid point.
+        #[test]
+        fn ties_and_features_beyond_the_thresholds_cell_decide_as_the_float_rule(
+            exp in -16i32..=0,
+            t in -100f32..100f32,
+            near in -64i64..=64,
+            raw in -100f32..100f32,
+            tie in any::<bool>(),
+            rule in prop_oneof![Just(Rule::Leq), Just(Rule::Lt), Just(Rule::Gte), Just(Rule::Gt)],
+        ) {
+            let mut s = scales(exp, 24);
+            s.rounding = rounding_for(rule);
+            // A feature equal to the threshold, a few grid steps from it,
+            // or anywhere.
+            let step = f64::powi(2.0, exp);
+            let x = match (tie, near % 2 == 0) {
+                (true, _) => t,
+                (false, true) => (t as f64 + near as f64 * step / 3.0) as f32,
+                (false, false) => raw,
+            };
+            let (q, clipped) = s.quantize(&[x]);
+            prop_assume!(clipped == 0);
+            let grid = s.dequantize(&q)[0];
+            let between = (grid.min(x) < t && t < grid.max(x)) || (t == grid && t != x);
+            let (bound, swap) = s.threshold(0, t, rule);
+            let yes = rule.holds(x, t);
+            let left = if swap { !yes } else { yes };
+            prop_assert!(
+                between || (q[0] <= bound) == left,
+                "x = {}, q = {}, t = {}, rule {:?}", x, q[0], t, rule
+            );
+            if x == t {
+                prop_assert_eq!(q[0] <= bound, left);
+            }
+        }
+    }
+
+    #[test]
+    fn thresholds_on_the_grid_and_between_it() {
+        let s = scales(-2, 8);
+        // 1.25 is the integer 5 on a 2^-2 grid.
+        assert_eq!(s.threshold(0, 1.25, Rule::Leq), (5, false));
+        assert_eq!(s.threshold(0, 1.25, Rule::Lt), (4, false));
+        assert_eq!(s.threshold(0, 1.25, Rule::Gt), (5, true));
+        assert_eq!(s.threshold(0, 1.25, Rule::Gte), (4, true));
+        assert_eq!(s.threshold(0, 1.3, Rule::Leq), (5, false));
+        assert_eq!(s.threshold(0, 1.3, Rule::Lt), (5, false));
+        // Beyond the range: every input on one side.
+        assert_eq!(s.threshold(0, 1e9, Rule::Leq), (127, false));
+        assert_eq!(s.threshold(0, -1e9, Rule::Leq), (-128, false));
+    }
+
+    #[test]
+    fn feature_scales_hold_the_largest_value() {
+        let rows = vec![vec![0.5, -300.0, 0.0], vec![0.25, 7.0, 0.0]];
+        let s = FeatureScales::from_rows(&rows, 3, 16, Rounding::Nearest);
+        assert_eq!(s.exp, vec![-15, -6, 0]);
+        let (q, clipped) = s.quantize(&rows[0]);
+        assert_eq!((q, clipped), (vec![16384, -19200, 0], 0));
+        assert_eq!(exponent(32767.0, 32767), 0);
+        assert_eq!(exponent(32768.0, 32767), 1);
+    }
+}
