@@ -6,7 +6,7 @@
 
 use crate::import::{self, AnyReport, DataFiles, ImportError, Options};
 use indicatif::ProgressBar;
-use section9::graph::{ModelFile, Params, Visibility};
+use section9::graph::{ModelFile, Params};
 use std::path::PathBuf;
 
 /// Every built-in classic model and the data set it was trained on.
@@ -36,12 +36,11 @@ pub fn import(name: &str, set: &str) -> Result<(ModelFile, Params, AnyReport), I
         calibration: &dir.join(format!("{set}-calibration.npy")),
         eval: Some((&x, &y)),
     };
-    let opts = Options {
-        name: name.into(),
-        argmax: false,
-        pack_outputs: false,
-        input: Visibility::Private,
-    };
-    let out = import::import_any(&dir.join(format!("{name}.onnx")), &files, &opts, &ProgressBar::hidden())?;
+    let out = import::import_any(
+        &dir.join(format!("{name}.onnx")),
+        &files,
+        &Options::named(name),
+        &ProgressBar::hidden(),
+    )?;
     Ok((out.file, out.params, out.report))
 }

@@ -5,7 +5,7 @@
 use indicatif::ProgressBar;
 use prost::Message;
 use rand::{Rng, SeedableRng};
-use section9::graph::{Model, Visibility};
+use section9::graph::Model;
 use section9_zoo::import::{self, DataFiles, ImportError, Imported, Options};
 use std::path::{Path, PathBuf};
 mod command;
@@ -163,15 +163,6 @@ fn samples(n: usize, per: usize, seed: u64) -> Vec<Vec<f32>> {
     (0..n).map(|i| random(per, 1.0, seed * 1000 + i as u64)).collect()
 }
 
-fn options(name: &str) -> Options {
-    Options {
-        name: name.into(),
-        argmax: false,
-        pack_outputs: false,
-        input: Visibility::Private,
-    }
-}
-
 fn import_bytes(dir: &Path, onnx: &[u8], calibration: &[Vec<f32>]) -> Result<Imported, ImportError> {
     let model = write(dir, "model.onnx", onnx);
     let cal = write(dir, "cal.json", serde_json::to_string(calibration).unwrap().as_bytes());
@@ -179,7 +170,7 @@ fn import_bytes(dir: &Path, onnx: &[u8], calibration: &[Vec<f32>]) -> Result<Imp
         calibration: &cal,
         eval: None,
     };
-    import::import(&model, &files, &options("m"), &ProgressBar::hidden())
+    import::import(&model, &files, &Options::named("m"), &ProgressBar::hidden())
 }
 
 /// Imports `chain`, then compares the integer model, dequantized, with
@@ -511,7 +502,7 @@ fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
         let err = import::import(
             &fixture("digits-cnn.onnx"),
             &files,
-            &options("c"),
+            &Options::named("c"),
             &ProgressBar::hidden(),
         );
         err.err().expect("a bad calibration file").to_string()

@@ -5,7 +5,7 @@
 
 use indicatif::ProgressBar;
 use prost::Message;
-use section9::graph::{Model, Visibility};
+use section9::graph::Model;
 use section9_zoo::import::tabular::{self, integer::FeatureScales, ml};
 use section9_zoo::import::{self, data, onnx, AnyReport, DataFiles, Options};
 use std::path::{Path, PathBuf};
@@ -60,15 +60,6 @@ fn predictions(model: &str) -> Vec<f64> {
     }
 }
 
-fn options(name: &str) -> Options {
-    Options {
-        name: name.into(),
-        argmax: false,
-        pack_outputs: false,
-        input: Visibility::Private,
-    }
-}
-
 /// The model imported in process, and the report.
 fn import_model(model: &str, set: &str) -> (Model, tabular::report::TabularReport) {
     let files = DataFiles {
@@ -78,7 +69,7 @@ fn import_model(model: &str, set: &str) -> (Model, tabular::report::TabularRepor
     let out = import::import_any(
         &fixture(&format!("{model}.onnx")),
         &files,
-        &options(model),
+        &Options::named(model),
         &ProgressBar::hidden(),
     )
     .unwrap();

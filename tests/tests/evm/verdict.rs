@@ -21,10 +21,8 @@ fn sybil_scorer() -> (ModelFile, Params, Vec<Vec<i64>>) {
         eval: None,
     };
     let opts = Options {
-        name: "sybil".into(),
-        argmax: false,
-        pack_outputs: false,
         input: Visibility::Hashed,
+        ..Options::named("sybil")
     };
     let out = import::import_any(&fixture("sybil-logreg.onnx"), &files, &opts, &ProgressBar::hidden()).unwrap();
     let AnyReport::Tabular(report) = out.report else {

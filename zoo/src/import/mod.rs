@@ -39,6 +39,19 @@ pub struct Options {
     pub input: Visibility,
 }
 
+impl Options {
+    /// The defaults of `section9 import`: the model's own outputs, one
+    /// value each, from a private input.
+    pub fn named(name: &str) -> Options {
+        Options {
+            name: name.into(),
+            argmax: false,
+            pack_outputs: false,
+            input: Visibility::Private,
+        }
+    }
+}
+
 /// An imported model, its report, and the first calibration sample as an
 /// integer input (an example for `section9 run`).
 pub struct Imported {
