@@ -105,18 +105,21 @@ fn conv(pk: u32) -> Conv2d {
     }
 }
 
-/// A small forest: one row of 8 int16 features, 4 trees of depth 3, one
-/// score.
-fn forest() -> TreeEnsemble {
+/// A stump on 30 int16 features: one branch and its two leaves (deeper
+/// trees cost the same per branch, less the products a public model's
+/// leaves make linear: docs/costs.md's classic section counts them).
+fn stump() -> TreeEnsemble {
     TreeEnsemble {
         m: 1,
-        nf: 8,
+        nf: 30,
         px: 16,
-        trees: 4,
-        nn: 7,
-        pf: 5,
+        nn: 1,
+        pf: 6,
+        pc: 3,
+        trees: 1,
+        pr: 2,
         pt: 17,
-        nl: 8,
+        nl: 2,
         nc: 1,
         pl: 16,
     }
@@ -375,18 +378,18 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             32,
         )?,
         row(
-            forest(),
-            "4 trees of depth 3 on 8 int16 features, public model",
-            &[false, true, true, true],
-            "node",
-            28,
+            stump(),
+            "a stump on 30 int16 features, public model",
+            &[false, true, true, true, true, true],
+            "branch",
+            1,
         )?,
         row(
-            forest(),
-            "4 trees of depth 3 on 8 int16 features, committed thresholds and leaves",
+            stump(),
+            "a stump on 30 int16 features, committed threshold and leaves",
             &[],
-            "node",
-            28,
+            "branch",
+            1,
         )?,
         row(
             Where {

@@ -56,31 +56,41 @@ fn costs() -> Result<(), String> {
     Ok(())
 }
 
-/// The tree-ensemble section of the cost table: the cost per node, and each
-/// built-in classic model's total in both weight modes.
+/// The tree-ensemble cost formulas and each built-in classic model's total
+/// in both weight modes, with its trees complete (as built in) and as they
+/// are (`section9 import --trees exact`).
 fn classic_costs() -> Result<String, String> {
     use section9::compile::{constraint_count, Weights, DEFAULT_MAX_CONSTRAINTS};
+    use section9::graph::Model;
+    use section9_zoo::import::TreeLayout;
     let mut rows = String::new();
-    for (name, _) in section9_zoo::classic::CLASSIC {
-        let model = section9_zoo::builtin(name).ok_or(name)?.map_err(|e| e.to_string())?;
-        let count = |w| {
-            constraint_count(&model, w, DEFAULT_MAX_CONSTRAINTS)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("{name} is over the limit"))
-        };
-        let (constant, committed) = (count(Weights::Constant)?, count(Weights::Committed)?);
-        rows += &format!("| `{name}` | {constant} | {committed} |\n");
+    for (name, set) in section9_zoo::classic::CLASSIC {
+        let mut cells = Vec::new();
+        for trees in [TreeLayout::Complete, TreeLayout::Exact] {
+            let (file, params, _) = section9_zoo::classic::import(name, set, trees).map_err(|e| e.to_string())?;
+            let model = Model::new(&file, &params).map_err(|e| e.to_string())?;
+            for w in [Weights::Constant, Weights::Committed] {
+                let count = constraint_count(&model, w, DEFAULT_MAX_CONSTRAINTS)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("{name} is over the limit"))?;
+                cells.push(count.to_string());
+            }
+        }
+        rows += &format!("| `{name}` | {} |\n", cells.join(" | "));
     }
     Ok(format!(
-        "## Tree ensembles and classic models\n\n`tree_ensemble` proves complete trees: every node is one \
-         sign test of `x - threshold - 1` at `max(px, pt) + 1` bits, `max(px, pt) + 2` constraints (19 for \
-         16-bit features and thresholds), and the leaf is selected bottom-up with one product per node and \
-         score, except that a choice between two constant leaves is linear. A public tree of depth d with \
-         one score costs `(2^d - 1) * 19 + 2^(d-1) - 1`; committed, `(2^d - 1) * 20`, plus the commitment \
-         to its `2^d - 1` thresholds and `2^d` leaves (about 22 constraints per 16-bit weight: the range \
-         check, packing and Poseidon).\n\nThe built-in classic models (`section9_zoo::classic`), whole \
-         circuits with the outputs' binding:\n\n| model | constant weights | committed weights |\n\
-         |---|---:|---:|\n{rows}"
+        "## Tree ensembles and classic models\n\n`tree_ensemble` proves a list of branches: every branch is \
+         one sign test of `x - threshold - 1` at `max(px, pt) + 1` bits, `max(px, pt) + 2` constraints (19 \
+         for 16-bit features and thresholds), and the leaf is selected from the last branch back with one \
+         product per branch and score, except that a choice between two constant leaves is linear. A \
+         complete tree of depth d with one score costs `(2^d - 1) * 19 + 2^(d-1) - 1` public and \
+         `(2^d - 1) * 20` committed, plus the commitment to its `2^d - 1` thresholds and `2^d` leaves \
+         (about 22 constraints per 16-bit weight: the range check, packing and Poseidon). A tree as it \
+         is pays the same per real branch and leaf.\n\nThe built-in classic models \
+         (`section9_zoo::classic`), whole circuits with the outputs' binding, their trees complete (as \
+         built in: the shapes hidden) and as they are (`--trees exact`):\n\n\
+         | model | complete, constant weights | complete, committed | exact, constant weights | exact, committed |\n\
+         |---|---:|---:|---:|---:|\n{rows}"
     ))
 }
 
@@ -128,7 +138,9 @@ fn zoo_fixture() -> Result<(), String> {
 fn classic() -> Result<(), String> {
     let dir = workspace().join("zoo/models");
     for (name, set) in section9_zoo::classic::CLASSIC {
-        let (file, params, report) = section9_zoo::classic::import(name, set).map_err(|e| e.to_string())?;
+        let (file, params, report) =
+            section9_zoo::classic::import(name, set, section9_zoo::import::TreeLayout::Complete)
+                .map_err(|e| e.to_string())?;
         write_atomic(&dir.join(format!("{name}.params")), params.to_bytes())?;
         write_atomic(&dir.join(format!("{name}.json")), file.to_json())?;
         print!("{report}");

@@ -4,7 +4,7 @@
 //! (`tools/tabular` trains and exports them; `cargo xtask classic` imports
 //! them into `zoo/models`).
 
-use crate::import::{self, AnyReport, DataFiles, ImportError, Options};
+use crate::import::{self, AnyReport, DataFiles, ImportError, Options, TreeLayout};
 use indicatif::ProgressBar;
 use section9::graph::{ModelFile, Params};
 use std::path::PathBuf;
@@ -25,8 +25,9 @@ pub fn tabular_dir() -> PathBuf {
 }
 
 /// Imports the classic model `name` of data set `set` as the zoo holds it
-/// (private input, unpacked outputs), judged on the held-out rows.
-pub fn import(name: &str, set: &str) -> Result<(ModelFile, Params, AnyReport), ImportError> {
+/// (private input, unpacked outputs; the zoo's trees are complete), its
+/// trees laid out as `trees`, judged on the held-out rows.
+pub fn import(name: &str, set: &str, trees: TreeLayout) -> Result<(ModelFile, Params, AnyReport), ImportError> {
     let dir = tabular_dir();
     let (x, y) = (
         dir.join(format!("{set}-eval.npy")),
@@ -36,11 +37,10 @@ pub fn import(name: &str, set: &str) -> Result<(ModelFile, Params, AnyReport), I
         calibration: &dir.join(format!("{set}-calibration.npy")),
         eval: Some((&x, &y)),
     };
-    let out = import::import_any(
-        &dir.join(format!("{name}.onnx")),
-        &files,
-        &Options::named(name),
-        &ProgressBar::hidden(),
-    )?;
+    let opts = Options {
+        trees,
+        ..Options::named(name)
+    };
+    let out = import::import_any(&dir.join(format!("{name}.onnx")), &files, &opts, &ProgressBar::hidden())?;
     Ok((out.file, out.params, out.report))
 }

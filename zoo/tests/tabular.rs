@@ -6,8 +6,9 @@
 use indicatif::ProgressBar;
 use prost::Message;
 use section9::graph::Model;
+use section9::graph::Params;
 use section9_zoo::import::tabular::{self, integer::FeatureScales, ml};
-use section9_zoo::import::{self, data, onnx, AnyReport, DataFiles, Options};
+use section9_zoo::import::{self, data, onnx, AnyReport, DataFiles, Options, TreeLayout};
 use std::path::{Path, PathBuf};
 mod command;
 
@@ -60,23 +61,35 @@ fn predictions(model: &str) -> Vec<f64> {
     }
 }
 
-/// The model imported in process, and the report.
-fn import_model(model: &str, set: &str) -> (Model, tabular::report::TabularReport) {
+/// The model imported in process with its trees laid out as `trees`: the
+/// model, its parameters and the report.
+fn import_laid_out(model: &str, set: &str, trees: TreeLayout) -> (Model, Params, tabular::report::TabularReport) {
     let files = DataFiles {
         calibration: &fixture(&format!("{set}-calibration.npy")),
         eval: None,
     };
+    let opts = Options {
+        trees,
+        ..Options::named(model)
+    };
     let out = import::import_any(
         &fixture(&format!("{model}.onnx")),
         &files,
-        &Options::named(model),
+        &opts,
         &ProgressBar::hidden(),
     )
     .unwrap();
     let AnyReport::Tabular(report) = out.report else {
         panic!("{model} imported as a network");
     };
-    (Model::new(&out.file, &out.params).unwrap(), *report)
+    (Model::new(&out.file, &out.params).unwrap(), out.params, *report)
+}
+
+/// The model imported in process as `section9 import` does by default,
+/// and the report.
+fn import_model(model: &str, set: &str) -> (Model, tabular::report::TabularReport) {
+    let (m, _, report) = import_laid_out(model, set, TreeLayout::Complete);
+    (m, report)
 }
 
 /// What the integer model predicts for a float row: its label, or its
@@ -128,12 +141,50 @@ fn every_model_agrees_with_the_library_that_trained_it() {
     }
 }
 
+/// Trees as they are compute exactly what complete trees compute, row for
+/// row, testing only the real branches; complete trees of one count and
+/// depth are wired alike whatever the model.
+#[test]
+fn exact_trees_score_as_complete_trees_with_their_real_branches_only() {
+    let mut wirings = Vec::new();
+    for (name, set) in MODELS {
+        let onnx = read(name);
+        let ml::Body::Trees { trees, .. } = ml::read(&onnx).unwrap().body else {
+            continue;
+        };
+        let real = trees
+            .iter()
+            .flat_map(|t| &t.nodes)
+            .filter(|n| matches!(n, ml::TreeNode::Branch { .. }))
+            .count();
+        let (complete, params, report) = import_laid_out(name, set, TreeLayout::Complete);
+        let (exact, _, lean) = import_laid_out(name, set, TreeLayout::Exact);
+        let (full, lean) = (report.trees.clone().unwrap(), lean.trees.unwrap());
+        assert_eq!(lean.branches, real, "{name}");
+        assert_eq!(full.branches, trees.len() * ((1 << full.depth) - 1), "{name}");
+        for row in rows(set, "eval", &onnx.input_shape) {
+            let x = [report.features.quantize(&row).0];
+            assert_eq!(complete.run(&x).unwrap(), exact.run(&x).unwrap(), "{name}");
+        }
+        let wiring = ["trees.child", "trees.root"].map(|t| params.tensors[t].clone());
+        wirings.push(((trees.len(), full.depth), wiring));
+    }
+    for (a, wa) in &wirings {
+        for (b, wb) in &wirings {
+            if a == b {
+                assert_eq!(wa, wb, "{a:?}");
+            }
+        }
+    }
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// `section9 import` as a user runs it, with evaluation data; the report.
-fn import_command(name: &str, set: &str, out: &Path) -> serde_json::Value {
+/// `section9 import` as a user runs it, with evaluation data and `extra`
+/// options; the report.
+fn import_command(name: &str, set: &str, out: &Path, extra: &[&str]) -> serde_json::Value {
     let truth = if set == "diabetes" { "targets" } else { "labels" };
     let files = [
         fixture(&format!("{name}.onnx")),
@@ -142,7 +193,7 @@ fn import_command(name: &str, set: &str, out: &Path) -> serde_json::Value {
         fixture(&format!("{set}-{truth}.npy")),
     ];
     let [onnx, cal, x, y] = files.each_ref().map(|f| path(f));
-    let o = section9(&[
+    let mut args = vec![
         "import",
         onnx,
         "--calibration",
@@ -154,18 +205,20 @@ fn import_command(name: &str, set: &str, out: &Path) -> serde_json::Value {
         "--out",
         path(out),
         "--json",
-    ]);
+    ];
+    args.extend(extra);
+    let o = section9(&args);
     assert!(o.status.success(), "{}", text(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// Import, run, prove and verify with the weights constant and
-/// committed; snarkjs accepts the committed proof.
-fn end_to_end(name: &str, set: &str) -> serde_json::Value {
+/// Import (with `extra` options), run, prove and verify with the weights
+/// constant and committed; snarkjs accepts both proofs.
+fn end_to_end(name: &str, set: &str, extra: &[&str]) -> serde_json::Value {
     section9_tests::circom::ensure_tools().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(name);
-    let report = import_command(name, set, &out);
+    let report = import_command(name, set, &out, extra);
     let model = out.join(format!("{name}.json"));
     let input = out.join("input.json");
     let o = section9(&["run", path(&model), path(&input)]);
@@ -200,7 +253,7 @@ fn end_to_end(name: &str, set: &str) -> serde_json::Value {
 
 #[test]
 fn a_hundred_tree_forest_imports_proves_and_verifies() {
-    let report = end_to_end("cancer-forest", "cancer");
+    let report = end_to_end("cancer-forest", "cancer", &[]);
     assert_eq!(report["kind"], "TreeEnsembleClassifier");
     assert_eq!(report["trees"]["count"], 100);
     assert_eq!(report["trees"]["depth"], 4);
@@ -211,15 +264,16 @@ fn a_hundred_tree_forest_imports_proves_and_verifies() {
 
 #[test]
 fn scaled_multiclass_logistic_regression_imports_proves_and_verifies() {
-    let report = end_to_end("wine-logreg", "wine");
+    let report = end_to_end("wine-logreg", "wine", &[]);
     assert_eq!(report["task"], "multiclass");
     assert!(report["eval"]["label_agreement"].as_f64().unwrap() >= 0.995);
 }
 
 #[test]
-fn boosted_regression_trees_import_prove_and_verify() {
-    let report = end_to_end("diabetes-xgb", "diabetes");
+fn boosted_regression_trees_as_they_are_import_prove_and_verify() {
+    let report = end_to_end("diabetes-xgb", "diabetes", &["--trees", "exact"]);
     assert_eq!(report["task"], "regression");
+    assert_eq!(report["trees"]["layout"], "exact");
     let eval = &report["eval"];
     let (float, int) = (eval["float_r2"].as_f64().unwrap(), eval["int_r2"].as_f64().unwrap());
     assert!((float - int).abs() < 0.01, "{eval}");
@@ -376,7 +430,7 @@ fn trees_deeper_than_the_limit_are_refused() {
 fn the_built_in_classic_models_are_the_committed_exports_imported() {
     use section9_zoo::{classic, BUILTINS};
     for (name, set) in classic::CLASSIC {
-        let (file, params, _) = classic::import(name, set).unwrap();
+        let (file, params, _) = classic::import(name, set, TreeLayout::Complete).unwrap();
         let b = BUILTINS.iter().find(|b| b.name == name).unwrap();
         assert_eq!(b.json, file.to_json(), "{name}: run `cargo xtask classic`");
         assert_eq!(b.params, params.to_bytes(), "{name}: run `cargo xtask classic`");

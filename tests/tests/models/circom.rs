@@ -33,34 +33,36 @@ fn constant_sboxes(model: &Model, weights: Weights) -> usize {
 }
 
 /// Selections circom multiplies out that the builder folds: in a tree
-/// ensemble with constant leaves, a node whose children are both known
+/// ensemble with constant leaves, a branch whose children are both known
 /// constants (subtrees whose leaves are all equal, as where the importer
 /// pads a shallow branch to the full depth) selects linearly in the
-/// builder, while circom only knows the leaves themselves as constants.
+/// builder, while circom knows only the leaves themselves as constants.
 fn constant_selections(model: &Model, weights: Weights) -> usize {
     if weights != Weights::Constant {
         return 0;
     }
     let mut count = 0;
     for node in model.nodes.iter().filter(|n| n.op == "tree_ensemble") {
-        let [trees, nl, nc] = model.nodes[node.inputs[3]].shape[..] else {
-            panic!("leaf shape")
+        let values = |k: usize| match &model.nodes[node.inputs[k]].kind {
+            NodeKind::Param { values, .. } => values.clone(),
+            _ => panic!("{}: input {k} is not a parameter", node.name),
         };
-        let NodeKind::Param { values: leaf, .. } = &model.nodes[node.inputs[3]].kind else {
-            panic!("leaf param")
-        };
-        let (rows, nn) = (model.nodes[node.inputs[0]].shape[0], nl - 1);
-        for t in 0..trees {
-            for c in 0..nc {
-                let mut known: Vec<Option<i64>> = vec![None; nn];
-                known.extend((0..nl).map(|l| Some(leaf[(t * nl + l) * nc + c])));
-                for i in (0..nn).rev() {
-                    let (a, b) = (known[2 * i + 1], known[2 * i + 2]);
-                    if 2 * i + 1 < nn && a.is_some() && b.is_some() {
-                        count += rows;
-                    }
-                    known[i] = if a == b { a } else { None };
+        let (child, leaf) = (values(2), values(5));
+        let (rows, nc) = (
+            model.nodes[node.inputs[0]].shape[0],
+            model.nodes[node.inputs[5]].shape[1],
+        );
+        let (nn, nl) = (child.len() / 2, leaf.len() / nc);
+        for c in 0..nc {
+            let mut known: Vec<Option<i64>> = vec![None; nn];
+            known.extend((0..nl).map(|l| Some(leaf[l * nc + c])));
+            for i in (0..nn).rev() {
+                let [a, b] =
+                    [child[2 * i], child[2 * i + 1]].map(|to| to.clamp(i as i64 + 1, (nn + nl - 1) as i64) as usize);
+                if a != b && (a < nn || b < nn) && known[a].is_some() && known[b].is_some() {
+                    count += rows;
                 }
+                known[i] = if known[a] == known[b] { known[a] } else { None };
             }
         }
     }

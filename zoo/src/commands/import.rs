@@ -5,7 +5,7 @@ use super::{CliError, CliResult};
 use indicatif::ProgressStyle;
 use section9::files::write_atomic;
 use section9::graph::Visibility;
-use section9_zoo::import::{self, DataFiles, ImportError, Options};
+use section9_zoo::import::{self, DataFiles, ImportError, Options, TreeLayout};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,6 +47,11 @@ pub struct Args {
     /// name the input without seeing it).
     #[arg(long, value_enum, default_value_t = InputVisibility::Private)]
     input: InputVisibility,
+    /// How a tree ensemble's trees enter the circuit: complete trees of
+    /// one depth (their shapes hidden), or each as it is (fewer
+    /// constraints, the shapes public).
+    #[arg(long, value_enum, default_value_t = TreeLayout::Complete)]
+    trees: TreeLayout,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -77,6 +82,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         argmax: a.argmax,
         pack_outputs: a.pack_outputs,
         input: a.input.into(),
+        trees: a.trees,
     };
     let files = DataFiles {
         calibration: &a.calibration,

@@ -25,6 +25,7 @@ use scale::InputScale;
 use section9::graph::{Model, ModelFile, Params, Visibility};
 use section9::quantize::{self, FloatNet, Quantized};
 use std::path::Path;
+pub use tabular::integer::TreeLayout;
 use translate::Translation;
 
 /// What the imported model is called and what it outputs.
@@ -37,6 +38,8 @@ pub struct Options {
     /// How the model's input enters proofs: private, public, or hashed
     /// (private, its Poseidon commitment public).
     pub input: Visibility,
+    /// How a classic model's trees enter the circuit.
+    pub trees: TreeLayout,
 }
 
 impl Options {
@@ -48,6 +51,7 @@ impl Options {
             argmax: false,
             pack_outputs: false,
             input: Visibility::Private,
+            trees: TreeLayout::Complete,
         }
     }
 }

@@ -181,8 +181,10 @@ pub struct IntegerModel {
     pub params: Params,
     /// A score `s` stands for `s * 2^score_exp`.
     pub score_exp: i32,
-    /// Depth of the complete trees (0 for a linear model).
+    /// Depth of the circuit's trees (0 for a linear model).
     pub depth: usize,
+    /// Branches the circuit tests (0 for a linear model).
+    pub branches: usize,
 }
 
 /// The naming and shape of the emitted graph.
@@ -190,6 +192,7 @@ pub struct Names<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub pack_outputs: bool,
+    pub trees: TreeLayout,
 }
 
 /// Emits the graph: the features, the model's scores, and for a
@@ -203,12 +206,12 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
         scales.range[1],
         Visibility::Private,
     );
-    let (score, score_exp, depth) = match &c.body {
+    let (score, score_exp, depth, branches) = match &c.body {
         Body::Linear { coef, intercept } => {
             let (score, exp) = linear(&mut m, &x, c, coef, intercept, scales, w);
-            (score, exp, 0)
+            (score, exp, 0, 0)
         }
-        Body::Trees { trees, targets } => trees_node(&mut m, &x, trees, &columns(c, *targets), scales, w),
+        Body::Trees { trees, targets } => trees_node(&mut m, &x, trees, &columns(c, *targets), scales, w, names.trees),
     };
     let mut outputs = vec![score.clone()];
     match c.task {
@@ -240,6 +243,7 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
         params,
         score_exp,
         depth,
+        branches,
     }
 }
 
@@ -301,9 +305,56 @@ fn linear(
     (m.op("score", "dense", &[x, &wn, &bn], &[]), exp)
 }
 
-/// Complete trees of the ensemble's depth, in heap order: a leaf above
-/// the last level becomes a subtree whose every leaf holds its value, so
-/// the path any input takes ends at the same value.
+/// How an ensemble's trees enter the circuit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TreeLayout {
+    /// Every tree complete, of the ensemble's depth: a leaf above the last
+    /// level becomes a subtree whose every leaf holds its value. The
+    /// circuit's wiring then says only how many trees there are and how
+    /// deep.
+    #[default]
+    Complete,
+    /// Each tree as it is: only its real branches are tested and
+    /// committed, and its shape is part of the circuit.
+    Exact,
+}
+
+/// The circuit's trees: branches (feature, threshold, children) and
+/// leaves in the order they are placed, each tree in preorder, so every
+/// branch's children come after it.
+#[derive(Default)]
+struct Forest {
+    feature: Vec<i64>,
+    threshold: Vec<i64>,
+    child: Vec<[Slot; 2]>,
+    leaf: Vec<f64>,
+}
+
+/// A place in the forest before the branches are counted.
+#[derive(Clone, Copy)]
+enum Slot {
+    Branch(usize),
+    Leaf(usize),
+}
+
+impl Forest {
+    fn branches(&self) -> usize {
+        self.feature.len()
+    }
+
+    /// The op's one index space: branches, then leaves.
+    fn index(&self, s: Slot) -> i64 {
+        match s {
+            Slot::Branch(i) => i as i64,
+            Slot::Leaf(l) => (self.branches() + l) as i64,
+        }
+    }
+}
+
+/// The ensemble as one `tree_ensemble`: complete trees of the ensemble's
+/// depth, or each tree as it is (`layout`). Returns the score node, its
+/// exponent, the depth of the circuit's trees and their branch count.
 fn trees_node(
     m: &mut ModelBuilder,
     x: &str,
@@ -311,55 +362,64 @@ fn trees_node(
     columns: &[usize],
     scales: &FeatureScales,
     w: Widths,
-) -> (String, i32, usize) {
-    let depth = trees.iter().map(Tree::depth).max().unwrap_or(0).max(1);
-    let (nn, nl, nc) = ((1usize << depth) - 1, 1usize << depth, columns.len());
-    let mut feature = vec![0i64; trees.len() * nn];
-    let mut threshold = vec![0i64; trees.len() * nn];
-    let mut leaf = vec![0f64; trees.len() * nl * nc];
-    for (t, tree) in trees.iter().enumerate() {
-        let mut put = Placement {
-            tree,
-            scales,
-            columns,
-            nn,
-            feature: &mut feature[t * nn..(t + 1) * nn],
-            threshold: &mut threshold[t * nn..(t + 1) * nn],
-            leaf: &mut leaf[t * nl * nc..(t + 1) * nl * nc],
-            hi: scales.range[1],
-        };
-        put.node(0, 0);
+    layout: TreeLayout,
+) -> (String, i32, usize, usize) {
+    let deepest = trees.iter().map(Tree::depth).max().unwrap_or(0);
+    // The op needs one branch: a forest of single leaves is padded.
+    let pad_to = (layout == TreeLayout::Complete || deepest == 0).then_some(deepest.max(1));
+    let mut forest = Forest::default();
+    let roots: Vec<Slot> = trees
+        .iter()
+        .map(|tree| {
+            Placement {
+                tree,
+                columns,
+                scales,
+                hi: scales.range[1],
+                forest: &mut forest,
+            }
+            .node(0, pad_to)
+        })
+        .collect();
+    let (nn, nc) = (forest.branches(), columns.len());
+    let nl = forest.leaf.len() / nc;
+    let child: Vec<i64> = forest.child.iter().flatten().map(|&s| forest.index(s)).collect();
+    let root: Vec<i64> = roots.iter().map(|&s| forest.index(s)).collect();
+    let exp = exponent(forest.leaf.iter().fold(0f64, |a, v| a.max(v.abs())), max_int(w.weight));
+    let leaf_q = quantize_all(&forest.leaf, exp);
+    let wiring = |name: &str, shape: &[usize], values: Vec<i64>| {
+        let prec = bits_for(values.iter().copied().max().unwrap_or(0));
+        (name.to_string(), shape.to_vec(), prec, values)
+    };
+    let mut inputs = vec![x.to_string()];
+    for (name, shape, prec, values) in [
+        wiring("trees.feature", &[nn], forest.feature),
+        wiring("trees.child", &[nn, 2], child),
+        wiring("trees.root", &[trees.len()], root),
+        ("trees.threshold".into(), vec![nn], w.feature + 1, forest.threshold),
+        ("trees.leaf".into(), vec![nl, nc], w.weight, leaf_q),
+    ] {
+        inputs.push(m.param(&name, &shape, prec, values));
     }
-    let exp = exponent(leaf.iter().fold(0f64, |a, v| a.max(v.abs())), max_int(w.weight));
-    let leaf_q = quantize_all(&leaf, exp);
-    let pf = bits_for(feature.iter().copied().max().unwrap_or(0));
-    let pt = w.feature + 1;
-    let fnode = m.param("trees.feature", &[trees.len(), nn], pf, feature);
-    let tnode = m.param("trees.threshold", &[trees.len(), nn], pt, threshold);
-    let lnode = m.param("trees.leaf", &[trees.len(), nl, nc], w.weight, leaf_q);
-    (
-        m.op("score", "tree_ensemble", &[x, &fnode, &tnode, &lnode], &[]),
-        exp,
-        depth,
-    )
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let depth = pad_to.unwrap_or(deepest);
+    (m.op("score", "tree_ensemble", &inputs, &[]), exp, depth, nn)
 }
 
-/// Writes one tree into heap order.
+/// Places one tree into the forest.
 struct Placement<'a> {
     tree: &'a Tree,
-    scales: &'a FeatureScales,
     columns: &'a [usize],
-    nn: usize,
-    feature: &'a mut [i64],
-    threshold: &'a mut [i64],
-    leaf: &'a mut [f64],
+    scales: &'a FeatureScales,
     /// The largest feature value: a threshold there sends every input left.
     hi: i64,
+    forest: &'a mut Forest,
 }
 
 impl Placement<'_> {
-    /// Places tree node `node` at heap index `at`.
-    fn node(&mut self, node: usize, at: usize) {
+    /// Places tree node `node` and what is below it; `levels`, when the
+    /// tree is made complete, is how many branch levels are left.
+    fn node(&mut self, node: usize, levels: Option<usize>) -> Slot {
         match &self.tree.nodes[node] {
             TreeNode::Branch {
                 feature,
@@ -369,31 +429,35 @@ impl Placement<'_> {
                 no,
             } => {
                 let (t, swap) = self.scales.threshold(*feature, *threshold, *rule);
-                self.feature[at] = *feature as i64;
-                self.threshold[at] = t;
                 let (left, right) = if swap { (*no, *yes) } else { (*yes, *no) };
-                self.node(left, 2 * at + 1);
-                self.node(right, 2 * at + 2);
+                let below = levels.map(|d| d.saturating_sub(1));
+                self.branch(*feature as i64, t, |p| [p.node(left, below), p.node(right, below)])
             }
-            TreeNode::Leaf(v) => self.spread(v, at),
+            TreeNode::Leaf(v) => self.leaf(v, levels),
         }
     }
 
-    /// A leaf at heap index `at`: below the last level, every leaf under
-    /// `at` gets its value, and the branches between go left.
-    fn spread(&mut self, v: &[f64], at: usize) {
-        if at >= self.nn {
-            let nc = self.columns.len();
-            let l = at - self.nn;
-            for (k, &c) in self.columns.iter().enumerate() {
-                self.leaf[l * nc + k] = v[c];
+    /// A leaf; above the last level of a complete tree, a subtree whose
+    /// every leaf holds its value and whose branches all go left.
+    fn leaf(&mut self, v: &[f64], levels: Option<usize>) -> Slot {
+        match levels {
+            Some(d) if d > 0 => self.branch(0, self.hi, |p| [p.leaf(v, Some(d - 1)), p.leaf(v, Some(d - 1))]),
+            _ => {
+                let at = self.forest.leaf.len() / self.columns.len();
+                self.forest.leaf.extend(self.columns.iter().map(|&c| v[c]));
+                Slot::Leaf(at)
             }
-        } else {
-            self.feature[at] = 0;
-            self.threshold[at] = self.hi;
-            self.spread(v, 2 * at + 1);
-            self.spread(v, 2 * at + 2);
         }
+    }
+
+    /// A branch, numbered before the children `below` places.
+    fn branch(&mut self, feature: i64, threshold: i64, below: impl FnOnce(&mut Self) -> [Slot; 2]) -> Slot {
+        let at = self.forest.branches();
+        self.forest.feature.push(feature);
+        self.forest.threshold.push(threshold);
+        self.forest.child.push([Slot::Leaf(0); 2]);
+        self.forest.child[at] = below(self);
+        Slot::Branch(at)
     }
 }
 

@@ -57,6 +57,7 @@ pub fn import(
             name: &opts.name,
             description: &description,
             pack_outputs: opts.pack_outputs,
+            trees: opts.trees,
         },
     );
     let runner = Runner {
@@ -102,7 +103,9 @@ pub fn import(
             Body::Trees { trees, .. } => Some(TreeShape {
                 count: trees.len(),
                 deepest: trees.iter().map(ml::Tree::depth).max().unwrap_or(0),
+                layout: opts.trees,
                 depth: int.depth,
+                branches: int.branches,
             }),
             Body::Linear { .. } => None,
         },

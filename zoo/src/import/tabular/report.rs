@@ -1,7 +1,7 @@
 //! What the import of a classic model reports: the feature scales, and how
 //! the integer model agrees with the float one.
 
-use super::integer::FeatureScales;
+use super::integer::{FeatureScales, TreeLayout};
 use super::ml::Task;
 use serde::Serialize;
 use std::fmt;
@@ -31,8 +31,11 @@ pub struct TreeShape {
     pub count: usize,
     /// The deepest tree's depth in the ONNX file.
     pub deepest: usize,
-    /// The depth of the complete trees the circuit holds.
+    pub layout: TreeLayout,
+    /// The depth of the circuit's trees.
     pub depth: usize,
+    /// The branches the circuit tests, over all trees.
+    pub branches: usize,
 }
 
 pub fn task_name(t: &Task) -> String {
@@ -191,10 +194,14 @@ impl fmt::Display for TabularReport {
             100.0 * self.input_clipped
         )?;
         if let Some(t) = &self.trees {
+            let layout = match t.layout {
+                TreeLayout::Complete => format!("complete trees of depth {}", t.depth),
+                TreeLayout::Exact => "they are".into(),
+            };
             writeln!(
                 f,
-                "trees: {} (deepest {}), proven as complete trees of depth {}",
-                t.count, t.deepest, t.depth
+                "trees: {} (deepest {}), proven as {layout}: {} branches",
+                t.count, t.deepest, t.branches
             )?;
         }
         writeln!(f, "scores: s * 2^{}", self.score_exp)?;
