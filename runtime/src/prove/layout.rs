@@ -13,7 +13,7 @@
 use super::ProveError;
 use crate::field::Fr;
 use crate::r1cs::{Builder, Matrix, Wire, WireKind};
-use ark_relations::gr1cs::{LinearCombination, Matrix as ArkMatrix, Variable};
+use ark_relations::gr1cs::Matrix as ArkMatrix;
 
 /// The permutation from our wires to arkworks' variables: the instance is wire
 /// 0 followed by every public input, the witness the private inputs and then
@@ -164,21 +164,5 @@ impl CircuitLayout {
     pub(super) fn assignment_unchecked(&self, cs: &Builder) -> Vec<Fr> {
         let values = cs.values();
         self.order.iter().map(|&w| values[w as usize]).collect()
-    }
-
-    /// The arkworks variable a wire becomes during setup.
-    pub(super) fn variable(&self, w: Wire) -> Variable {
-        let p = self.position[w as usize] as usize;
-        if p == 0 {
-            Variable::One
-        } else if p < self.num_instance {
-            Variable::instance(p)
-        } else {
-            Variable::witness(p - self.num_instance)
-        }
-    }
-
-    pub(super) fn lc(&self, row: &[(Wire, Fr)]) -> LinearCombination<Fr> {
-        LinearCombination(row.iter().map(|&(w, c)| (c, self.variable(w))).collect())
     }
 }

@@ -1,9 +1,7 @@
 //! Groth16 proofs over BN254 of a synthesized [`Builder`].
 //!
-//! Proving reads the builder's stored matrices and witness directly; no
-//! gadget runs again. Setup still goes through arkworks' generator, which
-//! only accepts a [`ConstraintSynthesizer`], so it replays the stored rows
-//! into one.
+//! Setup and proving read the builder's stored matrices and witness
+//! directly; no gadget runs again.
 //!
 //! ```
 //! use ark_std::rand::{rngs::StdRng, SeedableRng};
@@ -23,12 +21,13 @@
 //! assert!(verify(&keys.vk, &public_inputs(&cs), &proof).unwrap());
 //! ```
 //!
-//! Functions used from ark-groth16 0.6:
-//! [`Groth16::generate_random_parameters_with_reduction`] (setup),
-//! [`prepare_verifying_key`] and [`Groth16::verify_proof`] (verification),
-//! with snarkjs's R1CS-to-QAP map ([`CircomReduction`]), so that a key
-//! section9 makes is a `.zkey` snarkjs and rapidsnark prove with, and a key
-//! from a circom ceremony is one section9 proves with ([`zkey`]).
+//! Functions used from ark-groth16 0.6: [`prepare_verifying_key`] and
+//! [`Groth16::verify_proof`] (verification). Keys use snarkjs's
+//! R1CS-to-QAP map ([`CircomReduction`]), so that a key section9 makes is a
+//! `.zkey` snarkjs and rapidsnark prove with, and a key from a circom
+//! ceremony is one section9 proves with ([`zkey`]). Setup makes the keys
+//! ark-groth16's `generate_random_parameters_with_reduction` makes with that
+//! map, for the same randomness (`setup`; a test holds them equal).
 //! Proving follows ark-groth16's `create_proof_with_reduction_and_matrices`
 //! and returns the same proof for the same randomness, with faster
 //! multi-scalar multiplications (`prover`, `msm`; a test holds the two
@@ -36,10 +35,12 @@
 
 pub mod cache;
 mod fft;
+mod fixed_base;
 mod layout;
 mod msm;
 mod prover;
 mod qap;
+mod setup;
 pub mod snarkjs;
 #[cfg(test)]
 mod tests;
@@ -47,6 +48,7 @@ pub mod zkey;
 
 pub use layout::CircuitLayout;
 pub use qap::CircomReduction;
+pub use setup::setup;
 
 pub use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 
@@ -55,7 +57,7 @@ use crate::r1cs::Builder;
 use ark_bn254::Bn254;
 use ark_groth16::{prepare_verifying_key, Groth16};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_relations::gr1cs::SynthesisError;
 use ark_std::rand::{CryptoRng, RngCore};
 use ark_std::UniformRand;
 
@@ -101,47 +103,6 @@ pub struct Keys {
 pub fn domain_size(constraints: usize, instance: usize) -> Result<usize, ProveError> {
     GeneralEvaluationDomain::<Fr>::compute_size_of_domain(constraints + instance)
         .ok_or(ProveError::TooLarge { constraints, instance })
-}
-
-/// Feeds the stored rows to arkworks' generator, which wants a synthesizer.
-struct Replay<'a> {
-    cs: &'a Builder,
-    layout: &'a CircuitLayout,
-}
-
-impl ConstraintSynthesizer<Fr> for Replay<'_> {
-    fn generate_constraints(self, ark: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        // Setup mode never asks for values; failing is right if anything else
-        // ever does, since this replay has none to give.
-        for _ in 1..self.layout.num_instance() {
-            let _ = ark.new_input_variable(|| Err(SynthesisError::AssignmentMissing))?;
-        }
-        for _ in 0..self.layout.num_witness() {
-            let _ = ark.new_witness_variable(|| Err(SynthesisError::AssignmentMissing))?;
-        }
-        let (a, b, c) = self.cs.matrices();
-        for i in 0..a.rows() {
-            ark.enforce_r1cs_constraint(
-                || self.layout.lc(a.row(i)),
-                || self.layout.lc(b.row(i)),
-                || self.layout.lc(c.row(i)),
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// Generates a circuit's keys from its stored rows. Values are not read, so
-/// any builder that kept its rows will do, whatever witness it holds.
-///
-/// This is a trusted setup: whoever knows `rng`'s output can forge proofs.
-pub fn setup<R: RngCore + CryptoRng>(cs: &Builder, rng: &mut R) -> Result<Keys, ProveError> {
-    let layout = CircuitLayout::new(cs);
-    layout.check(cs)?;
-    domain_size(cs.num_constraints(), layout.num_instance())?;
-    let pk = G16::generate_random_parameters_with_reduction(Replay { cs, layout: &layout }, rng)?;
-    let vk = pk.vk.clone();
-    Ok(Keys { pk, vk })
 }
 
 /// A key made for another circuit would make arkworks panic (empty queries)

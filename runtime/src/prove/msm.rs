@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 /// Largest window: digits must fit an `i16` (they reach `2^(c-1)`).
-const MAX_WINDOW: u32 = 15;
+pub(super) const MAX_WINDOW: u32 = 15;
 
 /// Magnitudes of at most this many bits are recoded apart from larger
 /// ones: a witness is mostly small values and a few full-size ones (hash
@@ -55,6 +55,25 @@ fn bits_at(limbs: &[u64], at: usize, c: u32) -> u64 {
     (low | high) & ((1 << c) - 1)
 }
 
+/// `limbs` (negated if `negated`) as signed base-`2^c` digits in
+/// `[-2^(c-1), 2^(c-1)]`, least significant first, one per entry of `out`.
+/// The value must have fewer bits than `out` holds, so the top digit takes
+/// the last carry.
+pub(super) fn signed_digits(limbs: &[u64], c: u32, negated: bool, out: &mut [i16]) {
+    let full = 1i64 << c;
+    let windows = out.len();
+    let mut carry = 0;
+    for (w, d) in out.iter_mut().enumerate() {
+        let mut v = bits_at(limbs, w * c as usize, c) as i64 + carry;
+        carry = 0;
+        if v > full / 2 || (v == full / 2 && w + 1 < windows) {
+            v -= full;
+            carry = 1;
+        }
+        *d = if negated { -v } else { v } as i16;
+    }
+}
+
 /// The window minimizing estimated field multiplications for `n` scalars
 /// of `bits` bits: six per affine bucket addition, about 24 per bucket to
 /// sum the buckets.
@@ -76,22 +95,12 @@ impl Group {
         // carries out (it stays at most 2^(c-1)).
         let windows = (top + 1).div_ceil(c as usize);
         let mut digits = vec![0i16; positions.len() * windows];
-        let full = 1i64 << c;
         digits
             .par_chunks_mut(windows.max(1))
             .zip(&positions)
             .for_each(|(out, &i)| {
                 let (m, negated) = &signed[i as usize];
-                let mut carry = 0;
-                for (w, d) in out.iter_mut().enumerate() {
-                    let mut v = bits_at(m.as_ref(), w * c as usize, c) as i64 + carry;
-                    carry = 0;
-                    if v > full / 2 || (v == full / 2 && w + 1 < windows) {
-                        v -= full;
-                        carry = 1;
-                    }
-                    *d = if *negated { -v } else { v } as i16;
-                }
+                signed_digits(m.as_ref(), c, *negated, out);
             });
         Group {
             c,
