@@ -592,3 +592,67 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     let err = stderr(&o);
     assert!(err.contains("32303") && err.contains("20000"), "{err}");
 }
+
+/// A cached run reads the keys its model compiled to last time while it
+/// synthesizes; a note pointing at another circuit's keys, or at nothing
+/// readable, must not change the proof, only the head start.
+#[test]
+fn keys_read_ahead_are_used_only_for_their_own_circuit() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let out = dir.path().join("out");
+    let prove = |model: &str| -> serde_json::Value {
+        let o = section9(&[
+            "prove",
+            model,
+            "--weights",
+            "constant",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let notes = || -> Vec<std::path::PathBuf> {
+        let mut n: Vec<_> = std::fs::read_dir(&keys)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "circuit"))
+            .collect();
+        n.sort();
+        n
+    };
+    let first = prove("mlp-fixture");
+    let [note] = notes().try_into().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&note).unwrap(),
+        first["circuit"].as_str().unwrap()
+    );
+    let other = prove("mlp");
+    assert_ne!(other["circuit"], first["circuit"]);
+    assert_eq!(notes().len(), 2);
+    let verifies = || {
+        let f = |name: &str| out.join(name).to_str().unwrap().to_string();
+        let o = section9(&[
+            "verify",
+            &f("verification_key.json"),
+            &f("proof.json"),
+            &f("public.json"),
+        ]);
+        o.status.code() == Some(0)
+    };
+    for wrong in [other["circuit"].as_str().unwrap(), "not a digest", ""] {
+        std::fs::write(&note, wrong).unwrap();
+        let again = prove("mlp-fixture");
+        assert!(again["times"]["setup"].is_null(), "cached keys: {again}");
+        assert_eq!(again["circuit"], first["circuit"]);
+        assert!(verifies(), "with the note {wrong:?}");
+        assert_eq!(
+            std::fs::read_to_string(&note).unwrap(),
+            first["circuit"].as_str().unwrap()
+        );
+    }
+}

@@ -229,12 +229,8 @@ impl Params {
     }
 
     pub fn sha256_hex(&self) -> String {
-        hex(&Sha256::digest(self.to_bytes()))
+        hex::encode(Sha256::digest(self.to_bytes()))
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 struct Reader<'a> {

@@ -39,7 +39,6 @@ use ark_groth16::ProvingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -57,10 +56,7 @@ pub const EXTENSION: &str = "g16keys";
 
 /// Lower-case hex of a digest, as key file names and messages show it.
 pub fn digest_hex(digest: &[u8; 32]) -> String {
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    hex::encode(digest)
 }
 
 /// What is wrong with the bytes of a key file.
@@ -398,6 +394,33 @@ impl KeyCache {
         self.store_locked(digest, &keys)?;
         drop(lock);
         Ok((keys, Provenance::Made))
+    }
+
+    /// Notes that `label` (a model and the options that shape its circuit)
+    /// compiled to the circuit `digest`, so that a later run of the same
+    /// label can [`recall`](Self::recall) which keys to read while it is
+    /// still synthesizing. Failing to note it only loses that head start.
+    pub fn remember(&self, label: &str, digest: &[u8; 32]) {
+        let path = self.hint_path(label);
+        if self.recall(label) != Some(*digest) {
+            if let Err(e) = write_atomic(&path, digest_hex(digest).as_bytes()) {
+                tracing::debug!(path = %path.display(), "circuit hint not written: {e}");
+            }
+        }
+    }
+
+    /// The circuit `label` last compiled to, if noted. A hint only: the
+    /// caller must still compare it with the circuit it synthesizes.
+    pub fn recall(&self, label: &str) -> Option<[u8; 32]> {
+        let text = std::fs::read(self.hint_path(label)).ok()?;
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(text, &mut digest).ok()?;
+        Some(digest)
+    }
+
+    fn hint_path(&self, label: &str) -> PathBuf {
+        let name: [u8; 32] = Sha256::digest(label.as_bytes()).into();
+        self.dir.join(format!("{}.circuit", digest_hex(&name)))
     }
 
     /// An exclusive lock on one digest's keys, held until the file is

@@ -2,7 +2,7 @@
 
 use super::ui::{seconds, Ui};
 use super::{load_inputs, load_model, CliError, CliResult, RunArgs, WeightsArg};
-use section9::compile::{circuit_digest, compile};
+use section9::compile::{circuit_digest, compile, Compiled};
 use section9::field::fr_to_decimal;
 use section9::files::write_atomic;
 use section9::graph::{nested, Model};
@@ -122,11 +122,11 @@ struct Loaded {
     path: PathBuf,
     setup: Option<Duration>,
     read: Duration,
+    from_zkey: bool,
 }
 
 /// The keys of a circuit from the cache, set up (and cached) on a miss.
-fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui) -> Result<Loaded, CliError> {
-    let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
+fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], cache: &KeyCache, ui: Ui) -> Result<Loaded, CliError> {
     let fail = |e: section9::prove::cache::CacheError| CliError::Other(e.to_string());
     let (found, read) = ui.step("reading the cached keys", || cache.load(digest));
     let path = cache.path(digest);
@@ -136,6 +136,7 @@ fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: 
             path,
             setup: None,
             read,
+            from_zkey: false,
         });
     }
     let (made, took) = ui.step("setup (once per circuit; the keys are cached)", || {
@@ -151,12 +152,14 @@ fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: 
         path,
         setup,
         read,
+        from_zkey: false,
     })
 }
 
 /// The keys of a circuit from the cache, set up (and cached) on a miss.
 pub fn cached_keys(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui) -> Result<Keys, CliError> {
-    cached_keys_timed(cs, digest, dir, ui).map(|l| l.keys)
+    let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
+    cached_keys_timed(cs, digest, &cache, ui).map(|l| l.keys)
 }
 
 /// A `.zkey`'s keys, checked to be made for `cs`.
@@ -177,12 +180,17 @@ fn zkey_keys(cs: &Builder, path: &Path, ui: Ui) -> Result<Loaded, CliError> {
         path: path.to_path_buf(),
         setup: None,
         read,
+        from_zkey: true,
     })
 }
 
 /// Compiles the run, sets up or loads its keys, proves, checks the proof
 /// and writes the snarkjs files and `output.json` into `out`, the input
 /// into `out/private`. `out` must have been made by [`prepare_out`].
+///
+/// With cached keys, the keys this model compiled to last time are read
+/// on another thread while the circuit is synthesized, and used if the new
+/// circuit is that one.
 pub fn prove_run(
     model: &Model,
     inputs: &[Vec<i64>],
@@ -192,21 +200,67 @@ pub fn prove_run(
     source: KeySource,
     ui: Ui,
 ) -> Result<Proved, CliError> {
-    let (c, witness) = ui.step("synthesizing the circuit", || {
-        compile(
-            model,
-            inputs,
-            weights.into(),
-            Builder::new().with_limit(max_constraints),
-        )
-    });
-    let c = c?;
-    let digest = circuit_digest(&c.cs);
-    let from_zkey = matches!(source, KeySource::Zkey(_));
-    let loaded = match source {
-        KeySource::Cache(dir) => cached_keys_timed(&c.cs, &digest, dir, ui)?,
-        KeySource::Zkey(path) => zkey_keys(&c.cs, &path, ui)?,
+    let synthesize = || {
+        let (c, witness) = ui.step("synthesizing the circuit", || {
+            compile(
+                model,
+                inputs,
+                weights.into(),
+                Builder::new().with_limit(max_constraints),
+            )
+        });
+        c.map(|c| (circuit_digest(&c.cs), c, witness)).map_err(CliError::from)
     };
+    let (digest, c, witness, loaded) = match source {
+        KeySource::Zkey(path) => {
+            let (digest, c, witness) = synthesize()?;
+            let loaded = zkey_keys(&c.cs, &path, ui)?;
+            (digest, c, witness, loaded)
+        }
+        KeySource::Cache(dir) => {
+            let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
+            let label = format!("{}\n{weights:?}", model.name);
+            // Detached, so that a wrong guess is not waited for.
+            let guess = cache.recall(&label).map(|digest| {
+                let cache = cache.clone();
+                (digest, std::thread::spawn(move || cache.load(&digest)))
+            });
+            let (digest, c, witness) = synthesize()?;
+            let prefetched = guess.filter(|(d, _)| *d == digest).and_then(|(_, read)| {
+                let (keys, waited) = ui.step("reading the cached keys", || read.join());
+                // A failed read is left to the ordinary path to report.
+                Some((keys.ok()?.ok()??, waited))
+            });
+            let loaded = match prefetched {
+                Some((keys, read)) => Loaded {
+                    keys,
+                    path: cache.path(&digest),
+                    setup: None,
+                    read,
+                    from_zkey: false,
+                },
+                None => cached_keys_timed(&c.cs, &digest, &cache, ui)?,
+            };
+            cache.remember(&label, &digest);
+            (digest, c, witness, loaded)
+        }
+    };
+    finish(model, inputs, out, c, digest, witness, loaded, ui)
+}
+
+/// Proves with the loaded keys, checks the proof and writes the files.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    model: &Model,
+    inputs: &[Vec<i64>],
+    out: &Path,
+    c: Compiled,
+    digest: [u8; 32],
+    witness: Duration,
+    loaded: Loaded,
+    ui: Ui,
+) -> Result<Proved, CliError> {
+    let from_zkey = loaded.from_zkey;
     let keys = &loaded.keys;
     let (proof, prove_time) = ui.step("proving", || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
     let proof = proof.map_err(|e| CliError::Other(e.to_string()))?;
