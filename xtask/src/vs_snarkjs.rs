@@ -8,8 +8,12 @@
 //! `vs-snarkjs-section9` reads that `.zkey`, synthesizes the witness and
 //! proves; `vs-snarkjs-snarkjs` runs `snarkjs groth16 prove` on the two
 //! files and reads its peak memory from the kernel's account of children.
+//! Then the release `section9` binary runs `prove --zkey` with that key as a
+//! user would (synthesis, key read, proof, verification, files written),
+//! timed as a whole process like snarkjs's.
 
-use crate::bench::{machine, median, ms, peak_mib, record, release_xtask};
+use crate::bench::{machine, median, median_by, ms, peak_mib, record, release_binary, release_xtask};
+use crate::whole_command::measure;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use section9::compile::{compile, Compiled, Weights};
@@ -142,6 +146,18 @@ pub fn snarkjs_side(workspace: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The median wall time of `section9 prove NAME --zkey circuit.zkey` as a
+/// process of its own.
+fn whole_command(section9: &Path, name: &str, dir: &Path) -> Result<Duration, String> {
+    let (zkey, out) = (dir.join("circuit.zkey"), dir.join("section9-out"));
+    let (zkey, out) = (zkey.to_string_lossy(), out.to_string_lossy());
+    let args = ["prove", name, "--seed", "1", "--zkey", &zkey, "--out", &out, "--json"];
+    let runs = (0..RUNS)
+        .map(|_| measure(section9, &args))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(median_by(runs, |m| m.wall).wall)
+}
+
 fn child(exe: &Path, args: &[&str]) -> Result<Value, String> {
     let out = Command::new(exe)
         .args(args)
@@ -155,19 +171,21 @@ fn child(exe: &Path, args: &[&str]) -> Result<Value, String> {
 
 fn table(rows: &[(String, Value)]) -> String {
     let mut t = String::from(
-        "| model | constraints | section9 read .zkey | section9 prove | snarkjs prove | snarkjs / section9 prove | snarkjs / section9 (read + prove) | section9 peak | snarkjs peak |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| model | constraints | section9 read .zkey | section9 prove | snarkjs prove (whole command) | snarkjs / section9 prove | snarkjs / section9 (read + prove) | section9 `prove --zkey` (whole command) | snarkjs / section9, whole commands | section9 peak | snarkjs peak |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for (name, r) in rows {
         let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
         t.push_str(&format!(
-            "| {name} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} | {:.1} | {:.0} MiB | {:.0} MiB |\n",
+            "| {name} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} | {:.1} | {:.0} ms | {:.1} | {:.0} MiB | {:.0} MiB |\n",
             r["constraints"],
             f("read_ms"),
             f("prove_ms"),
             f("snarkjs_ms"),
             f("snarkjs_ms") / f("prove_ms"),
             f("snarkjs_ms") / (f("read_ms") + f("prove_ms")),
+            f("whole_ms"),
+            f("snarkjs_ms") / f("whole_ms"),
             f("peak_mib"),
             f("snarkjs_peak_mib"),
         ));
@@ -187,6 +205,7 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
         }
     }
     let exe = release_xtask(workspace)?;
+    let section9 = release_binary(workspace, "section9-zoo", "section9")?;
     let machine = machine();
     let mut rows = Vec::new();
     for b in section9_zoo::BUILTINS {
@@ -200,6 +219,7 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
                     row.extend(more.clone());
                 }
             }
+            row["whole_ms"] = json!(ms(whole_command(&section9, b.name, &dir)?));
             Ok(row)
         });
         let _ = std::fs::remove_dir_all(&dir);
@@ -212,7 +232,9 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
         "{machine}. Committed weights; one section9 setup per model, written as a `.zkey` that both \
          provers read, with section9's `.wtns`. snarkjs: wall time of `snarkjs groth16 prove` (reading \
          its files included), peak resident memory of its process. section9: reading and checking the \
-         `.zkey`, then `section9::prove`; peak of a process that also synthesized the witness. Medians \
+         `.zkey`, then `section9::prove`; peak of a process that also synthesized the witness. \
+         section9's whole command: `section9 prove MODEL --zkey circuit.zkey`, spawn to exit (it also \
+         synthesizes the witness from the model, verifies the proof and writes its files). Medians \
          of {RUNS}.\n\n{}",
         table(&rows)
     );

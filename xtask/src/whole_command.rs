@@ -18,15 +18,15 @@ const END: &str = "<!-- cargo xtask bench --commands: end -->";
 const RUNS: usize = 3;
 
 /// One finished process: wall time, CPU seconds, peak memory, its JSON.
-struct Measured {
-    wall: Duration,
+pub(crate) struct Measured {
+    pub(crate) wall: Duration,
     cpu: f64,
     peak_mib: f64,
     summary: Value,
 }
 
 /// Runs `exe args` to its end and measures it; fails on a non-zero exit.
-fn measure(exe: &Path, args: &[&str]) -> Result<Measured, String> {
+pub(crate) fn measure(exe: &Path, args: &[&str]) -> Result<Measured, String> {
     let started = Instant::now();
     let mut child = Command::new(exe)
         .args(args)
