@@ -5,11 +5,7 @@ use sha2::{Digest, Sha256};
 
 #[test]
 fn digits_are_the_published_file() {
-    let hex: String = Sha256::digest(DIGITS_CSV_GZ)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(hex, DIGITS_SHA256);
+    assert_eq!(hex::encode(Sha256::digest(DIGITS_CSV_GZ)), DIGITS_SHA256);
     let all = digits().unwrap();
     assert_eq!(all.len(), 1797);
     for d in 0..10u8 {

@@ -68,8 +68,7 @@ impl CallArgs {
 
 /// A word as snarkjs prints it: quoted, `0x` and 64 hex digits.
 fn quoted(w: &Word) -> String {
-    let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"0x{hex}\"")
+    format!("\"0x{}\"", hex::encode(w))
 }
 
 /// The arguments exactly as snarkjs 0.7's `zkey export soliditycalldata`

@@ -55,12 +55,11 @@ pub fn verifier_contract(vk: &VerifyingKey<Bn254>) -> String {
     }
     // The input points as one byte string in the code: copied to memory
     // once, read by offset, cheaper than a function per point.
-    let mut ic = String::new();
-    for p in &vk.gamma_abc_g1 {
-        for byte in calldata::g1(p).iter().flatten() {
-            let _ = write!(ic, "{byte:02x}");
-        }
-    }
+    let ic: String = vk
+        .gamma_abc_g1
+        .iter()
+        .map(|p| hex::encode(calldata::g1(p).concat()))
+        .collect();
     let _ = writeln!(s, "    bytes internal constant IC = hex\"{ic}\";\n");
     s.push_str(&BODY.replace("__N__", &n.to_string()));
     s.push_str("}\n");

@@ -138,11 +138,7 @@ pub fn calldata(a: CalldataArgs) -> CliResult {
     let args = CallArgs::new(&proof, &public);
     match a.abi {
         Some(function) => {
-            let hex: String = encode_verify_call(&function, &args)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            println!("0x{hex}");
+            println!("0x{}", hex::encode(encode_verify_call(&function, &args)));
         }
         None => println!("{}", calldata_text(&args)),
     }
