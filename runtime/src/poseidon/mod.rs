@@ -6,7 +6,23 @@
 //! first and last 4 rounds, *full*) or cell 0 (the others, *partial*) to
 //! the fifth power, and multiplies the state by the `t x t` MDS matrix;
 //! the hash is cell 0 at the end. The constants are circomlib's, generated
-//! in [`constants`](self) by the Poseidon paper's Grain LFSR.
+//! in [`constants`](self) by the Poseidon paper's Grain LFSR; [`hash`]
+//! computes the hash natively in exactly this form.
+//!
+//! The declared body computes the same permutation in the *optimized*
+//! form ([`Sparse`], the Poseidon paper's appendix, as circomlib's
+//! `poseidon_opt`): a partial round adds one constant, to cell 0, and
+//! multiplies by a sparse matrix (new cell 0 mixes every cell, each other
+//! cell adds a multiple of cell 0), and the full round before the partial
+//! ones uses a dense matrix of its own. The reason is synthesis time: a
+//! state cell is a linear combination of every earlier fifth power (dozens
+//! of wires), and the plain form's dense matrix makes `t^2` scaled
+//! additions of such combinations per partial round (289 for `t = 17`,
+//! over 68 rounds), where the sparse one makes about `3 t`. The rewrite is
+//! an exact identity in the fifth powers, the only wires: every S-box
+//! input is the same affine function of them as in the plain form, so the
+//! constraints, their rows as linear forms and every witness value are
+//! those of the plain form (the test suite compares the rows).
 //!
 //! Each fifth power costs 3 constraints (`x2 = x*x`, `x4 = x2*x2`,
 //! `x5 = x4*x`); the first round's power of cell 0 is a constant, computed
@@ -15,23 +31,34 @@
 //! template.
 
 mod constants;
+mod sparse;
 
 pub use constants::{hash, params, Params, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTHS};
+pub use sparse::{sparse, Sparse};
 
 use crate::dsl::Table;
 use crate::field::Fr;
 use crate::zk_op;
 
 fn round_constants(t: i128) -> &'static [Fr] {
-    &params(t as usize).round_constants
+    &sparse(t as usize).round_constants
 }
 
 fn mds(t: i128) -> &'static [Fr] {
     &params(t as usize).mds
 }
 
-/// Round constants by width: `POSEIDON_RC[t][r * t + i]` is added to cell
-/// `i` in round `r`.
+fn pre(t: i128) -> &'static [Fr] {
+    &sparse(t as usize).pre
+}
+
+fn sparse_matrices(t: i128) -> &'static [Fr] {
+    &sparse(t as usize).sparse
+}
+
+/// The optimized form's round constants by width ([`Sparse`]): `t` for
+/// each full round and 1 for each partial round, in round order; a
+/// partial round `r` adds `POSEIDON_RC[t][4 t + r - 4]` to cell 0.
 pub const POSEIDON_RC: Table = Table {
     name: "s9_poseidon_rc",
     keys: (2, 17),
@@ -39,11 +66,27 @@ pub const POSEIDON_RC: Table = Table {
 };
 
 /// MDS matrices by width: `POSEIDON_MDS[t][i * t + j]` is `M[i][j]`, and a
-/// round's new cell `i` is `sum_j M[i][j] * cell j`.
+/// full round's new cell `i` is `sum_j M[i][j] * cell j`.
 pub const POSEIDON_MDS: Table = Table {
     name: "s9_poseidon_mds",
     keys: (2, 17),
     row: mds,
+};
+
+/// The dense matrix of the fourth round, the last full one before the
+/// partial rounds, by width (`[i * t + j]`, as [`POSEIDON_MDS`]).
+pub const POSEIDON_PRE: Table = Table {
+    name: "s9_poseidon_pre",
+    keys: (2, 17),
+    row: pre,
+};
+
+/// The partial rounds' sparse matrices by width: `2 t - 1` entries per
+/// round, laid out as [`Sparse::sparse`].
+pub const POSEIDON_SPARSE: Table = Table {
+    name: "s9_poseidon_sparse",
+    keys: (2, 17),
+    row: sparse_matrices,
 };
 
 /// circomlib's `Poseidon(n)` for 1 to 16 inputs: `3 (8 t + partial) - 3`
@@ -87,7 +130,7 @@ pub const POSEIDON_MDS: Table = Table {
         },
         rounds = 8 + rp
     ),
-    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS)
+    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS, pre = POSEIDON_PRE, sm = POSEIDON_SPARSE)
 )]
 pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
     let mut s = [[0; t]; rounds + 1];
@@ -97,22 +140,49 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
     for r in 0..rounds {
         let mut x = [0; t];
         for i in 0..t {
-            let a = s[r][i] + rc[t][r * t + i];
-            if r == 0 && i == 0 {
-                // Cell 0 starts at 0, so its first power is a constant.
-                x[0] = rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0];
-            } else if i == 0 || r < 4 || r >= 4 + rp {
-                let a2 = wire!(a * a);
-                let a4 = wire!(a2 * a2);
-                let a5 = wire!(a4 * a);
-                x[i] = a5;
-            } else {
-                x[i] = a;
+            if i == 0 || r < 4 || r >= 4 + rp {
+                // Full rounds read `t` constants, partial rounds one.
+                let k = if r < 4 {
+                    r * t + i
+                } else if r < 4 + rp {
+                    4 * t + r - 4
+                } else {
+                    (r - rp) * t + rp + i
+                };
+                let a = s[r][i] + rc[t][k];
+                if r == 0 && i == 0 {
+                    // Cell 0 starts at 0, so its first power is a constant.
+                    x[0] = rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0];
+                } else {
+                    let a2 = wire!(a * a);
+                    let a4 = wire!(a2 * a2);
+                    let a5 = wire!(a4 * a);
+                    x[i] = a5;
+                }
             }
         }
-        for i in 0..t {
-            for j in 0..t {
-                s[r + 1][i] += mds[t][i * t + j] * x[j];
+        if r == 3 {
+            for i in 0..t {
+                for j in 0..t {
+                    s[r + 1][i] += pre[t][i * t + j] * x[j];
+                }
+            }
+        } else if r < 4 || r >= 4 + rp {
+            for i in 0..t {
+                for j in 0..t {
+                    s[r + 1][i] += mds[t][i * t + j] * x[j];
+                }
+            }
+        } else {
+            // The sparse matrix: cell 0 mixes every cell, the others only
+            // add a multiple of cell 0.
+            let b = (r - 4) * (2 * t - 1);
+            s[r + 1][0] = sm[t][b] * x[0];
+            for j in 1..t {
+                s[r + 1][0] += sm[t][b + j] * s[r][j];
+            }
+            for i in 1..t {
+                s[r + 1][i] = s[r][i] + sm[t][b + t - 1 + i] * x[0];
             }
         }
     }

@@ -1,0 +1,153 @@
+//! The constants of Poseidon's optimized form: the same permutation with
+//! the partial rounds' constants in cell 0 only and their matrices sparse
+//! (the Poseidon paper's appendix on efficient partial rounds; circomlib's
+//! `poseidon_opt` computes the same hash this way).
+//!
+//! A round is `s <- M * S_r(s + c_r)`, where `S_r` raises every cell (full
+//! rounds) or cell 0 (partial rounds) to the fifth power. Two exact
+//! rewrites, each leaving every S-box input unchanged:
+//!
+//! 1. **Constants move forward.** In a partial round, write the constants
+//!    as `c_r[0] e_0 + rest`, `rest` zero in cell 0. `S_r` leaves the cells
+//!    of `rest` alone, so `M S_r(s + c_r) = M S_r(s + c_r[0] e_0) + M rest`:
+//!    the round keeps `c_r[0]` and `M rest` joins the next round's
+//!    constants, which are split in turn. After the last partial round it
+//!    joins the first of the last four full rounds whole.
+//! 2. **Matrices factor.** For `N = [[n00, w^T], [v, N^]]` (`N^` the lower
+//!    right `(t-1) x (t-1)` block), `N = B A` with
+//!    `A = [[1, 0], [0, N^]]` and `B = [[n00, w^T N^-1], [v, I]]`. `A`
+//!    leaves cell 0 alone, so it commutes with a partial round's S-box and
+//!    cell-0 constant, and moves into the round before. Going backward from
+//!    the last partial round: `N = M` there, `N = A_next M` in every earlier
+//!    one, and the last full round before them multiplies by the dense
+//!    `A_first M`. Each partial round then multiplies by its sparse `B`:
+//!    new cell 0 is `n00 x0 + sum_j w^_j s_j`, new cell `i` is
+//!    `v_i x0 + s_i`: `3 t - 2` coefficients instead of `t^2`.
+//!
+//! `N^` is invertible: it is a product of the lower right blocks of `M`,
+//! which are Cauchy matrices.
+//!
+//! The intermediate states differ from the plain form's (by the pending
+//! constants and by `A`), but cell 0, the only S-box input of a partial
+//! round, does not, and neither does anything a full round reads.
+
+use super::constants::{params, FULL_ROUNDS, WIDTHS};
+use crate::field::Fr;
+use ark_ff::{Field, Zero};
+use std::sync::OnceLock;
+
+/// The optimized form's constants of one width.
+pub struct Sparse {
+    pub t: usize,
+    pub partial: usize,
+    /// The constants the optimized form adds, round after round: `t` for a
+    /// full round, 1 (to cell 0) for a partial one; `8 t + partial` in all.
+    /// The first half's full rounds are circomlib's.
+    pub round_constants: Vec<Fr>,
+    /// The dense matrix of the last full round before the partial ones,
+    /// row by row: `pre[i * t + j]`.
+    pub pre: Vec<Fr>,
+    /// `2 t - 1` entries per partial round, in order: `n00`, then
+    /// `w^_1 .. w^_{t-1}` (new cell 0 is `n00 x0 + sum_j w^_j s_j`), then
+    /// `v_1 .. v_{t-1}` (new cell `i` is `v_i x0 + s_i`).
+    pub sparse: Vec<Fr>,
+}
+
+/// The optimized constants of width `t` (2..=17), derived once.
+pub fn sparse(t: usize) -> &'static Sparse {
+    static ALL: OnceLock<Vec<OnceLock<Sparse>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| WIDTHS.map(|_| OnceLock::new()).collect());
+    assert!(WIDTHS.contains(&t), "Poseidon width {t} outside 2..=17");
+    all[t - 2].get_or_init(|| derive(t))
+}
+
+fn derive(t: usize) -> Sparse {
+    let p = params(t);
+    let half = FULL_ROUNDS / 2;
+    let m = |i: usize, j: usize| p.mds[i * t + j];
+    let rc = |r: usize| &p.round_constants[r * t..(r + 1) * t];
+
+    // 1. Constants: the first half's full rounds as they are, then each
+    // partial round keeps cell 0 and passes `M rest` on.
+    let mut round_constants: Vec<Fr> = p.round_constants[..half * t].to_vec();
+    let mut carry = vec![Fr::zero(); t];
+    for r in half..half + p.partial {
+        let d: Vec<Fr> = rc(r).iter().zip(&carry).map(|(c, k)| *c + k).collect();
+        round_constants.push(d[0]);
+        carry = (0..t).map(|i| (1..t).map(|j| m(i, j) * d[j]).sum()).collect();
+    }
+    let after = half + p.partial;
+    round_constants.extend(rc(after).iter().zip(&carry).map(|(c, k)| *c + k));
+    round_constants.extend_from_slice(&p.round_constants[(after + 1) * t..]);
+
+    // 2. Matrices, backward from the last partial round. `a` is the lower
+    // right block of the `A` the following round hands back (identity
+    // after the last partial round).
+    let mut a: Vec<Vec<Fr>> = (1..t)
+        .map(|i| (1..t).map(|j| if i == j { Fr::ONE } else { Fr::zero() }).collect())
+        .collect();
+    let mut rounds: Vec<Vec<Fr>> = Vec::with_capacity(p.partial);
+    for _ in 0..p.partial {
+        // N = A M: row 0 is M's, row i >= 1 is `sum_k a[i-1][k-1] M[k]`.
+        let n = |i: usize, j: usize| -> Fr {
+            if i == 0 {
+                m(0, j)
+            } else {
+                (1..t).map(|k| a[i - 1][k - 1] * m(k, j)).sum()
+            }
+        };
+        let n_hat: Vec<Vec<Fr>> = (1..t).map(|i| (1..t).map(|j| n(i, j)).collect()).collect();
+        // w^T N^-1 is the solution of N^T x = w.
+        let n_hat_t: Vec<Vec<Fr>> = (0..t - 1).map(|i| (0..t - 1).map(|j| n_hat[j][i]).collect()).collect();
+        let w: Vec<Fr> = (1..t).map(|j| n(0, j)).collect();
+        let w_hat = solve(n_hat_t, w);
+        let mut row = vec![n(0, 0)];
+        row.extend(w_hat);
+        row.extend((1..t).map(|i| n(i, 0)));
+        rounds.push(row);
+        a = n_hat;
+    }
+    rounds.reverse();
+    let pre = (0..t * t)
+        .map(|k| {
+            let (i, j) = (k / t, k % t);
+            if i == 0 {
+                m(0, j)
+            } else {
+                (1..t).map(|l| a[i - 1][l - 1] * m(l, j)).sum()
+            }
+        })
+        .collect();
+    Sparse {
+        t,
+        partial: p.partial,
+        round_constants,
+        pre,
+        sparse: rounds.concat(),
+    }
+}
+
+/// The solution `x` of `m x = b` for an invertible square `m`, by Gaussian
+/// elimination.
+fn solve(mut m: Vec<Vec<Fr>>, mut b: Vec<Fr>) -> Vec<Fr> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n)
+            .find(|&r| !m[r][col].is_zero())
+            .expect("a product of Cauchy matrices is invertible");
+        m.swap(col, pivot);
+        b.swap(col, pivot);
+        let inv = m[col][col].inverse().expect("the pivot is not zero");
+        m[col].iter_mut().skip(col).for_each(|x| *x *= inv);
+        b[col] *= inv;
+        let (pivot_row, pivot_b) = (m[col].clone(), b[col]);
+        for (r, (row, br)) in m.iter_mut().zip(b.iter_mut()).enumerate() {
+            let f = row[col];
+            if r != col && !f.is_zero() {
+                row.iter_mut().zip(&pivot_row).skip(col).for_each(|(x, p)| *x -= f * p);
+                *br -= f * pivot_b;
+            }
+        }
+    }
+    b
+}
