@@ -119,7 +119,7 @@ fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Buil
                     enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
                 }
             }
-            NodeKind::Param { values, structural } if *structural || weights == Weights::Constant => {
+            NodeKind::Param { values, .. } if node.kind.is_fixed_param() || weights == Weights::Constant => {
                 values.iter().map(|&v| Sig::constant(v as i128)).collect()
             }
             NodeKind::Param { values, .. } => {
@@ -211,11 +211,7 @@ fn group<T>(groups: &mut Vec<(Bound, Vec<T>)>, bound: Bound) -> &mut Vec<T> {
 pub fn weight_commitment(model: &Model) -> Result<Fr, GraphError> {
     let mut groups: Vec<(Bound, Vec<i64>)> = Vec::new();
     for node in &model.nodes {
-        if let NodeKind::Param {
-            values,
-            structural: false,
-        } = &node.kind
-        {
+        if let (NodeKind::Param { values, .. }, false) = (&node.kind, node.kind.is_fixed_param()) {
             group(&mut groups, node.bound).extend_from_slice(values);
         }
     }

@@ -1,8 +1,8 @@
 """Trains the ONNX import fixtures and writes them to zoo/tests/onnx/.
 
-Two PyTorch digit classifiers trained on scikit-learn's bundled 8x8 digits
-(every fifth image held out, as in the zoo), exported with torch.onnx, and
-the data the tests import and evaluate them with:
+PyTorch and scikit-learn models trained on scikit-learn's bundled 8x8 digits
+(every fifth image held out, as in the zoo), exported with torch.onnx and
+skl2onnx, and the data the tests import and evaluate them with:
 
   digits-mlp.onnx   Flatten, Linear 64-32 + BatchNorm, ReLU, Dropout,
                     Linear 32-10, LogSoftmax
@@ -13,6 +13,27 @@ the data the tests import and evaluate them with:
   calibration.npy   256 training images, float32 [256, 1, 8, 8], pixels / 16
   eval.npy          the 359 held-out images, float32 [359, 1, 8, 8]
   labels.npy        their digits, int64 [359]
+  digits-res.onnx   residual classifier: a = ReLU(Conv 1-8 3x3),
+                    b = ReLU(Conv 8-8 3x3), c = a + b, d = ReLU(Conv 8-4 1x1),
+                    Concat(c, d) (12 channels), MaxPool 2, Flatten,
+                    Linear 192-10; trained like the CNN
+  digits-gan.onnx   DCGAN-style generator, latent [1, 16] -> image
+                    [1, 1, 8, 8] in [-1, 1] (pixels / 8 - 1): Linear 16-128 +
+                    BatchNorm, ReLU, Unflatten to 32x2x2, ConvTranspose 32-16
+                    4x4 stride 2 + BatchNorm, LeakyReLU 0.2, nearest Upsample
+                    x2, Conv 16-1 3x3, Tanh; trained adversarially against a
+                    small convolutional discriminator on the training images
+  gan-latent.npy    256 latent vectors from N(0, 1), float32 [256, 16]
+                    (calibration)
+  gan-eval-latent.npy  64 more, float32 [64, 16]
+  digits-sk-mlp.onnx   scikit-learn MLPClassifier (one hidden layer of 32,
+                    ReLU) on the flattened images, exported with skl2onnx
+                    without ZipMap: outputs "label" int64 [n] and
+                    "probabilities" float32 [n, 10]
+  sk-calibration.npy   the 256 calibration images flattened, float32
+                    [256, 64]
+  sk-eval.npy       the held-out images flattened, float32 [359, 64]
+                    (labels.npy holds their digits)
 
 Deterministic for a given seed and package set (requirements.txt).
 """
@@ -21,11 +42,17 @@ import argparse
 import os
 
 import numpy as np
+import onnx
 import torch
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 from torch import nn
 
 SEED = 9
+LATENT = 16
 
 
 def data():
@@ -62,6 +89,55 @@ def cnn():
     )
 
 
+class Residual(nn.Module):
+    """A skip connection (Add of two computed tensors) and a channel
+    concatenation ahead of the classifier head."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.conv3 = nn.Conv2d(8, 4, 1)
+        self.head = nn.Sequential(
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(12 * 4 * 4, 10),
+        )
+
+    def forward(self, x):
+        a = torch.relu(self.conv1(x))
+        b = torch.relu(self.conv2(a))
+        c = a + b
+        d = torch.relu(self.conv3(c))
+        return self.head(torch.cat([c, d], dim=1))
+
+
+def generator():
+    return nn.Sequential(
+        nn.Linear(LATENT, 128),
+        nn.BatchNorm1d(128),
+        nn.ReLU(),
+        nn.Unflatten(1, (32, 2, 2)),
+        nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1),
+        nn.BatchNorm2d(16),
+        nn.LeakyReLU(0.2),
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.Conv2d(16, 1, 3, padding=1),
+        nn.Tanh(),
+    )
+
+
+def discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 3, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(64 * 2 * 2, 1),
+    )
+
+
 def train(model, x, y, epochs):
     torch.manual_seed(SEED)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -77,6 +153,36 @@ def train(model, x, y, epochs):
             opt.step()
     model.eval()
     return model
+
+
+def train_gan(x, epochs):
+    """Non-saturating GAN loss, Adam with beta1 = 0.5, one discriminator
+    step per generator step; real labels smoothed to 0.9."""
+    torch.manual_seed(SEED)
+    gen, disc = generator(), discriminator()
+    opt_g = torch.optim.Adam(gen.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    real = torch.from_numpy(x * 2 - 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    gen.train()
+    disc.train()
+    for _ in range(epochs):
+        perm = torch.randperm(len(real))
+        for i in range(0, len(real), 64):
+            batch = real[perm[i : i + 64]]
+            n = len(batch)
+            fake = gen(torch.randn(n, LATENT))
+            opt_d.zero_grad()
+            loss_d = loss_fn(disc(batch), torch.full((n, 1), 0.9)) + loss_fn(
+                disc(fake.detach()), torch.zeros(n, 1)
+            )
+            loss_d.backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            loss_fn(disc(fake), torch.ones(n, 1)).backward()
+            opt_g.step()
+    gen.eval()
+    return gen
 
 
 def accuracy(model, x, y):
@@ -100,6 +206,39 @@ def export(model, path):
     )
 
 
+def export_generator(model, path):
+    # Same exporter settings as the classifiers; the batch is fixed at 1 so
+    # that the Unflatten becomes a Reshape to a constant shape.
+    torch.onnx.export(
+        model,
+        (torch.zeros(1, LATENT),),
+        path,
+        input_names=["latent"],
+        output_names=["image"],
+        opset_version=17,
+        dynamo=False,
+    )
+
+
+def digit_likeness(images, xtr, ytr):
+    """Mean top probability and predicted-digit counts of a logistic
+    regression trained on the real training images, applied to generated
+    images in [-1, 1] (mapped back to pixels / 16)."""
+    clf = LogisticRegression(max_iter=2000).fit(xtr.reshape(len(xtr), -1), ytr)
+    prob = clf.predict_proba(((images + 1) / 2).reshape(len(images), -1))
+    return prob.max(1).mean(), np.bincount(prob.argmax(1), minlength=10)
+
+
+def export_sklearn(model, path):
+    onx = convert_sklearn(
+        model,
+        initial_types=[("input", FloatTensorType([None, 64]))],
+        options={id(model): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    onnx.save(onx, path)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out", help="directory for the fixtures")
@@ -118,6 +257,35 @@ def main():
     np.save(os.path.join(out, "calibration.npy"), calibration)
     np.save(os.path.join(out, "eval.npy"), xte)
     np.save(os.path.join(out, "labels.npy"), yte)
+
+    torch.manual_seed(SEED)
+    res = train(Residual(), xtr, ytr, 40)
+    print(f"digits-res: held-out accuracy {accuracy(res, xte, yte):.4f}")
+    export(res, os.path.join(out, "digits-res.onnx"))
+
+    gen = train_gan(xtr, 150)
+    latent_rng = np.random.default_rng(SEED + 1)
+    latent = latent_rng.standard_normal((256, LATENT)).astype(np.float32)
+    eval_latent = latent_rng.standard_normal((64, LATENT)).astype(np.float32)
+    with torch.no_grad():
+        fakes = gen(torch.from_numpy(eval_latent)).numpy()
+    confidence, counts = digit_likeness(fakes, xtr, ytr)
+    print(
+        f"digits-gan: mean top probability {confidence:.4f} "
+        f"(digit counts {counts.tolist()})"
+    )
+    export_generator(gen, os.path.join(out, "digits-gan.onnx"))
+    np.save(os.path.join(out, "gan-latent.npy"), latent)
+    np.save(os.path.join(out, "gan-eval-latent.npy"), eval_latent)
+
+    sk = MLPClassifier(
+        hidden_layer_sizes=(32,), activation="relu", random_state=SEED, max_iter=500
+    ).fit(xtr.reshape(len(xtr), 64), ytr)
+    sk_acc = (sk.predict(xte.reshape(len(xte), 64)) == yte).mean()
+    print(f"digits-sk-mlp: held-out accuracy {sk_acc:.4f} ({sk.n_iter_} epochs)")
+    export_sklearn(sk, os.path.join(out, "digits-sk-mlp.onnx"))
+    np.save(os.path.join(out, "sk-calibration.npy"), calibration.reshape(256, 64))
+    np.save(os.path.join(out, "sk-eval.npy"), xte.reshape(len(xte), 64))
 
 
 if __name__ == "__main__":

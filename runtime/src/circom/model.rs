@@ -78,10 +78,11 @@ fn signal(model: &Model, i: usize) -> String {
 }
 
 /// Whether node `i` is a circuit constant: a parameter, unless weights are
-/// committed and it is not structural (indices stay constants).
+/// committed and it is neither structural (indices stay constants) nor
+/// declared public.
 fn is_constant(model: &Model, i: usize, weights: Weights) -> bool {
     match model.nodes[i].kind {
-        NodeKind::Param { structural, .. } => structural || weights == Weights::Constant,
+        ref kind @ NodeKind::Param { .. } => kind.is_fixed_param() || weights == Weights::Constant,
         _ => false,
     }
 }

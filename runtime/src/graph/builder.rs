@@ -79,6 +79,16 @@ impl ModelBuilder {
         name.into()
     }
 
+    /// Values that belong to the architecture rather than the trained
+    /// weights: circuit constants in every weight mode, never committed.
+    pub fn public_param(&mut self, name: &str, shape: &[usize], prec: u32, values: Vec<i64>) -> String {
+        self.param(name, shape, prec, values);
+        if let Some(node) = self.file_nodes.last_mut() {
+            node.visibility = Some(Visibility::Public);
+        }
+        name.into()
+    }
+
     /// An operator (or `reshape` / `flatten`) applied to earlier nodes.
     pub fn op(&mut self, name: &str, op: &str, inputs: &[&str], attrs: &[(&str, AttrValue)]) -> String {
         self.file_nodes.push(NodeSpec {

@@ -37,7 +37,16 @@ pub enum NodeKind {
     /// `take`): they choose which values are read, like the graph's own
     /// wiring, so they stay circuit constants even when weights are
     /// committed.
-    Param { values: Vec<i64>, structural: bool },
+    ///
+    /// `public` when the model file declares it `"visibility": "public"`:
+    /// part of the architecture (an activation's lookup table, a fixed
+    /// rescaling factor) rather than a trained weight, so it is a circuit
+    /// constant in every weight mode and never committed.
+    Param {
+        values: Vec<i64>,
+        structural: bool,
+        public: bool,
+    },
     /// A new shape for the same data (`reshape`, `flatten`): free.
     View,
     /// An operator applied to the node's inputs.
@@ -63,6 +72,14 @@ impl Node {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl NodeKind {
+    /// A parameter that stays a circuit constant even when weights are
+    /// committed: structural (read as indices) or declared public.
+    pub fn is_fixed_param(&self) -> bool {
+        matches!(self, NodeKind::Param { structural, public, .. } if *structural || *public)
     }
 }
 
@@ -290,10 +307,10 @@ fn input_node(spec: &NodeSpec) -> Result<Node, GraphError> {
 /// declaration.
 fn param_values<'a>(spec: &NodeSpec, params: &'a Params) -> Result<(Vec<usize>, Bound, &'a Vec<i64>), GraphError> {
     no_inputs(spec)?;
-    if spec.range.is_some() || spec.visibility.is_some() {
+    if spec.range.is_some() || spec.visibility.is_some_and(|v| v != Visibility::Public) {
         return Err(GraphError::node(
             &spec.name,
-            "a `param` node takes `shape` and `prec` only",
+            "a `param` node takes `shape`, `prec` and `\"visibility\": \"public\"` only",
         ));
     }
     let shape = declared_shape(spec)?;
@@ -337,6 +354,7 @@ fn param_node(spec: &NodeSpec, params: &Params) -> Result<Node, GraphError> {
         kind: NodeKind::Param {
             values: values.clone(),
             structural: false,
+            public: spec.visibility == Some(Visibility::Public),
         },
         inputs: Vec::new(),
         shape,

@@ -15,7 +15,14 @@ use super::model::{Node, NodeKind};
 /// Refuses a structural parameter that some node reads as a value.
 pub fn check_structural_reads(nodes: &[Node]) -> Result<(), GraphError> {
     for (p, param) in nodes.iter().enumerate() {
-        if !matches!(param.kind, NodeKind::Param { structural: true, .. }) {
+        if !matches!(
+            param.kind,
+            NodeKind::Param {
+                structural: true,
+                public: false,
+                ..
+            }
+        ) {
             continue;
         }
         let structural_reader = nodes.iter().find(|n| reads_at(n, p, true));

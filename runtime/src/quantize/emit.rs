@@ -5,6 +5,7 @@ use super::net::{FloatNet, FloatTensor, Layer, PoolKind};
 use super::QuantizeError;
 use crate::bound::Bound;
 use crate::graph::{AttrValue, ModelBuilder, ModelFile, Params, Visibility};
+use std::collections::BTreeSet;
 
 /// What the quantized model is called and what it exposes.
 #[derive(Clone, Debug)]
@@ -64,57 +65,128 @@ fn quantize_values(values: &[f32], exp: i32) -> Vec<i64> {
     values.iter().map(|&v| (v * scale).round() as i64).collect()
 }
 
+/// The layers whose outputs later layers read by index.
+fn referenced(layers: &[Layer]) -> BTreeSet<usize> {
+    layers.iter().flat_map(Layer::sources).flatten().collect()
+}
+
+/// Scales each output channel's weights of a linear layer, `w[o] *= k[o]`,
+/// and gives each bias its new value `bias(o, b[o])`.
+fn scale_channels(layer: &mut Layer, k: &[f32], bias: impl Fn(usize, f32) -> f32) {
+    match layer {
+        Layer::Dense { out, w, b } | Layer::Conv2d { out, w, b, .. } => {
+            let per = w.len() / (*out).max(1);
+            for (o, chunk) in w.chunks_mut(per.max(1)).enumerate() {
+                chunk.iter_mut().for_each(|v| *v *= k[o]);
+            }
+            b.iter_mut().enumerate().for_each(|(o, v)| *v = bias(o, *v));
+        }
+        Layer::ConvTranspose2d {
+            out,
+            kernel,
+            groups,
+            w,
+            b,
+            ..
+        } => {
+            // Weights [in, out / groups, k, k]: input channel `ic` feeds
+            // output channels `(ic / cg) * og + j`.
+            let og = *out / (*groups).max(1);
+            let kk = *kernel * *kernel;
+            let cg = w.len() / (og * kk * *groups).max(1);
+            for (r, chunk) in w.chunks_mut(kk.max(1)).enumerate() {
+                let (ic, j) = (r / og.max(1), r % og.max(1));
+                let o = (ic / cg.max(1)) * og + j;
+                chunk.iter_mut().for_each(|v| *v *= k[o]);
+            }
+            b.iter_mut().enumerate().for_each(|(o, v)| *v = bias(o, *v));
+        }
+        _ => unreachable!("called on linear layers only"),
+    }
+}
+
+fn is_linear(layer: &Layer) -> bool {
+    matches!(
+        layer,
+        Layer::Dense { .. } | Layer::Conv2d { .. } | Layer::ConvTranspose2d { .. }
+    )
+}
+
+fn out_channels(layer: &Layer) -> usize {
+    match layer {
+        Layer::Dense { out, .. } | Layer::Conv2d { out, .. } | Layer::ConvTranspose2d { out, .. } => *out,
+        _ => 0,
+    }
+}
+
 /// Batch norm folded into the linear layer before it, and the pixel map
 /// `(x + 1) / 2` into the linear layer before it, so that each linear layer
-/// is followed by at most a plain clamp or relu.
+/// is followed by at most a plain clamp or relu. A layer whose output is
+/// read elsewhere cannot take such a fold; references to later layers are
+/// renumbered.
 fn fold(net: &FloatNet) -> Result<Vec<Layer>, QuantizeError> {
+    let reads = referenced(&net.layers);
     let mut out: Vec<Layer> = Vec::with_capacity(net.layers.len());
+    let mut index = Vec::with_capacity(net.layers.len());
+    let refuse = |layer: usize, why: String| Err(QuantizeError::Layer { layer, why });
     for (i, layer) in net.layers.iter().enumerate() {
-        match (layer, out.last_mut()) {
-            (
-                Layer::BatchNorm {
-                    gamma,
-                    beta,
-                    mean,
-                    var,
-                    eps,
-                },
-                Some(Layer::Dense { out: o, w, b } | Layer::Conv2d { out: o, w, b, .. }),
-            ) => {
-                if gamma.len() != *o || beta.len() != *o || mean.len() != *o || var.len() != *o {
-                    return Err(QuantizeError::Layer {
-                        layer: i,
-                        why: format!("batch norm over {} channels follows a layer with {o}", gamma.len()),
-                    });
+        let after_linear = out.last().is_some_and(is_linear) && i > 0 && !reads.contains(&(i - 1));
+        match layer {
+            Layer::BatchNorm {
+                gamma,
+                beta,
+                mean,
+                var,
+                eps,
+            } => {
+                let Some(prev) = out.last_mut().filter(|_| after_linear) else {
+                    return refuse(
+                        i,
+                        "batch norm must follow a dense or convolution layer that nothing else reads, to be folded"
+                            .into(),
+                    );
+                };
+                let o = out_channels(prev);
+                if [gamma, beta, mean, var].iter().any(|t| t.len() != o) {
+                    return refuse(
+                        i,
+                        format!("batch norm over {} channels follows a layer with {o}", gamma.len()),
+                    );
                 }
-                let per = w.len() / *o;
-                for c in 0..*o {
-                    let k = gamma[c] / (var[c] + eps).sqrt();
-                    w[c * per..(c + 1) * per].iter_mut().for_each(|v| *v *= k);
-                    b[c] = (b[c] - mean[c]) * k + beta[c];
-                }
+                let k: Vec<f32> = (0..o).map(|c| gamma[c] / (var[c] + eps).sqrt()).collect();
+                scale_channels(prev, &k, |c, b| (b - mean[c]) * k[c] + beta[c]);
+                index.push(out.len() - 1);
+                continue;
             }
-            (Layer::BatchNorm { .. }, _) => {
-                return Err(QuantizeError::Layer {
-                    layer: i,
-                    why: "batch norm must follow a dense or conv2d layer to be folded".into(),
-                })
+            Layer::Pixels if after_linear => {
+                let prev = out.last_mut().expect("after a linear layer");
+                let o = out_channels(prev);
+                scale_channels(prev, &vec![0.5; o], |_, b| (b + 1.0) * 0.5);
             }
-            (Layer::Pixels, Some(Layer::Dense { w, b, .. } | Layer::Conv2d { w, b, .. })) => {
-                w.iter_mut().for_each(|v| *v *= 0.5);
-                b.iter_mut().for_each(|v| *v = (*v + 1.0) * 0.5);
-                out.push(Layer::Pixels);
-            }
-            (Layer::Pixels, _) => {
-                return Err(QuantizeError::Layer {
-                    layer: i,
-                    why: "pixels must follow a dense or conv2d layer".into(),
-                })
-            }
-            (l, _) => out.push(l.clone()),
+            Layer::Pixels if matches!(out.last(), Some(Layer::Tanh | Layer::Sigmoid)) => {}
+            Layer::Pixels => return refuse(i, "pixels must follow a dense or convolution layer, or tanh".into()),
+            _ => {}
         }
+        index.push(out.len());
+        out.push(layer.clone());
+    }
+    for layer in &mut out {
+        layer.renumber(&index);
     }
     Ok(out)
+}
+
+impl Layer {
+    /// Points references at the layers' new positions.
+    fn renumber(&mut self, index: &[usize]) {
+        let map = |r: &mut Option<usize>| *r = r.map(|j| index[j]);
+        match self {
+            Layer::Recall { from } => map(from),
+            Layer::Add { from } => from.iter_mut().for_each(map),
+            Layer::Concat { from, .. } => from.iter_mut().for_each(map),
+            _ => {}
+        }
+    }
 }
 
 impl FloatNet {
@@ -128,23 +200,35 @@ impl FloatNet {
     }
 }
 
-/// Largest magnitude of each layer's output over the calibration inputs.
-fn calibrate(net: &FloatNet, calibration: &[Vec<i64>]) -> Result<Vec<f32>, QuantizeError> {
+/// Largest magnitude and shape of each layer's output over the
+/// calibration inputs.
+fn calibrate(net: &FloatNet, calibration: &[Vec<i64>]) -> Result<Calibrated, QuantizeError> {
     if calibration.is_empty() {
         return Err(QuantizeError::Input("no calibration inputs".into()));
     }
     let mut max = vec![0f32; net.layers.len()];
+    let mut shapes = Vec::new();
     for input in calibration {
         let trace = net.trace(&net.dequantize_input(input))?;
         for (m, t) in max.iter_mut().zip(&trace) {
             *m = t.values.iter().fold(*m, |a, v| a.max(v.abs()));
         }
+        if shapes.is_empty() {
+            shapes = trace.into_iter().map(|t| t.shape).collect();
+        }
     }
-    Ok(max)
+    Ok(Calibrated { max, shapes })
 }
 
 fn int(v: usize) -> AttrValue {
     AttrValue::Int(v as i64)
+}
+
+/// What calibration learnt of each layer: its largest magnitude and the
+/// shape of its output.
+struct Calibrated {
+    max: Vec<f32>,
+    shapes: Vec<Vec<usize>>,
 }
 
 /// Emits the layers one by one, tracking the current tensor and its scale.
@@ -154,6 +238,20 @@ struct Emitter {
     exp: i32,
     counts: std::collections::BTreeMap<&'static str, usize>,
     scales: Vec<LayerScale>,
+    /// Each layer's output tensor and exponent, for layers read later.
+    outs: Vec<(String, i32)>,
+    input: (String, i32),
+    /// Whether the last entry of `scales` still waits for its rescale.
+    open_linear: bool,
+}
+
+/// How a layer's output is brought back to int8.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rescale {
+    /// Relu and clamp to `[0, 127]` (`requant`).
+    Relu,
+    /// Signed, clamped to `[-127, 127]` (`cvm_right_shift`).
+    Signed,
 }
 
 impl Emitter {
@@ -167,6 +265,18 @@ impl Emitter {
         let name = self.name(kind);
         let input = std::mem::take(&mut self.tensor);
         self.tensor = self.m.op(&name, op, &[&input], attrs);
+    }
+
+    /// The output of layer `from` (`None`: the input) and its exponent.
+    fn read(&self, from: Option<usize>) -> (String, i32) {
+        from.map_or_else(|| self.input.clone(), |j| self.outs[j].clone())
+    }
+
+    /// A constant of the architecture: public in every weight mode.
+    fn constant(&mut self, name: String, shape: &[usize], values: Vec<i64>) -> String {
+        let top = values.iter().fold(1i64, |a, v| a.max(v.abs()));
+        let prec = Bound::range(-(top as i128), top as i128).precision().max(2);
+        self.m.public_param(&name, shape, prec, values)
     }
 
     /// A linear layer at the current scale; returns the accumulator's scale.
@@ -194,6 +304,39 @@ impl Emitter {
                     ("groups", int(*groups)),
                 ];
                 ("conv", w, b, vec![*out, cin, *kernel, *kernel], "conv2d", attrs)
+            }
+            Layer::ConvTranspose2d {
+                out,
+                kernel,
+                stride,
+                pad,
+                output_pad,
+                groups,
+                w,
+                b,
+            } => {
+                let og = out / (*groups).max(1);
+                let cin = w.len() / (og * kernel * kernel).max(1);
+                let attrs = vec![
+                    ("sh", int(*stride)),
+                    ("sw", int(*stride)),
+                    ("ph", int(*pad)),
+                    ("pw", int(*pad)),
+                    ("oph", int(*output_pad)),
+                    ("opw", int(*output_pad)),
+                    ("dh", int(1)),
+                    ("dw", int(1)),
+                    ("groups", int(*groups)),
+                    ("o", int(*out)),
+                ];
+                (
+                    "deconv",
+                    w,
+                    b,
+                    vec![cin, og, *kernel, *kernel],
+                    "conv_transpose2d",
+                    attrs,
+                )
             }
             _ => unreachable!("called on linear layers only"),
         };
@@ -227,7 +370,142 @@ impl Emitter {
             out_exp: acc_exp,
             clamped: false,
         });
+        self.open_linear = true;
         Ok(acc_exp)
+    }
+
+    /// `x * 2^shift` for a tensor `x`, free: a product with a constant.
+    fn times_power_of_two(&mut self, x: &str, shift: i32) -> Result<String, QuantizeError> {
+        if shift == 0 {
+            return Ok(x.to_string());
+        }
+        if !(1..=30).contains(&shift) {
+            return Err(QuantizeError::Input(format!(
+                "`{x}` needs a left shift of {shift} bits"
+            )));
+        }
+        let name = self.name("align");
+        let factor = self.constant(format!("{name}.k"), &[1], vec![1i64 << shift]);
+        Ok(self.m.op(&name, "broadcast_mul", &[x, &factor], &[]))
+    }
+
+    /// The sum of two earlier outputs, at the finer of their scales.
+    fn add(&mut self, from: [Option<usize>; 2]) -> Result<i32, QuantizeError> {
+        let ((a, ea), (b, eb)) = (self.read(from[0]), self.read(from[1]));
+        let e = ea.min(eb);
+        let a = self.times_power_of_two(&a, ea - e)?;
+        let b = self.times_power_of_two(&b, eb - e)?;
+        self.open_linear = false;
+        let name = self.name("add");
+        self.tensor = self.m.op(&name, "broadcast_add", &[&a, &b], &[]);
+        Ok(e)
+    }
+
+    /// `max(x * 2^m, x * c)` with `c = round(slope * 2^m)`: 2^m times the
+    /// leaky relu of `x` for slopes in `[0, 1]`. `m` is the fewest bits
+    /// (up to 8) that hold every slope exactly; a slope that needs more
+    /// is rounded to 8 bits. Returns `m`.
+    fn leaky(&mut self, slope: &[f32], channels: usize, rank: usize) -> Result<i32, QuantizeError> {
+        let exact = |m: i32| slope.iter().all(|s| (s * (m as f32).exp2()).fract() == 0.0);
+        let m = (0..=8).find(|&m| exact(m)).unwrap_or(8);
+        let c: Vec<i64> = slope.iter().map(|s| (s * (m as f32).exp2()).round() as i64).collect();
+        let shape = match (c.len(), rank) {
+            (1, _) => vec![1],
+            (_, 4) => vec![channels, 1, 1],
+            _ => vec![channels],
+        };
+        let name = self.name("leaky");
+        let x = std::mem::take(&mut self.tensor);
+        let slope_param = self.constant(format!("{name}.slope"), &shape, c);
+        let scaled = self.times_power_of_two(&x, m)?;
+        let sloped = self
+            .m
+            .op(&format!("{name}.neg"), "broadcast_mul", &[&x, &slope_param], &[]);
+        self.tensor = self.m.op(&name, "broadcast_max", &[&scaled, &sloped], &[]);
+        Ok(m)
+    }
+
+    /// `clamp(x, min, max)` on an int8 tensor at the current scale.
+    fn clip(&mut self, i: usize, min: f32, max: f32) -> Result<(), QuantizeError> {
+        let unit = (self.exp as f32).exp2();
+        let lo = ((min / unit).round() as i64).max(-127);
+        let hi = ((max / unit).round() as i64).min(127);
+        if lo > hi {
+            return Err(QuantizeError::Layer {
+                layer: i,
+                why: format!("clip [{min}, {max}] is empty at the scale 2^{}", self.exp),
+            });
+        }
+        self.op(
+            "clip",
+            "clip",
+            &[("a_min", AttrValue::Int(lo)), ("a_max", AttrValue::Int(hi))],
+        );
+        Ok(())
+    }
+
+    /// Tanh or sigmoid of an int8 tensor through a table of its 255
+    /// values, to int8 at `2^-7`; `pixels` maps the result `v` to
+    /// `clamp((v + 1) / 2, 0, 1)` in the same table.
+    fn table(&mut self, layer: &Layer, pixels: bool, shape: &[usize]) {
+        let unit = (self.exp as f64).exp2();
+        let f = |v: f64| {
+            let y = if matches!(layer, Layer::Tanh) {
+                v.tanh()
+            } else {
+                1.0 / (1.0 + (-v).exp())
+            };
+            if pixels {
+                ((y + 1.0) / 2.0).clamp(0.0, 1.0)
+            } else {
+                y
+            }
+        };
+        let values: Vec<i64> = (-127..=127)
+            .map(|q| (127.0 * f(q as f64 * unit)).round() as i64)
+            .collect();
+        let name = self.name(if matches!(layer, Layer::Tanh) {
+            "tanh"
+        } else {
+            "sigmoid"
+        });
+        let offset = self.constant(format!("{name}.offset"), &[1], vec![127]);
+        let table = self.constant(format!("{name}.table"), &[1, 255, 1], values);
+        let x = std::mem::take(&mut self.tensor);
+        let index = self
+            .m
+            .op(&format!("{name}.index"), "broadcast_add", &[&x, &offset], &[]);
+        let looked = self.m.op(&format!("{name}.lookup"), "take", &[&table, &index], &[]);
+        let dims = AttrValue::List(shape.iter().map(|&d| d as i64).collect());
+        self.tensor = self.m.op(&name, "reshape", &[&looked], &[("shape", dims)]);
+        self.exp = -7;
+    }
+
+    /// Joins earlier outputs, each brought to the coarsest of their scales.
+    fn concat(&mut self, from: &[Option<usize>], axis: usize, rank: usize) -> Result<(), QuantizeError> {
+        let parts: Vec<(String, i32)> = from.iter().map(|&f| self.read(f)).collect();
+        let e = parts.iter().map(|p| p.1).max().unwrap_or(self.exp);
+        let mut joined: Option<String> = None;
+        for (t, pe) in parts {
+            let t = if pe < e {
+                let name = format!("{t}.to{}", self.name("scale"));
+                let s = AttrValue::Int((e - pe) as i64);
+                self.m.op(&name, "cvm_right_shift", &[&t], &[("s", s), ("p", int(8))])
+            } else {
+                t
+            };
+            joined = Some(match joined {
+                None => t,
+                Some(j) => {
+                    let name = self.name("concat");
+                    let axis = int(axis + 4 - rank.min(4));
+                    self.m.op(&name, "concatenate", &[&j, &t], &[("axis", axis)])
+                }
+            });
+        }
+        self.tensor = joined.unwrap_or_default();
+        self.exp = e;
+        Ok(())
     }
 
     /// Max pooling keeps the scale; so does average pooling, whose
@@ -253,33 +531,154 @@ impl Emitter {
 
     /// Brings an accumulator at `acc_exp` to int8 at `out_exp` by a rounding
     /// right shift: `requant` (relu and clamp to [0, 127]) or, for signed
-    /// values, `cvm_right_shift`.
-    fn rescale(&mut self, i: usize, acc_exp: i32, out_exp: i32, signed: bool) -> Result<(), QuantizeError> {
-        let traced = if signed { i } else { i + 1 };
+    /// values, `cvm_right_shift`. `traced` is the layer whose float output
+    /// the result stands for.
+    fn rescale(&mut self, traced: usize, acc_exp: i32, out_exp: i32, how: Rescale) -> Result<(), QuantizeError> {
         // A shift of at least 1: a finer output scale than the accumulator's
         // would only add zero bits.
         let out_exp = out_exp.max(acc_exp + 1);
         let s = out_exp - acc_exp;
         if s > 32 {
             return Err(QuantizeError::Layer {
-                layer: i,
+                layer: traced,
                 why: format!("needs a right shift of {s} bits, more than 32"),
             });
         }
-        let op = if signed { "cvm_right_shift" } else { "requant" };
+        let op = match how {
+            Rescale::Signed => "cvm_right_shift",
+            Rescale::Relu => "requant",
+        };
         let name = format!("{}.q", self.tensor);
         let input = std::mem::take(&mut self.tensor);
         self.tensor = self
             .m
             .op(&name, op, &[&input], &[("s", AttrValue::Int(s as i64)), ("p", int(8))]);
         self.exp = out_exp;
-        if let Some(last) = self.scales.last_mut() {
+        if let Some(last) = self.scales.last_mut().filter(|_| std::mem::take(&mut self.open_linear)) {
             last.node = self.tensor.clone();
             last.layer = traced;
             last.out_exp = out_exp;
             last.clamped = true;
         }
         Ok(())
+    }
+
+    /// After a layer that leaves a wide accumulator (linear, add) at
+    /// `acc`: the activation that follows, fused where it can be, and the
+    /// rescale to int8. Returns how many following layers it consumed.
+    fn finish_accumulator(
+        &mut self,
+        i: usize,
+        acc: i32,
+        next: Option<&Layer>,
+        cal: &Calibrated,
+    ) -> Result<usize, QuantizeError> {
+        let at = |j: usize| exponent_for(cal.max[j]);
+        match next {
+            None => {
+                self.exp = acc;
+                Ok(0)
+            }
+            Some(Layer::Relu) => self.rescale(i + 1, acc, at(i + 1), Rescale::Relu).map(|_| 1),
+            // [0, 1] at 2^-7: 7-bit pixels, 1.0 clamped to 127.
+            Some(Layer::Pixels) => self.rescale(i + 1, acc, -7, Rescale::Relu).map(|_| 1),
+            Some(Layer::LeakyRelu { slope }) => {
+                let shape = &cal.shapes[i];
+                let m = self.leaky(slope, shape.get(1).copied().unwrap_or(1), shape.len())?;
+                self.rescale(i + 1, acc - m, at(i + 1), Rescale::Signed).map(|_| 1)
+            }
+            Some(Layer::Clip { min, max }) => {
+                self.rescale(i + 1, acc, at(i + 1), Rescale::Signed)?;
+                self.clip(i + 1, *min, *max).map(|_| 1)
+            }
+            Some(Layer::Tanh | Layer::Sigmoid) => {
+                // Past 4 (tanh) or 8 (sigmoid) the table is flat at int8
+                // precision: a finer scale serves the curve better.
+                let cap = if matches!(next, Some(Layer::Tanh)) { 4.0 } else { 8.0 };
+                self.rescale(i, acc, at(i).min(exponent_for(cap)), Rescale::Signed)
+                    .map(|_| 0)
+            }
+            Some(_) => self.rescale(i, acc, at(i), Rescale::Signed).map(|_| 0),
+        }
+    }
+
+    /// Emits layer `i` (and the layers it fuses); returns how many layers
+    /// it consumed.
+    fn layer(
+        &mut self,
+        i: usize,
+        layers: &[Layer],
+        cal: &Calibrated,
+        reads: &BTreeSet<usize>,
+    ) -> Result<usize, QuantizeError> {
+        // An output read elsewhere must exist on its own: nothing fuses
+        // into it.
+        let next = layers.get(i + 1).filter(|_| !reads.contains(&i));
+        match &layers[i] {
+            l if is_linear(l) => {
+                let acc = self.linear(i, l)?;
+                self.finish_accumulator(i, acc, next, cal).map(|n| n + 1)
+            }
+            Layer::Add { from } => {
+                let acc = self.add(*from)?;
+                self.finish_accumulator(i, acc, next, cal).map(|n| n + 1)
+            }
+            Layer::Relu => {
+                self.op("relu", "relu", &[]);
+                Ok(1)
+            }
+            Layer::LeakyRelu { slope } => {
+                let shape = &cal.shapes[i];
+                let m = self.leaky(slope, shape.get(1).copied().unwrap_or(1), shape.len())?;
+                if m > 0 {
+                    self.rescale(i, self.exp - m, self.exp, Rescale::Signed)?;
+                }
+                Ok(1)
+            }
+            Layer::Clip { min, max } => self.clip(i, *min, *max).map(|_| 1),
+            l @ (Layer::Tanh | Layer::Sigmoid) => {
+                let pixels = matches!(next, Some(Layer::Pixels));
+                let shape = cal.shapes[i].clone();
+                self.table(l, pixels, &shape);
+                Ok(1 + usize::from(pixels))
+            }
+            Layer::Recall { from } => {
+                (self.tensor, self.exp) = self.read(*from);
+                Ok(1)
+            }
+            Layer::Concat { from, axis } => self.concat(from, *axis, cal.shapes[i].len()).map(|_| 1),
+            Layer::Upsample { scale } => {
+                self.op("up", "upsampling", &[("scale", int(*scale))]);
+                Ok(1)
+            }
+            Layer::MaxPool { size } => {
+                self.pool(PoolKind::Max, [*size; 2], [*size; 2], [0; 2]);
+                Ok(1)
+            }
+            Layer::Pool2d {
+                kind,
+                kernel,
+                stride,
+                pad,
+            } => {
+                self.pool(*kind, *kernel, *stride, *pad);
+                Ok(1)
+            }
+            Layer::Reshape { shape } => {
+                let shape = AttrValue::List(shape.iter().map(|&d| d as i64).collect());
+                self.op("reshape", "reshape", &[("shape", shape)]);
+                Ok(1)
+            }
+            Layer::Flatten => {
+                self.op("flat", "flatten", &[]);
+                Ok(1)
+            }
+            Layer::Pixels => Err(QuantizeError::Layer {
+                layer: i,
+                why: "pixels must follow a dense or convolution layer, or tanh".into(),
+            }),
+            _ => unreachable!("batch norm is removed by fold, linear layers matched above"),
+        }
     }
 }
 
@@ -292,60 +691,35 @@ impl Emitter {
 /// rescale is a rounding right shift. Batch norm is folded first.
 pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Result<Quantized, QuantizeError> {
     let folded = net.folded()?;
-    let max = calibrate(&folded, calibration)?;
+    let cal = calibrate(&folded, calibration)?;
     let [lo, hi] = net.input_range;
     let mut m = ModelBuilder::new();
     let tensor = m.input_range("x", &net.input_shape, lo, hi, Visibility::Private);
     let mut e = Emitter {
         m,
+        input: (tensor.clone(), net.input_exp),
         tensor,
         exp: net.input_exp,
         counts: Default::default(),
         scales: Vec::new(),
+        outs: Vec::with_capacity(folded.layers.len()),
+        open_linear: false,
     };
     let layers = &folded.layers;
+    let reads = referenced(layers);
     let mut i = 0;
     while i < layers.len() {
-        match &layers[i] {
-            l @ (Layer::Dense { .. } | Layer::Conv2d { .. }) => {
-                let acc = e.linear(i, l)?;
-                match layers.get(i + 1) {
-                    Some(Layer::Relu) => {
-                        e.rescale(i, acc, exponent_for(max[i + 1]), false)?;
-                        i += 1;
-                    }
-                    Some(Layer::Pixels) => {
-                        // [0, 1] at 2^-7: 7-bit pixels, 1.0 clamped to 127.
-                        e.rescale(i, acc, -7, false)?;
-                        i += 1;
-                    }
-                    Some(_) => e.rescale(i, acc, exponent_for(max[i]), true)?,
-                    None => e.exp = acc,
-                }
-            }
-            Layer::Relu => e.op("relu", "relu", &[]),
-            Layer::Upsample { scale } => e.op("up", "upsampling", &[("scale", int(*scale))]),
-            Layer::MaxPool { size } => e.pool(PoolKind::Max, [*size; 2], [*size; 2], [0; 2]),
-            Layer::Pool2d {
-                kind,
-                kernel,
-                stride,
-                pad,
-            } => e.pool(*kind, *kernel, *stride, *pad),
-            Layer::Reshape { shape } => {
-                let shape = AttrValue::List(shape.iter().map(|&d| d as i64).collect());
-                e.op("reshape", "reshape", &[("shape", shape)]);
-            }
-            Layer::Flatten => e.op("flat", "flatten", &[]),
-            Layer::BatchNorm { .. } | Layer::Pixels => unreachable!("removed by fold"),
+        let used = e.layer(i, layers, &cal, &reads)?;
+        for _ in 0..used {
+            e.outs.push((e.tensor.clone(), e.exp));
         }
-        i += 1;
+        i += used;
     }
     let mut outputs = vec![e.tensor.clone()];
     if opts.argmax {
         // argmax reduces the middle axis of [outer, n, inner]; a [1, n]
         // tensor would be read as [1, 1, n], so the classes go in the middle.
-        let n = folded.forward(&folded.dequantize_input(&calibration[0]))?.values.len();
+        let n = cal.shapes.last().map_or(0, |s| s.iter().product::<usize>());
         let shape = AttrValue::List(vec![1, n as i64, 1]);
         let column = e.m.op("classes", "reshape", &[&e.tensor], &[("shape", shape)]);
         outputs.push(e.m.op("class", "argmax", &[&column], &[]));

@@ -43,6 +43,21 @@ pub enum Layer {
         w: Vec<f32>,
         b: Vec<f32>,
     },
+    /// Transposed convolution, square kernel, weights `[in, out / groups,
+    /// k, k]` as PyTorch and ONNX store them; `output_pad` extra rows and
+    /// columns at the bottom and right.
+    ConvTranspose2d {
+        out: usize,
+        kernel: usize,
+        stride: usize,
+        pad: usize,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        output_pad: usize,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        groups: usize,
+        w: Vec<f32>,
+        b: Vec<f32>,
+    },
     /// Inference-mode batch normalisation over the channel axis (axis 1).
     BatchNorm {
         gamma: Vec<f32>,
@@ -52,6 +67,32 @@ pub enum Layer {
         eps: f32,
     },
     Relu,
+    /// `x` where it is positive, `slope * x` elsewhere, with one slope or
+    /// one per channel (axis 1), each in `[0, 1]`: LeakyRelu and PRelu.
+    LeakyRelu {
+        slope: Vec<f32>,
+    },
+    /// `clamp(x, min, max)`.
+    Clip {
+        min: f32,
+        max: f32,
+    },
+    Tanh,
+    Sigmoid,
+    /// The output of an earlier layer (`None`: the network's input) becomes
+    /// the current tensor again, for a branch that starts there.
+    Recall {
+        from: Option<usize>,
+    },
+    /// The sum of two earlier outputs of one shape (a residual connection).
+    Add {
+        from: [Option<usize>; 2],
+    },
+    /// Earlier outputs joined along `axis` (batch axis included).
+    Concat {
+        from: Vec<Option<usize>>,
+        axis: usize,
+    },
     /// `clamp((x + 1) / 2, 0, 1)`: a generator's `[-1, 1]` output (trained
     /// through tanh) as an image in `[0, 1]`, which quantizes to 7-bit pixels.
     Pixels,
@@ -90,6 +131,10 @@ fn one() -> usize {
 
 fn is_one(v: &usize) -> bool {
     *v == 1
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
 }
 
 /// A tensor of one sample: values row-major and the shape, batch axis first.
@@ -174,7 +219,48 @@ impl Layer {
                     values,
                 }
             }
+            Layer::ConvTranspose2d {
+                out,
+                kernel,
+                stride,
+                pad,
+                output_pad,
+                groups,
+                w,
+                b,
+            } => conv_transpose2d(layer, x, *out, [*kernel, *stride, *pad, *output_pad, *groups], w, b)?,
             Layer::Relu => map(x, |a| a.max(0.0)),
+            Layer::LeakyRelu { slope } => {
+                let c = x.shape.get(1).copied().unwrap_or(0);
+                if slope.len() != 1 && slope.len() != c {
+                    return Err(fail(layer, format!("{} slopes for {c} channels", slope.len())));
+                }
+                let per = v.len() / c.max(1);
+                let values = v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &a)| {
+                        if a > 0.0 {
+                            a
+                        } else {
+                            a * slope[(i / per.max(1)).min(slope.len() - 1)]
+                        }
+                    })
+                    .collect();
+                FloatTensor {
+                    shape: x.shape.clone(),
+                    values,
+                }
+            }
+            Layer::Clip { min, max } => map(x, |a| a.clamp(*min, *max)),
+            Layer::Tanh => map(x, f32::tanh),
+            Layer::Sigmoid => map(x, |a| 1.0 / (1.0 + (-a).exp())),
+            Layer::Recall { .. } | Layer::Add { .. } | Layer::Concat { .. } => {
+                return Err(fail(
+                    layer,
+                    "reads earlier layers: run it through FloatNet::trace".into(),
+                ))
+            }
             Layer::Pixels => map(x, |a| ((a + 1.0) / 2.0).clamp(0.0, 1.0)),
             Layer::Upsample { scale } => {
                 let (c, h, wd) = chw(layer, &x.shape)?;
@@ -276,6 +362,56 @@ fn conv2d(
     })
 }
 
+/// Transposed convolution with `geometry = [kernel, stride, pad,
+/// output_pad, groups]`: each input value scatters into a `k x k` window.
+fn conv_transpose2d(
+    layer: usize,
+    x: &FloatTensor,
+    out: usize,
+    geometry: [usize; 5],
+    w: &[f32],
+    b: &[f32],
+) -> Result<FloatTensor, QuantizeError> {
+    let [k, s, p, op, g] = geometry;
+    let (c, h, wd) = chw(layer, &x.shape)?;
+    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
+        return Err(fail(
+            layer,
+            format!("{g} groups do not divide {c} input and {out} output channels"),
+        ));
+    }
+    let (cg, og) = (c / g, out / g);
+    expect_len(layer, "the weight", w.len(), c * og * k * k)?;
+    expect_len(layer, "the bias", b.len(), out)?;
+    let full = |n: usize| (n.max(1) - 1) * s + k + op;
+    if k == 0 || s == 0 || h == 0 || wd == 0 || op >= s || full(h) <= 2 * p || full(wd) <= 2 * p {
+        return Err(fail(
+            layer,
+            format!("kernel {k} stride {s} pad {p} output padding {op} do not fit {h}x{wd}"),
+        ));
+    }
+    let (oh, ow) = (full(h) - 2 * p, full(wd) - 2 * p);
+    let mut values: Vec<f32> = (0..out).flat_map(|o| std::iter::repeat_n(b[o], oh * ow)).collect();
+    for ic in 0..c {
+        for j in 0..og {
+            let o = (ic / cg) * og + j;
+            for (iy, ix) in (0..h).flat_map(|iy| (0..wd).map(move |ix| (iy, ix))) {
+                let a = x.values[(ic * h + iy) * wd + ix];
+                for (ky, kx) in (0..k).flat_map(|ky| (0..k).map(move |kx| (ky, kx))) {
+                    let (ty, tx) = ((iy * s + ky) as isize - p as isize, (ix * s + kx) as isize - p as isize);
+                    if ty >= 0 && tx >= 0 && (ty as usize) < oh && (tx as usize) < ow {
+                        values[(o * oh + ty as usize) * ow + tx as usize] += a * w[((ic * og + j) * k + ky) * k + kx];
+                    }
+                }
+            }
+        }
+    }
+    Ok(FloatTensor {
+        shape: vec![1, out, oh, ow],
+        values,
+    })
+}
+
 /// Max or average pooling with floor-mode output size.
 fn pool2d(
     layer: usize,
@@ -326,6 +462,70 @@ fn map(x: &FloatTensor, f: impl Fn(f32) -> f32) -> FloatTensor {
     }
 }
 
+impl Layer {
+    /// The earlier outputs the layer reads besides the current tensor.
+    pub fn sources(&self) -> Vec<Option<usize>> {
+        match self {
+            Layer::Recall { from } => vec![*from],
+            Layer::Add { from } => from.to_vec(),
+            Layer::Concat { from, .. } => from.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Applies layer `i` given the outputs of the layers before it
+    /// (`outs`, one per earlier layer) and the network's input.
+    pub fn apply(&self, i: usize, outs: &[FloatTensor], input: &FloatTensor) -> Result<FloatTensor, QuantizeError> {
+        let get = |from: &Option<usize>| match from {
+            None => Ok(input),
+            Some(j) if *j < outs.len() => Ok(&outs[*j]),
+            Some(j) => Err(fail(i, format!("reads layer {j}, which does not come before it"))),
+        };
+        match self {
+            Layer::Recall { from } => get(from).cloned(),
+            Layer::Add { from } => {
+                let (a, b) = (get(&from[0])?, get(&from[1])?);
+                if a.shape != b.shape {
+                    return Err(fail(i, format!("adds shapes {:?} and {:?}", a.shape, b.shape)));
+                }
+                let values = a.values.iter().zip(&b.values).map(|(x, y)| x + y).collect();
+                Ok(FloatTensor {
+                    shape: a.shape.clone(),
+                    values,
+                })
+            }
+            Layer::Concat { from, axis } => {
+                let parts = from.iter().map(get).collect::<Result<Vec<_>, _>>()?;
+                concat(i, &parts, *axis)
+            }
+            _ => self.forward(i, outs.last().unwrap_or(input)),
+        }
+    }
+}
+
+/// Tensors joined along `axis`; every other axis must agree.
+fn concat(layer: usize, parts: &[&FloatTensor], axis: usize) -> Result<FloatTensor, QuantizeError> {
+    let first = parts.first().ok_or_else(|| fail(layer, "joins nothing".into()))?;
+    let rank = first.shape.len();
+    let same_elsewhere =
+        |t: &&FloatTensor| t.shape.len() == rank && (0..rank).all(|d| d == axis || t.shape[d] == first.shape[d]);
+    if axis >= rank || !parts.iter().all(same_elsewhere) {
+        let shapes: Vec<&Vec<usize>> = parts.iter().map(|t| &t.shape).collect();
+        return Err(fail(layer, format!("cannot join shapes {shapes:?} along axis {axis}")));
+    }
+    let outer: usize = first.shape[..axis].iter().product();
+    let mut shape = first.shape.clone();
+    shape[axis] = parts.iter().map(|t| t.shape[axis]).sum();
+    let mut values = Vec::with_capacity(shape.iter().product());
+    for o in 0..outer {
+        for t in parts {
+            let block = t.values.len() / outer.max(1);
+            values.extend_from_slice(&t.values[o * block..(o + 1) * block]);
+        }
+    }
+    Ok(FloatTensor { shape, values })
+}
+
 impl FloatNet {
     /// The float input an integer input stands for.
     pub fn dequantize_input(&self, input: &[i64]) -> FloatTensor {
@@ -348,7 +548,7 @@ impl FloatNet {
         }
         let mut outs: Vec<FloatTensor> = Vec::with_capacity(self.layers.len());
         for (i, layer) in self.layers.iter().enumerate() {
-            let next = layer.forward(i, outs.last().unwrap_or(input))?;
+            let next = layer.apply(i, &outs, input)?;
             outs.push(next);
         }
         Ok(outs)
@@ -364,7 +564,9 @@ impl FloatNet {
         self.layers
             .iter()
             .map(|l| match l {
-                Layer::Dense { w, b, .. } | Layer::Conv2d { w, b, .. } => w.len() + b.len(),
+                Layer::Dense { w, b, .. } | Layer::Conv2d { w, b, .. } | Layer::ConvTranspose2d { w, b, .. } => {
+                    w.len() + b.len()
+                }
                 Layer::BatchNorm { gamma, beta, .. } => gamma.len() + beta.len(),
                 _ => 0,
             })

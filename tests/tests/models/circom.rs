@@ -22,7 +22,7 @@ fn constant_sboxes(model: &Model, weights: Weights) -> usize {
     }
     let mut bounds = Vec::new();
     for node in &model.nodes {
-        if matches!(node.kind, NodeKind::Param { structural: false, .. }) && !bounds.contains(&node.bound) {
+        if matches!(node.kind, NodeKind::Param { .. }) && !node.kind.is_fixed_param() && !bounds.contains(&node.bound) {
             bounds.push(node.bound);
         }
     }
