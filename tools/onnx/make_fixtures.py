@@ -1,41 +1,56 @@
 """Trains the ONNX import fixtures and writes them to zoo/tests/onnx/.
 
 PyTorch and scikit-learn models trained on scikit-learn's bundled 8x8 digits
-(every fifth image held out, as in the zoo), exported with torch.onnx and
-skl2onnx, and the data the tests import and evaluate them with:
+(every fifth image held out, as in the zoo), exported with torch.onnx (the
+TorchScript exporter, opset 17) and skl2onnx, and the data the tests import
+and evaluate them with:
 
-  digits-mlp.onnx   Flatten, Linear 64-32 + BatchNorm, ReLU, Dropout,
-                    Linear 32-10, LogSoftmax
-  digits-cnn.onnx   Conv 1-8 3x3 + BatchNorm, ReLU, MaxPool 2, Conv 8-16 3x3,
-                    ReLU, MaxPool 2, Flatten, Linear 64-10
-                    (the exporter folds the convolution's batch norm itself;
-                    the perceptron's stays a BatchNormalization node)
-  calibration.npy   256 training images, float32 [256, 1, 8, 8], pixels / 16
-  eval.npy          the 359 held-out images, float32 [359, 1, 8, 8]
-  labels.npy        their digits, int64 [359]
-  digits-res.onnx   residual classifier: a = ReLU(Conv 1-8 3x3),
-                    b = ReLU(Conv 8-8 3x3), c = a + b, d = ReLU(Conv 8-4 1x1),
-                    Concat(c, d) (12 channels), MaxPool 2, Flatten,
-                    Linear 192-10; trained like the CNN
-  digits-gan.onnx   DCGAN-style generator, latent [1, 16] -> image
-                    [1, 1, 8, 8] in [-1, 1] (pixels / 8 - 1): Linear 16-128 +
-                    BatchNorm, ReLU, Unflatten to 32x2x2, ConvTranspose 32-16
-                    4x4 stride 2 + BatchNorm, LeakyReLU 0.2, nearest Upsample
-                    x2, Conv 16-1 3x3, Tanh; trained adversarially against a
-                    small convolutional discriminator on the training images
-  gan-latent.npy    256 latent vectors from N(0, 1), float32 [256, 16]
-                    (calibration)
-  gan-eval-latent.npy  64 more, float32 [64, 16]
-  digits-sk-mlp.onnx   scikit-learn MLPClassifier (one hidden layer of 32,
-                    ReLU) on the flattened images, exported with skl2onnx
-                    without ZipMap: outputs "label" int64 [n] and
-                    "probabilities" float32 [n, 10]
-  sk-calibration.npy   the 256 calibration images flattened, float32
-                    [256, 64]
-  sk-eval.npy       the held-out images flattened, float32 [359, 64]
-                    (labels.npy holds their digits)
+  digits-mlp.onnx       Flatten, Linear 64-32 + BatchNorm, ReLU, Dropout,
+                        Linear 32-10, LogSoftmax
+  digits-cnn.onnx       Conv 1-8 3x3 + BatchNorm, ReLU, MaxPool 2,
+                        Conv 8-16 3x3, ReLU, MaxPool 2, Flatten, Linear 64-10
+                        (the exporter folds the convolution's batch norm
+                        itself; the perceptron's stays a BatchNormalization
+                        node)
+  calibration.npy       256 training images, float32 [256, 1, 8, 8],
+                        pixels / 16
+  eval.npy              the 359 held-out images, float32 [359, 1, 8, 8]
+  labels.npy            their digits, int64 [359]
+  digits-res.onnx       residual classifier, trained like the CNN:
+                        a = ReLU(Conv 1-8 3x3), b = ReLU(Conv 8-8 3x3),
+                        c = a + b, d = ReLU(Conv 8-4 1x1), Concat(c, d) on
+                        the channels (12), MaxPool 2, Flatten, Linear 192-10
+  digits-gan.onnx       DCGAN-style generator, input "latent" [1, 16], output
+                        "image" [1, 1, 8, 8] in [-1, 1] (pixels / 8 - 1):
+                        Linear 16-128 + BatchNorm, ReLU, Unflatten to
+                        32x2x2, ConvTranspose 32-16 4x4 stride 2 pad 1 +
+                        BatchNorm, LeakyReLU 0.2, Upsample x2 nearest,
+                        Conv 16-1 3x3, Tanh; trained adversarially against a
+                        small convolutional discriminator on the training
+                        images. The batch is fixed at 1. Both batch norms
+                        stay BatchNormalization nodes (the exporter folds
+                        only a Conv's), Unflatten becomes a Reshape whose
+                        shape the graph computes (Shape, Slice, Concat, with
+                        Add and Mod on constants), Upsample a Resize
+                        (nearest, asymmetric, floor) with scales [1, 1, 2, 2]
+  gan-latent.npy        256 latent vectors from N(0, 1), float32 [256, 16]
+                        (calibration)
+  gan-eval-latent.npy   64 more, float32 [64, 16]
+  digits-sk-mlp.onnx    scikit-learn MLPClassifier (one hidden layer of 32,
+                        ReLU) on the flattened images, pixels / 16; skl2onnx
+                        without ZipMap, input "input" float32 [n, 64],
+                        outputs "label" int64 [n] and "probabilities"
+                        float32 [n, 10] (MatMul, Add, Relu, MatMul, Add,
+                        Softmax, then ArgMax and ai.onnx.ml
+                        ArrayFeatureExtractor for the label)
+  sk-calibration.npy    the 256 calibration images flattened, float32
+                        [256, 64]
+  sk-eval.npy           the held-out images flattened, float32 [359, 64]
+                        (labels.npy holds their digits)
 
-Deterministic for a given seed and package set (requirements.txt).
+Deterministic for a given seed and package set (requirements.txt) on one
+machine; the trained weights can differ slightly between processors, whose
+float rounding in training differs.
 """
 
 import argparse
@@ -207,8 +222,10 @@ def export(model, path):
 
 
 def export_generator(model, path):
-    # Same exporter settings as the classifiers; the batch is fixed at 1 so
-    # that the Unflatten becomes a Reshape to a constant shape.
+    # Same exporter settings as the classifiers, but the batch is fixed at 1:
+    # the exporter writes Unflatten as a Reshape whose shape the graph
+    # computes from its input's (Shape, Slice, Concat), which a fixed input
+    # shape turns into a constant an importer can fold.
     torch.onnx.export(
         model,
         (torch.zeros(1, LATENT),),
@@ -220,18 +237,22 @@ def export_generator(model, path):
     )
 
 
-def digit_likeness(images, xtr, ytr):
-    """Mean top probability and predicted-digit counts of a logistic
-    regression trained on the real training images, applied to generated
-    images in [-1, 1] (mapped back to pixels / 16)."""
+def digit_likeness(images, xtr, ytr, xte):
+    """How digit-like generated images in [-1, 1] are: the mean top
+    probability of a logistic regression trained on the real training
+    images (pixels / 16), with its predicted-digit counts, and the same mean
+    on the real held-out images for reference."""
     clf = LogisticRegression(max_iter=2000).fit(xtr.reshape(len(xtr), -1), ytr)
     prob = clf.predict_proba(((images + 1) / 2).reshape(len(images), -1))
-    return prob.max(1).mean(), np.bincount(prob.argmax(1), minlength=10)
+    real = clf.predict_proba(xte.reshape(len(xte), -1)).max(1).mean()
+    return prob.max(1).mean(), np.bincount(prob.argmax(1), minlength=10), real
 
 
 def export_sklearn(model, path):
+    # Named graph: skl2onnx otherwise names it with a random UUID.
     onx = convert_sklearn(
         model,
+        name="digits-sk-mlp",
         initial_types=[("input", FloatTensorType([None, 64]))],
         options={id(model): {"zipmap": False}},
         target_opset={"": 17, "ai.onnx.ml": 3},
@@ -269,10 +290,10 @@ def main():
     eval_latent = latent_rng.standard_normal((64, LATENT)).astype(np.float32)
     with torch.no_grad():
         fakes = gen(torch.from_numpy(eval_latent)).numpy()
-    confidence, counts = digit_likeness(fakes, xtr, ytr)
+    confidence, counts, real = digit_likeness(fakes, xtr, ytr, xte)
     print(
-        f"digits-gan: mean top probability {confidence:.4f} "
-        f"(digit counts {counts.tolist()})"
+        f"digits-gan: mean top probability {confidence:.4f} on gan-eval-latent "
+        f"(held-out digits {real:.4f}), digit counts {counts.tolist()}"
     )
     export_generator(gen, os.path.join(out, "digits-gan.onnx"))
     np.save(os.path.join(out, "gan-latent.npy"), latent)

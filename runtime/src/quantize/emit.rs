@@ -462,7 +462,7 @@ impl Emitter {
             }
         };
         let values: Vec<i64> = (-127..=127)
-            .map(|q| (127.0 * f(q as f64 * unit)).round() as i64)
+            .map(|q| ((128.0 * f(q as f64 * unit)).round() as i64).clamp(-127, 127))
             .collect();
         let name = self.name(if matches!(layer, Layer::Tanh) {
             "tanh"
@@ -478,6 +478,11 @@ impl Emitter {
         let looked = self.m.op(&format!("{name}.lookup"), "take", &[&table, &index], &[]);
         let dims = AttrValue::List(shape.iter().map(|&d| d as i64).collect());
         self.tensor = self.m.op(&name, "reshape", &[&looked], &[("shape", dims)]);
+        if pixels {
+            // The table holds no negative value, but the lookup's bound is
+            // its precision's: a relu gives pictures their [0, 127] bound.
+            self.op("pixels", "relu", &[]);
+        }
         self.exp = -7;
     }
 

@@ -20,7 +20,7 @@ pub use report::Report;
 
 use indicatif::ProgressBar;
 use reference::Reference;
-use report::{clipped, ratio, top1, Eval, LayerReport};
+use report::{clipped, ratio, top1, Eval, Fidelity, LayerReport};
 use scale::InputScale;
 use section9::graph::{Model, ModelFile, Params, Visibility};
 use section9::quantize::{self, FloatNet, Quantized};
@@ -186,10 +186,11 @@ fn import_network(
         name: &opts.name,
         description: &format!("Imported from {} by section9 import", file_name(path)),
         pack_outputs: opts.pack_outputs,
-        argmax: opts.argmax || translation.head.is_some(),
+        argmax: opts.argmax || translation.head.is_some_and(|h| h.is_classifier()),
     };
     let quantized = quantize::quantize(&net, &ints, &options)?;
     let integer = Model::new(&quantized.file, &quantized.params)?;
+    let fidelity = fidelity(&integer, &quantized, &net, &calibration.rows, &ints)?;
     let eval = match files.eval {
         Some((x, y)) => Some(evaluate(
             &integer,
@@ -218,9 +219,10 @@ fn import_network(
         input_clipped: ratio(clipped_inputs.iter().sum(), values),
         output_exp: quantized.output_exp,
         dropped: translation.head,
-        notes: model.notes.clone(),
+        notes: model.notes.iter().chain(&translation.notes).cloned().collect(),
         reference_error,
         layers,
+        fidelity,
         eval: eval.map(|(e, _)| e),
         seconds: start.elapsed().as_secs_f64(),
     };
@@ -292,7 +294,10 @@ fn check_translation(
             .forward(&sample)
             .map_err(|e| OnnxError::Model(e.to_string()))?
             .values;
-        let got = t.head.map_or_else(|| logits.clone(), |h| h.apply(&logits));
+        let (got, expected) = match t.head {
+            Some(h) => h.align(logits, expected),
+            None => (logits, expected),
+        };
         let scale = expected.iter().fold(1f32, |a, v| a.max(v.abs()));
         let err = max_difference(&got, &expected).ok_or_else(|| {
             OnnxError::Reference(format!(
@@ -314,6 +319,28 @@ fn check_translation(
 
 fn max_difference(a: &[f32], b: &[f32]) -> Option<f32> {
     (a.len() == b.len()).then(|| a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())))
+}
+
+/// The integer model's outputs (dequantized) against the translated float
+/// model's (which equal tract's, [`check_translation`]).
+fn fidelity(
+    integer: &Model,
+    q: &Quantized,
+    net: &FloatNet,
+    rows: &[Vec<f32>],
+    ints: &[Vec<i64>],
+) -> Result<Fidelity, ImportError> {
+    let scale = (q.output_exp as f32).exp2();
+    let mut pairs = Vec::with_capacity(rows.len());
+    for (row, int_input) in rows.iter().zip(ints) {
+        let out = integer.run(std::slice::from_ref(int_input))?;
+        let float = net.forward(&quantize::FloatTensor {
+            shape: net.input_shape.clone(),
+            values: row.clone(),
+        })?;
+        pairs.push((out[0].iter().map(|&v| v as f32 * scale).collect(), float.values));
+    }
+    Ok(Fidelity::measure(&pairs))
 }
 
 /// Top-1 of tract's float model and of the integer model on labelled

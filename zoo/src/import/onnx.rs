@@ -211,9 +211,6 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
             .ok_or_else(|| bad(format!("dimensions {:?} exceed {MAX_ELEMENTS} elements", t.dims)))?;
         dims.push(d);
     }
-    if count == 0 {
-        return Err(bad(format!("dimensions {:?} hold no element", t.dims)));
-    }
     let raw = &t.raw_data;
     let width = match DataType::try_from(t.data_type) {
         Ok(DataType::Float) => 4,

@@ -18,12 +18,18 @@ fn fail(e: TractError) -> OnnxError {
 
 impl Reference {
     /// Optimizes the model for one input of the imported (static) shape.
+    /// tract panics on a few valid models (Squeeze with axes out of order):
+    /// that becomes an error naming tract, not a crash.
     pub fn new(model: &OnnxModel) -> Result<Reference, OnnxError> {
-        let plan = tract_onnx::onnx()
-            .model_for_proto_model(&model.proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact(&model.input_shape).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
+        let build = || {
+            tract_onnx::onnx()
+                .model_for_proto_model(&model.proto)
+                .and_then(|m| m.with_input_fact(0, f32::fact(&model.input_shape).into()))
+                .and_then(|m| m.into_optimized())
+                .and_then(|m| m.into_runnable())
+        };
+        let plan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build))
+            .map_err(|_| OnnxError::Reference("tract stopped with an internal error while analysing the model".into()))?
             .map_err(fail)?;
         Ok(Reference {
             plan,

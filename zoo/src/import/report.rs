@@ -23,6 +23,9 @@ pub struct Report {
     /// ONNX model run by tract, over the calibration samples.
     pub reference_error: f32,
     pub layers: Vec<LayerReport>,
+    /// The integer model's outputs against the float model's, on the
+    /// calibration samples.
+    pub fidelity: Fidelity,
     pub eval: Option<Eval>,
     pub seconds: f64,
 }
@@ -52,6 +55,53 @@ pub struct Eval {
     /// Largest difference between an integer logit (dequantized) and the
     /// float one.
     pub max_logit_error: f32,
+}
+
+/// How closely the integer model's outputs (dequantized) follow the float
+/// model's.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fidelity {
+    pub samples: usize,
+    pub max_abs_error: f32,
+    pub mean_abs_error: f32,
+    /// `10 log10(peak^2 / mean squared error)`, with `peak` the range of the
+    /// float outputs (largest minus smallest value over all samples): 1 for
+    /// a picture in `[0, 1]`.
+    pub psnr_db: f64,
+    pub peak: f32,
+}
+
+impl Fidelity {
+    /// Compares integer outputs (dequantized) with float ones, sample by
+    /// sample.
+    pub fn measure(pairs: &[(Vec<f32>, Vec<f32>)]) -> Fidelity {
+        let (mut max, mut sum, mut squares, mut n) = (0f32, 0f64, 0f64, 0usize);
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for (int, float) in pairs {
+            for (a, b) in int.iter().zip(float) {
+                let d = (a - b).abs();
+                max = max.max(d);
+                sum += d as f64;
+                squares += (d as f64).powi(2);
+                n += 1;
+                lo = lo.min(*b);
+                hi = hi.max(*b);
+            }
+        }
+        let peak = if n == 0 { 0.0 } else { hi - lo };
+        let mse = squares / n.max(1) as f64;
+        Fidelity {
+            samples: pairs.len(),
+            max_abs_error: max,
+            mean_abs_error: (sum / n.max(1) as f64) as f32,
+            psnr_db: if mse == 0.0 {
+                f64::INFINITY
+            } else {
+                10.0 * ((peak as f64).powi(2) / mse).log10()
+            },
+            peak,
+        }
+    }
 }
 
 /// Per linear layer, the fraction of its float outputs on `inputs` that
@@ -100,7 +150,7 @@ impl fmt::Display for Report {
         for note in &self.notes {
             writeln!(f, "note: {note}")?;
         }
-        if let Some(head) = self.dropped {
+        if let Some(head) = self.dropped.filter(|h| h.is_classifier()) {
             writeln!(f, "note: the final {head:?} is dropped; the model outputs its logits")?;
         }
         let [lo, hi] = self.input.range;
@@ -130,6 +180,12 @@ impl fmt::Display for Report {
             )?;
         }
         writeln!(f, "output: y * 2^{}", self.output_exp)?;
+        let q = &self.fidelity;
+        writeln!(
+            f,
+            "integer against float on {} calibration samples: max error {:.4}, mean {:.4}, PSNR {:.1} dB (peak {:.3})",
+            q.samples, q.max_abs_error, q.mean_abs_error, q.psnr_db, q.peak
+        )?;
         if let Some(e) = &self.eval {
             writeln!(
                 f,

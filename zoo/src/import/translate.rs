@@ -5,21 +5,44 @@
 use super::error::OnnxError;
 use super::onnx::{Const, Node, OnnxModel, Values};
 use section9::quantize::{FloatTensor, Layer, PoolKind};
+use std::collections::HashMap;
 
 /// The operators the importer maps, and what each becomes.
 pub const SUPPORTED: &[(&str, &str)] = &[
     ("Gemm", "dense (alpha, beta and transB folded into the weights)"),
     ("MatMul", "dense, with a constant right operand"),
-    ("Add", "the bias of the Gemm, MatMul or Conv just before it"),
+    (
+        "Add",
+        "the bias of the Gemm, MatMul or Conv just before it, or the sum of two tensors of one shape",
+    ),
     (
         "Conv",
         "conv2d: square kernel, symmetric pads, strides, dilations, groups",
     ),
     (
+        "ConvTranspose",
+        "conv_transpose2d: square kernel, symmetric pads, output padding, groups",
+    ),
+    (
         "BatchNormalization",
-        "folded into the Gemm, MatMul or Conv just before it",
+        "folded into the Gemm, MatMul, Conv or ConvTranspose just before it",
     ),
     ("Relu", "fused into the layer's requantization, or relu"),
+    (
+        "LeakyRelu",
+        "max(2^m x, c x), then a shift: slopes in [0, 1], exact to 8 bits",
+    ),
+    ("PRelu", "as LeakyRelu, one constant slope per channel"),
+    ("Clip", "clip, with constant bounds"),
+    (
+        "Tanh",
+        "a 255-entry table (take); at a picture's end, the pixels (tanh + 1) / 2",
+    ),
+    ("Sigmoid", "a 255-entry table (take)"),
+    ("Concat", "concatenate, the parts brought to one scale"),
+    ("Resize", "upsampling: nearest, one integer factor for height and width"),
+    ("Squeeze", "reshape"),
+    ("Unsqueeze", "reshape"),
     ("MaxPool", "max_pool2d: symmetric pads, no dilation"),
     (
         "AveragePool",
@@ -35,22 +58,44 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("LogSoftmax", "dropped when last: the model outputs the logits"),
 ];
 
-/// The activation an imported classifier ended in, dropped from the model.
+/// The activation an imported classifier ended in, dropped from the model,
+/// or the map that makes a generator's tanh output a picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Head {
     Softmax,
     LogSoftmax,
+    /// The model outputs `clamp((y + 1) / 2, 0, 1)` of the ONNX output `y`.
+    Pixels,
 }
 
 impl Head {
-    /// Applies the dropped activation to logits, to compare with the
-    /// float reference, which keeps it.
+    /// Whether the model was a classifier whose probabilities were
+    /// dropped (it outputs logits and the class instead).
+    pub fn is_classifier(self) -> bool {
+        self != Head::Pixels
+    }
+
+    /// The model's outputs and the ONNX model's, made comparable: a dropped
+    /// activation applied to the model's logits, or the picture's pixel map
+    /// to the ONNX output.
+    pub fn align(self, model: Vec<f32>, onnx: Vec<f32>) -> (Vec<f32>, Vec<f32>) {
+        match self {
+            Head::Pixels => (model, self.apply(&onnx)),
+            _ => (self.apply(&model), onnx),
+        }
+    }
+
+    /// Applies the dropped activation (or the pixel map) to outputs.
     pub fn apply(self, logits: &[f32]) -> Vec<f32> {
+        if self == Head::Pixels {
+            return logits.iter().map(|&y| ((y + 1.0) / 2.0).clamp(0.0, 1.0)).collect();
+        }
         let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let total: f32 = logits.iter().map(|&l| (l - top).exp()).sum();
         match self {
             Head::Softmax => logits.iter().map(|&l| (l - top).exp() / total).collect(),
             Head::LogSoftmax => logits.iter().map(|&l| l - top - total.ln()).collect(),
+            Head::Pixels => unreachable!("returned above"),
         }
     }
 }
@@ -61,6 +106,8 @@ pub struct Translation {
     /// The ONNX node each layer came from.
     pub origins: Vec<String>,
     pub head: Option<Head>,
+    /// What the translation changed that a user should know.
+    pub notes: Vec<String>,
 }
 
 /// Refuses the first node whose operator is not in [`SUPPORTED`].
@@ -77,8 +124,9 @@ pub fn check_supported(model: &OnnxModel) -> Result<(), OnnxError> {
     Ok(())
 }
 
-/// Translates a chain of supported nodes: each reads the previous one's
-/// output (and constants) and the last one writes the graph's output.
+/// Translates the supported nodes, in the file's order (ONNX's topological
+/// order): each reads computed tensors and constants, and the last layer
+/// writes the graph's output.
 pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
     let [output] = model.outputs.as_slice() else {
         return Err(OnnxError::Model(format!(
@@ -87,15 +135,22 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
         )));
     };
     check_supported(model)?;
+    let input = FloatTensor {
+        shape: model.input_shape.clone(),
+        values: vec![0.0; model.input_shape.iter().product()],
+    };
     let mut t = Translator {
         model,
-        current: model.input.clone(),
+        producer: HashMap::from([(model.input.clone(), None)]),
+        outs: Vec::new(),
+        input,
         shape: model.input_shape.clone(),
         linear_output: None,
         out: Translation {
             layers: Vec::new(),
             origins: Vec::new(),
             head: None,
+            notes: Vec::new(),
         },
     };
     for (i, n) in model.nodes.iter().enumerate() {
@@ -103,19 +158,25 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
             t.node(n, i + 1 == model.nodes.len())?;
         }
     }
-    if t.current != *output {
-        return Err(OnnxError::Model(format!(
-            "the graph output `{}` is not the end of the chain of nodes (`{}`)",
-            output, t.current
-        )));
+    let Some(&from) = t.producer.get(output) else {
+        return Err(OnnxError::Model(format!("no node writes the graph output `{output}`")));
+    };
+    if from != t.current() || t.out.layers.is_empty() {
+        t.push_layer(output, Layer::Recall { from }).map_err(OnnxError::Model)?;
     }
+    t.picture_head();
     Ok(t.out)
 }
 
 struct Translator<'a> {
     model: &'a OnnxModel,
-    /// The tensor the next node must read.
-    current: String,
+    /// The layer whose output each computed tensor is (`None`: the input).
+    producer: HashMap<String, Option<usize>>,
+    /// Each layer's output on a zero input: its shape, for the layers
+    /// after it.
+    outs: Vec<FloatTensor>,
+    input: FloatTensor,
+    /// The shape of the tensor the node being translated reads.
     shape: Vec<usize>,
     /// The output of the last Gemm, MatMul or Conv (or of the bias added
     /// to it), which a bias or batch norm may follow.
@@ -124,15 +185,66 @@ struct Translator<'a> {
 }
 
 impl<'a> Translator<'a> {
+    /// The layer the quantizer's next layer reads by default.
+    fn current(&self) -> Option<usize> {
+        self.out.layers.len().checked_sub(1)
+    }
+
     fn node(&mut self, n: &Node, last: bool) -> Result<(), OnnxError> {
-        self.check_chain(n)?;
+        self.check_outputs(n)?;
+        let data = self.data_inputs(n)?;
+        match n.op.as_str() {
+            "Add" if data.len() == 2 => return self.add(n, &data),
+            "Concat" => return self.concat(n, &data),
+            _ => {}
+        }
+        let [(position, from)] = data[..] else {
+            return Err(OnnxError::node(
+                n,
+                format!("reads {} computed tensors; one is supported here", data.len()),
+            ));
+        };
+        let first = if n.op == "Add" { 1 } else { 0 };
+        if position > first {
+            return Err(OnnxError::node(
+                n,
+                format!("input {position} is computed; only input 0 may be"),
+            ));
+        }
+        self.shape = self.shape_of(from).to_vec();
+        let before = self.out.layers.len();
+        // Nodes that fold into the layer before them need it current; any
+        // other node starting from an earlier tensor starts a branch.
+        if from != self.current() && !matches!(n.op.as_str(), "Identity" | "Dropout" | "Softmax" | "LogSoftmax") {
+            self.push(n, Layer::Recall { from })?;
+        }
         match n.op.as_str() {
             "Gemm" => self.gemm(n)?,
             "MatMul" => self.matmul(n)?,
             "Add" => self.add_bias(n)?,
             "Conv" => self.conv(n)?,
+            "ConvTranspose" => self.conv_transpose(n)?,
             "BatchNormalization" => self.batch_norm(n)?,
             "Relu" => self.push(n, Layer::Relu)?,
+            "LeakyRelu" => {
+                let slope = n.float("alpha", 0.01)?;
+                self.leaky(n, vec![slope])?
+            }
+            "PRelu" => {
+                let (c, v) = self.required(n, 1, "slope")?;
+                let channels = self.shape.get(1).copied().unwrap_or(0);
+                let slope = if v.len() == 1 {
+                    v.to_vec()
+                } else {
+                    broadcast_bias(n, c, v, channels)?
+                };
+                self.leaky(n, slope)?
+            }
+            "Clip" => self.clip(n)?,
+            "Tanh" => self.push(n, Layer::Tanh)?,
+            "Sigmoid" => self.push(n, Layer::Sigmoid)?,
+            "Resize" => self.resize(n)?,
+            "Squeeze" | "Unsqueeze" => self.squeeze(n)?,
             "MaxPool" | "AveragePool" => self.pool(n)?,
             "GlobalAveragePool" => self.global_average(n)?,
             "Flatten" => self.flatten(n)?,
@@ -141,38 +253,38 @@ impl<'a> Translator<'a> {
             // Identity and Dropout (at inference) pass their input on.
             _ => {}
         }
-        self.current = n.outputs.first().cloned().unwrap_or_default();
-        if matches!(n.op.as_str(), "Gemm" | "MatMul" | "Conv" | "Add") {
-            self.linear_output = Some(self.current.clone());
+        let output = n.outputs.first().cloned().unwrap_or_default();
+        let made = if self.out.layers.len() > before || n.op == "Add" {
+            self.current()
+        } else {
+            from
+        };
+        self.producer.insert(output.clone(), made);
+        if matches!(n.op.as_str(), "Gemm" | "MatMul" | "Conv" | "ConvTranspose" | "Add") {
+            self.linear_output = Some(output);
         }
         Ok(())
     }
 
-    /// The node must read the current tensor as its first input (either
-    /// input of `Add`), every other input must be a constant, and its extra
-    /// outputs unused.
-    fn check_chain(&self, n: &Node) -> Result<(), OnnxError> {
-        let reads = |i: usize| n.inputs.get(i) == Some(&self.current);
-        if !(reads(0) || n.op == "Add" && reads(1)) {
-            return Err(OnnxError::node(
-                n,
-                format!(
-                    "reads {:?}, not the output of the node before it (`{}`): only chains of layers are \
-                     supported, no branches or residual connections",
-                    n.inputs, self.current
-                ),
-            ));
+    /// The computed inputs of a node, by position, with the layer each
+    /// comes from. Every other input must be a constant.
+    fn data_inputs(&self, n: &Node) -> Result<Vec<(usize, Option<usize>)>, OnnxError> {
+        let mut data = Vec::new();
+        for (i, x) in n.inputs.iter().enumerate().filter(|(_, x)| !x.is_empty()) {
+            if let Some(&from) = self.producer.get(x) {
+                data.push((i, from));
+            } else if !self.model.consts.contains_key(x) {
+                return Err(OnnxError::node(
+                    n,
+                    format!("reads `{x}`, which is neither a constant nor written by an earlier node"),
+                ));
+            }
         }
-        let others = n.inputs.iter().filter(|x| **x != self.current && !x.is_empty());
-        if let Some(x) = others.clone().find(|x| !self.model.consts.contains_key(*x)) {
-            return Err(OnnxError::node(
-                n,
-                format!("input `{x}` must be a constant (an initializer)"),
-            ));
-        }
-        if others.count() + 1 < n.inputs.iter().filter(|x| !x.is_empty()).count() {
-            return Err(OnnxError::node(n, format!("reads `{}` twice", self.current)));
-        }
+        Ok(data)
+    }
+
+    /// Extra outputs must be unused, and no tensor written twice.
+    fn check_outputs(&self, n: &Node) -> Result<(), OnnxError> {
         let used = |name: &String| {
             self.model.nodes.iter().any(|m| m.inputs.contains(name)) || self.model.outputs.contains(name)
         };
@@ -182,26 +294,125 @@ impl<'a> Translator<'a> {
                 format!("its second output `{x}` is used; only the first is supported"),
             ));
         }
-        Ok(())
+        match n.outputs.first() {
+            Some(x) if self.producer.contains_key(x) || self.model.consts.contains_key(x) => {
+                Err(OnnxError::node(n, format!("writes `{x}`, which already has a value")))
+            }
+            Some(x) if !x.is_empty() => Ok(()),
+            _ => Err(OnnxError::node(n, "has no output")),
+        }
     }
 
-    /// Appends a layer after checking it fits the current shape.
-    fn push(&mut self, n: &Node, layer: Layer) -> Result<(), OnnxError> {
-        let zeros = FloatTensor {
-            shape: self.shape.clone(),
-            values: vec![0.0; self.shape.iter().product()],
-        };
+    /// How many nodes read a tensor (the graph output counts as one).
+    fn readers(&self, name: &str) -> usize {
+        let nodes = self
+            .model
+            .nodes
+            .iter()
+            .filter(|m| m.inputs.iter().any(|x| x == name))
+            .count();
+        nodes + usize::from(self.model.outputs.iter().any(|x| x == name))
+    }
+
+    fn shape_of(&self, from: Option<usize>) -> &[usize] {
+        match from {
+            None => &self.input.shape,
+            Some(j) => &self.outs[j].shape,
+        }
+    }
+
+    /// Appends a layer after checking it fits the tensors it reads.
+    fn push_layer(&mut self, origin: &str, layer: Layer) -> Result<(), String> {
         let next = layer
-            .forward(self.out.layers.len(), &zeros)
-            .map_err(|e| OnnxError::node(n, e.to_string()))?;
-        self.shape = next.shape;
+            .apply(self.out.layers.len(), &self.outs, &self.input)
+            .map_err(|e| e.to_string())?;
+        self.shape = next.shape.clone();
+        self.outs.push(next);
         self.out.layers.push(layer);
-        self.out.origins.push(n.name.clone());
+        self.out.origins.push(origin.to_string());
         Ok(())
     }
 
-    /// A float constant input, by position.
+    fn push(&mut self, n: &Node, layer: Layer) -> Result<(), OnnxError> {
+        self.push_layer(&n.name, layer).map_err(|why| OnnxError::node(n, why))
+    }
+
+    /// The sum of two computed tensors: a residual connection.
+    fn add(&mut self, n: &Node, data: &[(usize, Option<usize>)]) -> Result<(), OnnxError> {
+        let (a, b) = (data[0].1, data[1].1);
+        if self.shape_of(a) != self.shape_of(b) {
+            return Err(OnnxError::node(
+                n,
+                format!(
+                    "adds shapes {:?} and {:?}; tensors of one shape are supported",
+                    self.shape_of(a),
+                    self.shape_of(b)
+                ),
+            ));
+        }
+        self.push(n, Layer::Add { from: [a, b] })?;
+        self.producer.insert(n.outputs[0].clone(), self.current());
+        self.linear_output = None;
+        Ok(())
+    }
+
+    fn concat(&mut self, n: &Node, data: &[(usize, Option<usize>)]) -> Result<(), OnnxError> {
+        if data.len() != n.inputs.iter().filter(|x| !x.is_empty()).count() {
+            return Err(OnnxError::node(n, "joins a constant; computed tensors are supported"));
+        }
+        let rank = self.shape_of(data[0].1).len() as i64;
+        let axis = match n.int("axis", i64::MIN)? {
+            i64::MIN => return Err(OnnxError::node(n, "axis is missing")),
+            a if a < 0 => a + rank,
+            a => a,
+        };
+        if !(1..rank).contains(&axis) {
+            return Err(OnnxError::node(
+                n,
+                format!("axis {axis}: joining along the batch axis or outside rank {rank} is not supported"),
+            ));
+        }
+        let from = data.iter().map(|d| d.1).collect();
+        self.push(
+            n,
+            Layer::Concat {
+                from,
+                axis: axis as usize,
+            },
+        )?;
+        self.producer.insert(n.outputs[0].clone(), self.current());
+        Ok(())
+    }
+
+    /// A final tanh over a `[1, 1 or 3, h, w]` output is a generator's
+    /// picture: the model outputs its pixels `(y + 1) / 2` at `2^-7`.
+    fn picture_head(&mut self) {
+        let picture = matches!(self.shape[..], [1, 1 | 3, _, _]);
+        if picture && matches!(self.out.layers.last(), Some(Layer::Tanh)) && self.out.head.is_none() {
+            let origin = self.out.origins.last().cloned().unwrap_or_default();
+            self.out.layers.push(Layer::Pixels);
+            self.out.origins.push(origin);
+            self.out.head = Some(Head::Pixels);
+            self.out
+                .notes
+                .push("the final Tanh draws a picture: the model outputs the pixels (y + 1) / 2 in [0, 1]".into());
+        }
+    }
+
+    /// A float constant input, by position; empty tensors are refused.
     fn floats(&self, n: &Node, i: usize) -> Result<Option<(&'a Const, &'a [f32])>, OnnxError> {
+        match self.maybe_empty_floats(n, i)? {
+            Some((c, [])) => Err(OnnxError::Tensor {
+                tensor: n.inputs[i].clone(),
+                why: format!("dimensions {:?} hold no element", c.dims),
+            }),
+            found => Ok(found),
+        }
+    }
+
+    /// A float constant input, by position, possibly empty (Resize's
+    /// unused `roi` and `scales`).
+    fn maybe_empty_floats(&self, n: &Node, i: usize) -> Result<Option<(&'a Const, &'a [f32])>, OnnxError> {
         let Some(name) = n.inputs.get(i).filter(|x| !x.is_empty()) else {
             return Ok(None);
         };
@@ -275,43 +486,50 @@ impl<'a> Translator<'a> {
         )
     }
 
+    /// Whether the node's input `i` is the output of the linear layer
+    /// just before it, read by nothing else: a bias or batch norm can fold
+    /// into that layer.
+    fn folds_into_linear(&self, n: &Node, i: usize) -> bool {
+        let x = &n.inputs[i];
+        let linear = matches!(
+            self.out.layers.last(),
+            Some(Layer::Dense { .. } | Layer::Conv2d { .. } | Layer::ConvTranspose2d { .. })
+        );
+        linear && self.linear_output.as_ref() == Some(x) && self.readers(x) == 1
+    }
+
     /// `Add` of a constant right after a linear layer: its bias.
     fn add_bias(&mut self, n: &Node) -> Result<(), OnnxError> {
-        let other = usize::from(n.inputs.first() == Some(&self.current));
+        let other = usize::from(self.producer.contains_key(&n.inputs[0]));
         let (c, v) = self.required(n, other, "constant addend")?;
         let channels = self.shape.get(1).copied().unwrap_or(0);
         let bias = broadcast_bias(n, c, v, channels)?;
-        let just_before = self.linear_output.as_ref() == Some(&self.current);
+        let just_before = self.folds_into_linear(n, 1 - other);
         match self.out.layers.last_mut() {
-            Some(Layer::Dense { b, .. } | Layer::Conv2d { b, .. }) if just_before => {
+            Some(Layer::Dense { b, .. } | Layer::Conv2d { b, .. } | Layer::ConvTranspose2d { b, .. })
+                if just_before =>
+            {
                 b.iter_mut().zip(&bias).for_each(|(b, a)| *b += a);
                 Ok(())
             }
             _ => Err(OnnxError::node(
                 n,
-                "Add is supported as the bias of the Gemm, MatMul or Conv just before it",
+                "Add of a constant is supported as the bias of the Gemm, MatMul, Conv or ConvTranspose just before \
+                 it (and read by nothing else)",
             )),
         }
     }
 
-    fn conv(&mut self, n: &Node) -> Result<(), OnnxError> {
+    /// A square 2-D kernel's weight, `[a, b, k, k]`, and the bias of `out`
+    /// channels (zeros when absent).
+    fn kernel(&self, n: &Node, out_axis: usize) -> Result<(&'a Const, &'a [f32], Vec<f32>), OnnxError> {
         no_auto_pad(n)?;
         let (wc, w) = self.required(n, 1, "weight")?;
-        let [out, _, kh, kw] = wc.dims[..] else {
+        let [_, _, kh, kw] = wc.dims[..] else {
             return Err(OnnxError::node(
                 n,
-                format!("weight of shape {:?}; 2-D convolutions are supported", wc.dims),
+                format!("weight of shape {:?}; 2-D kernels are supported", wc.dims),
             ));
-        };
-        let square = |name: &str, default: i64, len: usize| -> Result<usize, OnnxError> {
-            let v = n.ints(name)?.unwrap_or_else(|| vec![default; len]);
-            match v.as_slice() {
-                [a, rest @ ..] if rest.iter().all(|b| b == a) && *a >= 0 && v.len() == len => Ok(*a as usize),
-                _ => Err(OnnxError::node(
-                    n,
-                    format!("{name} {v:?}: the same value on every side is supported"),
-                )),
-            }
         };
         if kh != kw {
             return Err(OnnxError::node(
@@ -319,16 +537,27 @@ impl<'a> Translator<'a> {
                 format!("kernel {kh}x{kw}: square kernels are supported"),
             ));
         }
+        let groups = if out_axis == 1 {
+            n.int("group", 1)?.max(1) as usize
+        } else {
+            1
+        };
+        let out = wc.dims[out_axis] * groups;
         let b = match self.floats(n, 2)? {
             Some((c, v)) => broadcast_bias(n, c, v, out)?,
             None => vec![0.0; out],
         };
+        Ok((wc, w, b))
+    }
+
+    fn conv(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let (wc, w, b) = self.kernel(n, 0)?;
         let layer = Layer::Conv2d {
-            out,
-            kernel: kh,
-            stride: square("strides", 1, 2)?,
-            pad: square("pads", 0, 4)?,
-            dilation: square("dilations", 1, 2)?,
+            out: wc.dims[0],
+            kernel: wc.dims[2],
+            stride: same_on_every_side(n, "strides", 1, 2)?,
+            pad: same_on_every_side(n, "pads", 0, 4)?,
+            dilation: same_on_every_side(n, "dilations", 1, 2)?,
             groups: n.int("group", 1)?.max(0) as usize,
             w: w.to_vec(),
             b,
@@ -336,15 +565,193 @@ impl<'a> Translator<'a> {
         self.push(n, layer)
     }
 
+    /// ONNX ConvTranspose, weights `[in, out / group, k, k]`.
+    fn conv_transpose(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let (wc, w, b) = self.kernel(n, 1)?;
+        if n.ints("output_shape")?.is_some() {
+            return Err(OnnxError::node(
+                n,
+                "output_shape is not supported; give pads and output_padding",
+            ));
+        }
+        if same_on_every_side(n, "dilations", 1, 2)? != 1 {
+            return Err(OnnxError::node(n, "dilated transposed convolution is not supported"));
+        }
+        let layer = Layer::ConvTranspose2d {
+            out: b.len(),
+            kernel: wc.dims[2],
+            stride: same_on_every_side(n, "strides", 1, 2)?,
+            pad: same_on_every_side(n, "pads", 0, 4)?,
+            output_pad: same_on_every_side(n, "output_padding", 0, 2)?,
+            groups: n.int("group", 1)?.max(0) as usize,
+            w: w.to_vec(),
+            b,
+        };
+        self.push(n, layer)
+    }
+
+    /// LeakyRelu and PRelu: slopes in `[0, 1]`, exact when 8 bits hold
+    /// them, else rounded (said in the report).
+    fn leaky(&mut self, n: &Node, slope: Vec<f32>) -> Result<(), OnnxError> {
+        if let Some(s) = slope.iter().find(|s| !(0.0..=1.0).contains(*s)) {
+            return Err(OnnxError::node(n, format!("slope {s}: slopes in [0, 1] are supported")));
+        }
+        if let Some(s) = slope.iter().find(|s| (*s * 256.0).fract() != 0.0) {
+            self.out.notes.push(format!(
+                "{} `{}`: slope {s} is proven as {}/256",
+                n.op,
+                n.name,
+                (s * 256.0).round()
+            ));
+        }
+        self.push(n, Layer::LeakyRelu { slope })
+    }
+
+    /// Clip's bounds: inputs 1 and 2 (opset 11 on) or the `min` and `max`
+    /// attributes; a missing bound is no bound.
+    fn clip(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let bound = |i: usize, attr: &str, default: f32| -> Result<f32, OnnxError> {
+            match self.floats(n, i)? {
+                Some((_, [v])) => Ok(*v),
+                Some((c, _)) => Err(OnnxError::node(
+                    n,
+                    format!("bound of shape {:?}; one value is supported", c.dims),
+                )),
+                None => n.float(attr, default),
+            }
+        };
+        let (min, max) = (bound(1, "min", f32::NEG_INFINITY)?, bound(2, "max", f32::INFINITY)?);
+        if min.is_nan() || max.is_nan() || min > max {
+            return Err(OnnxError::node(n, format!("bounds [{min}, {max}] are not an interval")));
+        }
+        self.push(n, Layer::Clip { min, max })
+    }
+
+    /// Nearest-neighbour Resize by one integer
+    /// factor for height and width, where every output pixel copies input
+    /// pixel `i / factor`.
+    fn resize(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let mode = n.string("mode")?.unwrap_or_else(|| "nearest".into());
+        let coords = n
+            .string("coordinate_transformation_mode")?
+            .unwrap_or_else(|| "half_pixel".into());
+        let rounding = n.string("nearest_mode")?.unwrap_or_else(|| "round_prefer_floor".into());
+        // Half-pixel centres round to i / factor for any integer factor;
+        // asymmetric ones only when they round down.
+        let copies = match coords.as_str() {
+            "half_pixel" | "pytorch_half_pixel" => true,
+            "asymmetric" => rounding == "floor",
+            _ => false,
+        };
+        if mode != "nearest" || !copies {
+            return Err(OnnxError::node(
+                n,
+                format!(
+                    "mode {mode}, coordinates {coords}, rounding {rounding}: nearest with half_pixel, or asymmetric \
+                     coordinates rounded down, is supported"
+                ),
+            ));
+        }
+        let [1, c, h, w] = self.shape[..] else {
+            return Err(OnnxError::node(
+                n,
+                format!("input {:?}; [1, c, h, w] is supported", self.shape),
+            ));
+        };
+        let scales: Vec<f32> = match (
+            self.maybe_empty_floats(n, 2)?,
+            self.ints_input(n, 3)?,
+            n.floats("scales")?,
+        ) {
+            (Some((_, v)), _, _) if !v.is_empty() => v.to_vec(),
+            (_, Some(sizes), _) => {
+                let dims = [1, c, h, w];
+                sizes.iter().zip(dims).map(|(&o, i)| o as f32 / i as f32).collect()
+            }
+            (None, None, Some(v)) => v,
+            _ => Vec::new(),
+        };
+        match scales[..] {
+            [1.0, 1.0, a, b] if a == b && a >= 1.0 && a.fract() == 0.0 => {
+                self.push(n, Layer::Upsample { scale: a as usize })
+            }
+            _ => Err(OnnxError::node(
+                n,
+                format!("scales {scales:?}: one integer factor for height and width is supported"),
+            )),
+        }
+    }
+
+    /// An int64 constant input, by position.
+    fn ints_input(&self, n: &Node, i: usize) -> Result<Option<&'a [i64]>, OnnxError> {
+        let Some(name) = n.inputs.get(i).filter(|x| !x.is_empty()) else {
+            return Ok(None);
+        };
+        match &self.model.consts[name].values {
+            Values::I64(v) => Ok(Some(v.as_slice())),
+            Values::F32(_) => Err(OnnxError::node(n, format!("input `{name}` must hold int64 values"))),
+        }
+    }
+
+    /// Squeeze and Unsqueeze: a reshape, axes from the attribute (before
+    /// opset 13) or input 1.
+    fn squeeze(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let axes = match (n.ints("axes")?, self.ints_input(n, 1)?) {
+            (Some(a), _) => a,
+            (None, Some(a)) => a.to_vec(),
+            (None, None) if n.op == "Squeeze" => (0..self.shape.len() as i64)
+                .filter(|&a| self.shape[a as usize] == 1 && a > 0)
+                .collect(),
+            _ => return Err(OnnxError::node(n, "axes are missing")),
+        };
+        let squeeze = n.op == "Squeeze";
+        let given = axes.len();
+        let rank = (self.shape.len() + if squeeze { 0 } else { given }) as i64;
+        let mut axes: Vec<usize> = axes
+            .iter()
+            .map(|&a| if a < 0 { a + rank } else { a })
+            .filter(|a| (0..rank).contains(a))
+            .map(|a| a as usize)
+            .collect();
+        axes.sort_unstable();
+        axes.dedup();
+        if axes.len() != given || axes.first() == Some(&0) {
+            return Err(OnnxError::node(
+                n,
+                format!("axes {axes:?}: distinct axes after the batch axis are supported"),
+            ));
+        }
+        let shape = if squeeze {
+            if let Some(a) = axes.iter().find(|&&a| self.shape[a] != 1) {
+                return Err(OnnxError::node(n, format!("axis {a} of {:?} is not 1", self.shape)));
+            }
+            (0..self.shape.len())
+                .filter(|i| !axes.contains(i))
+                .map(|i| self.shape[i])
+                .collect()
+        } else {
+            let mut rest = self.shape.iter();
+            (0..rank as usize)
+                .map(|i| {
+                    if axes.contains(&i) {
+                        1
+                    } else {
+                        *rest.next().unwrap_or(&1)
+                    }
+                })
+                .collect()
+        };
+        self.push(n, Layer::Reshape { shape })
+    }
+
     fn batch_norm(&mut self, n: &Node) -> Result<(), OnnxError> {
         if n.int("training_mode", 0)? != 0 {
             return Err(OnnxError::node(n, "training_mode = 1 is not supported"));
         }
-        let linear = matches!(self.out.layers.last(), Some(Layer::Dense { .. } | Layer::Conv2d { .. }));
-        if !linear || self.linear_output.as_ref() != Some(&self.current) {
+        if !self.folds_into_linear(n, 0) {
             return Err(OnnxError::node(
                 n,
-                "batch norm must follow a Gemm, MatMul or Conv to be folded",
+                "batch norm must follow a Gemm, MatMul, Conv or ConvTranspose that nothing else reads, to be folded",
             ));
         }
         let channels = self.shape.get(1).copied().unwrap_or(0);
@@ -529,6 +936,19 @@ fn broadcast_bias(node: &Node, c: &Const, v: &[f32], n: usize) -> Result<Vec<f32
         _ => Err(OnnxError::node(
             node,
             format!("bias of shape {:?} for {n} channels", c.dims),
+        )),
+    }
+}
+
+/// One non-negative value for every side or axis of attribute `name`
+/// (`len` of them, `default` when absent).
+fn same_on_every_side(n: &Node, name: &str, default: i64, len: usize) -> Result<usize, OnnxError> {
+    let v = n.ints(name)?.unwrap_or_else(|| vec![default; len]);
+    match v.as_slice() {
+        [a, rest @ ..] if rest.iter().all(|b| b == a) && *a >= 0 && v.len() == len => Ok(*a as usize),
+        _ => Err(OnnxError::node(
+            n,
+            format!("{name} {v:?}: the same value on every side is supported"),
         )),
     }
 }
