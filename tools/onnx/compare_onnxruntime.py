@@ -11,9 +11,9 @@ optimizations on: Q/DQ pairs fused into its integer kernels, QLinearConv,
 QGemm and the like), and with graph optimizations off ("/qdq" modes:
 every DequantizeLinear, float operator, QuantizeLinear runs as written, the
 exact arithmetic the quantized model specifies). The two differ where the
-integer kernels saturate: without VNNI, x86 kernels sum pairs of 8-bit
-products in 16 bits, which full-range int8 weights (per-channel scales
-especially) can overflow; "cpu" in the JSON records whether the processor
+integer kernels lose precision: on x86 without VNNI they sum pairs of 8-bit
+products in 16 bits, which can saturate with full-range int8 weights
+(per-channel scales especially); "cpu" in the JSON records whether the processor
 has VNNI. Per model and mode it reports
 
   top1           share of eval.npy whose argmax matches labels.npy
@@ -32,7 +32,7 @@ gan-eval-latent.npy are compared with the float model's (range [-1, 1]):
   max_abs_error  largest |pixel - float pixel|
 
 Usage: .venv/bin/python compare_onnxruntime.py OUT.json [--fixtures DIR]
-(the venv of make-fixtures.sh has every package, pinned in
+[--keep DIR] (the venv of make-fixtures.sh has every package, pinned in
 requirements.txt). Prints the table and writes it as JSON to OUT.json.
 """
 

@@ -157,3 +157,54 @@ fn packed_outputs_take_few_public_values_and_unpack_exactly() {
         );
     }
 }
+
+/// A parameter declared public (an activation's table, a fixed factor) is
+/// a circuit constant in both weight modes: with committed weights only
+/// the trained weights enter the commitment, and the proof still verifies.
+#[test]
+fn public_params_stay_constants_and_out_of_the_commitment() {
+    use section9::graph::{ModelBuilder, Visibility};
+    let build = |public: bool| {
+        let mut m = ModelBuilder::new();
+        m.input_range("x", &[1, 4], -127, 127, Visibility::Private);
+        m.param("w", &[2, 4], 8, vec![3, -1, 4, 1, -5, 9, 2, -6]);
+        m.param("b", &[2], 8, vec![5, -3]);
+        if public {
+            m.public_param("k", &[1], 4, vec![3]);
+        } else {
+            m.param("k", &[1], 4, vec![3]);
+        }
+        m.op("fc", "dense", &["x", "w", "b"], &[]);
+        m.op("scaled", "broadcast_mul", &["fc", "k"], &[]);
+        models::load(&m.finish("public-param", "", &["scaled"]))
+    };
+    let (public, private) = (build(true), build(false));
+    let c = compiled(&public, 3, Weights::Committed);
+    let weights_only = {
+        let mut m = ModelBuilder::new();
+        m.input_range("x", &[1, 4], -127, 127, Visibility::Private);
+        m.param("w", &[2, 4], 8, vec![3, -1, 4, 1, -5, 9, 2, -6]);
+        m.param("b", &[2], 8, vec![5, -3]);
+        m.op("fc", "dense", &["x", "w", "b"], &[]);
+        models::load(&m.finish("weights-only", "", &["fc"]))
+    };
+    assert_eq!(
+        weight_commitment(&public).unwrap(),
+        weight_commitment(&weights_only).unwrap(),
+        "a public parameter is not committed"
+    );
+    assert_ne!(
+        weight_commitment(&private).unwrap(),
+        weight_commitment(&public).unwrap()
+    );
+    // Committed, the private factor costs one product per output; the
+    // public one is a constant and costs nothing.
+    let p = compiled(&private, 3, Weights::Committed);
+    assert!(c.cs.num_constraints() < p.cs.num_constraints());
+    assert_eq!(c.outputs, p.outputs);
+    let k = keys(&c, 4);
+    let proof = prove(&c.cs, &k.pk, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+    assert!(verify(&k.vk, &public_inputs(&c.cs), &proof).unwrap());
+    let report = c.check_determinism();
+    assert!(report.is_ok(), "{}", report.describe(&c.cs));
+}
