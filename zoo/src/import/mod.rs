@@ -8,6 +8,7 @@
 
 pub mod data;
 pub mod error;
+pub mod fold;
 pub mod onnx;
 pub mod reference;
 pub mod report;

@@ -3,6 +3,7 @@
 //! unsupported model fails at once with the node at fault.
 
 use super::error::OnnxError;
+use super::fold;
 use super::onnx::{Const, Node, OnnxModel, Values};
 use section9::quantize::{FloatTensor, Layer, PoolKind};
 use std::collections::HashMap;
@@ -110,11 +111,13 @@ pub struct Translation {
     pub notes: Vec<String>,
 }
 
-/// Refuses the first node whose operator is not in [`SUPPORTED`].
+/// Refuses the first node whose operator is not in [`SUPPORTED`] or
+/// folded shape arithmetic ([`fold::FOLD_ONLY`]).
 pub fn check_supported(model: &OnnxModel) -> Result<(), OnnxError> {
     for n in &model.nodes {
-        if !SUPPORTED.iter().any(|(op, _)| *op == n.op) {
-            let known: Vec<&str> = SUPPORTED.iter().map(|(op, _)| *op).collect();
+        if !SUPPORTED.iter().any(|(op, _)| *op == n.op) && !fold::FOLD_ONLY.contains(&n.op.as_str()) {
+            let mut known: Vec<&str> = SUPPORTED.iter().map(|(op, _)| *op).collect();
+            known.extend(fold::FOLD_ONLY);
             return Err(OnnxError::node(
                 n,
                 format!("operator not supported (supported: {})", known.join(", ")),
@@ -142,6 +145,7 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
     let mut t = Translator {
         model,
         producer: HashMap::from([(model.input.clone(), None)]),
+        folded: HashMap::new(),
         outs: Vec::new(),
         input,
         shape: model.input_shape.clone(),
@@ -154,7 +158,7 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
         },
     };
     for (i, n) in model.nodes.iter().enumerate() {
-        if n.op != "Constant" {
+        if n.op != "Constant" && !t.folds(n)? {
             t.node(n, i + 1 == model.nodes.len())?;
         }
     }
@@ -172,6 +176,8 @@ struct Translator<'a> {
     model: &'a OnnxModel,
     /// The layer whose output each computed tensor is (`None`: the input).
     producer: HashMap<String, Option<usize>>,
+    /// Constants computed from the graph's shape arithmetic.
+    folded: HashMap<String, Const>,
     /// Each layer's output on a zero input: its shape, for the layers
     /// after it.
     outs: Vec<FloatTensor>,
@@ -185,6 +191,37 @@ struct Translator<'a> {
 }
 
 impl<'a> Translator<'a> {
+    /// A constant tensor: the file's or one folded from shape arithmetic.
+    fn konst(&self, name: &str) -> Option<&Const> {
+        self.model.consts.get(name).or_else(|| self.folded.get(name))
+    }
+
+    /// Folds shape arithmetic ([`fold`]) into a constant; false when the
+    /// node is a layer.
+    fn folds(&mut self, n: &Node) -> Result<bool, OnnxError> {
+        let op = n.op.as_str();
+        if !fold::FOLD_ONLY.contains(&op) && !fold::ALSO_FOLDED.contains(&op) {
+            return Ok(false);
+        }
+        let value = fold::fold(
+            n,
+            |x| self.konst(x).cloned(),
+            |x| self.producer.get(x).map(|&from| self.shape_of(from).to_vec()),
+        )?;
+        match value {
+            Some(c) => {
+                self.check_outputs(n)?;
+                self.folded.insert(n.outputs[0].clone(), c);
+                Ok(true)
+            }
+            None if fold::FOLD_ONLY.contains(&op) => Err(OnnxError::node(
+                n,
+                "supported only as shape arithmetic on constant int64 tensors, which the importer folds",
+            )),
+            None => Ok(false),
+        }
+    }
+
     /// The layer the quantizer's next layer reads by default.
     fn current(&self) -> Option<usize> {
         self.out.layers.len().checked_sub(1)
@@ -273,7 +310,7 @@ impl<'a> Translator<'a> {
         for (i, x) in n.inputs.iter().enumerate().filter(|(_, x)| !x.is_empty()) {
             if let Some(&from) = self.producer.get(x) {
                 data.push((i, from));
-            } else if !self.model.consts.contains_key(x) {
+            } else if self.konst(x).is_none() {
                 return Err(OnnxError::node(
                     n,
                     format!("reads `{x}`, which is neither a constant nor written by an earlier node"),
@@ -295,7 +332,7 @@ impl<'a> Translator<'a> {
             ));
         }
         match n.outputs.first() {
-            Some(x) if self.producer.contains_key(x) || self.model.consts.contains_key(x) => {
+            Some(x) if self.producer.contains_key(x) || self.konst(x).is_some() => {
                 Err(OnnxError::node(n, format!("writes `{x}`, which already has a value")))
             }
             Some(x) if !x.is_empty() => Ok(()),
@@ -400,7 +437,7 @@ impl<'a> Translator<'a> {
     }
 
     /// A float constant input, by position; empty tensors are refused.
-    fn floats(&self, n: &Node, i: usize) -> Result<Option<(&'a Const, &'a [f32])>, OnnxError> {
+    fn floats(&self, n: &Node, i: usize) -> Result<Option<(&Const, &[f32])>, OnnxError> {
         match self.maybe_empty_floats(n, i)? {
             Some((c, [])) => Err(OnnxError::Tensor {
                 tensor: n.inputs[i].clone(),
@@ -412,18 +449,20 @@ impl<'a> Translator<'a> {
 
     /// A float constant input, by position, possibly empty (Resize's
     /// unused `roi` and `scales`).
-    fn maybe_empty_floats(&self, n: &Node, i: usize) -> Result<Option<(&'a Const, &'a [f32])>, OnnxError> {
+    fn maybe_empty_floats(&self, n: &Node, i: usize) -> Result<Option<(&Const, &[f32])>, OnnxError> {
         let Some(name) = n.inputs.get(i).filter(|x| !x.is_empty()) else {
             return Ok(None);
         };
-        let c = &self.model.consts[name];
+        let c = self
+            .konst(name)
+            .ok_or_else(|| OnnxError::node(n, format!("input `{name}` must be a constant")))?;
         match &c.values {
             Values::F32(v) => Ok(Some((c, v.as_slice()))),
             Values::I64(_) => Err(OnnxError::node(n, format!("input `{name}` must hold float32 values"))),
         }
     }
 
-    fn required(&self, n: &Node, i: usize, what: &str) -> Result<(&'a Const, &'a [f32]), OnnxError> {
+    fn required(&self, n: &Node, i: usize, what: &str) -> Result<(&Const, &[f32]), OnnxError> {
         self.floats(n, i)?
             .ok_or_else(|| OnnxError::node(n, format!("the {what} (input {i}) is missing")))
     }
@@ -522,7 +561,7 @@ impl<'a> Translator<'a> {
 
     /// A square 2-D kernel's weight, `[a, b, k, k]`, and the bias of `out`
     /// channels (zeros when absent).
-    fn kernel(&self, n: &Node, out_axis: usize) -> Result<(&'a Const, &'a [f32], Vec<f32>), OnnxError> {
+    fn kernel(&self, n: &Node, out_axis: usize) -> Result<(&Const, &[f32], Vec<f32>), OnnxError> {
         no_auto_pad(n)?;
         let (wc, w) = self.required(n, 1, "weight")?;
         let [_, _, kh, kw] = wc.dims[..] else {
@@ -683,11 +722,14 @@ impl<'a> Translator<'a> {
     }
 
     /// An int64 constant input, by position.
-    fn ints_input(&self, n: &Node, i: usize) -> Result<Option<&'a [i64]>, OnnxError> {
+    fn ints_input(&self, n: &Node, i: usize) -> Result<Option<&[i64]>, OnnxError> {
         let Some(name) = n.inputs.get(i).filter(|x| !x.is_empty()) else {
             return Ok(None);
         };
-        match &self.model.consts[name].values {
+        let c = self
+            .konst(name)
+            .ok_or_else(|| OnnxError::node(n, format!("input `{name}` must be a constant")))?;
+        match &c.values {
             Values::I64(v) => Ok(Some(v.as_slice())),
             Values::F32(_) => Err(OnnxError::node(n, format!("input `{name}` must hold int64 values"))),
         }
@@ -886,7 +928,10 @@ impl<'a> Translator<'a> {
             .get(1)
             .filter(|x| !x.is_empty())
             .ok_or_else(|| OnnxError::node(n, "no shape input"))?;
-        let Values::I64(target) = &self.model.consts[name].values else {
+        let c = self
+            .konst(name)
+            .ok_or_else(|| OnnxError::node(n, format!("input `{name}` must be a constant")))?;
+        let Values::I64(target) = &c.values else {
             return Err(OnnxError::node(n, "the shape must be int64"));
         };
         let allow_zero = n.int("allowzero", 0)? != 0;
