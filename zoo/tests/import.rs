@@ -806,32 +806,41 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx").join(name)
 }
 
+/// The committed data a fixture is imported with: calibration, and
+/// evaluation samples with their labels (none for a generator).
+fn data_of(name: &str) -> (&'static str, Option<&'static str>) {
+    match name {
+        "digits-gan" => ("gan-latent.npy", None),
+        "digits-sk-mlp" => ("sk-calibration.npy", Some("sk-eval.npy")),
+        _ => ("calibration.npy", Some("eval.npy")),
+    }
+}
+
 /// `section9 import` with evaluation, as a user runs it; the report.
 fn import_fixture(name: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let (onnx, cal, x, y) = (
-        fixture(&format!("{name}.onnx")),
-        fixture("calibration.npy"),
-        fixture("eval.npy"),
-        fixture("labels.npy"),
-    );
+    let (cal, eval) = data_of(name);
+    let path = |f: &str| fixture(f).to_str().unwrap().to_string();
     let out = dir.join(name);
-    let mut args = vec!["import", onnx.to_str().unwrap(), "--calibration", cal.to_str().unwrap()];
-    args.extend([
-        "--eval",
-        x.to_str().unwrap(),
-        "--labels",
-        y.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
-    args.extend(extra);
-    let o = section9(&args);
+    let mut args = vec![
+        "import".to_string(),
+        path(&format!("{name}.onnx")),
+        "--calibration".into(),
+        path(cal),
+        "--out".into(),
+        out.to_str().unwrap().into(),
+        "--json".into(),
+    ];
+    if let Some(x) = eval {
+        args.extend(["--eval".into(), path(x), "--labels".into(), path("labels.npy")]);
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let o = section9(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(o.status.success(), "{}", text(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// Import, run, then prove and verify in both weight modes.
+/// Import, run, then prove and verify in both weight modes, by section9
+/// and by snarkjs.
 fn end_to_end(name: &str, extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let report = import_fixture(name, dir.path(), extra);
@@ -841,9 +850,9 @@ fn end_to_end(name: &str, extra: &[&str]) -> serde_json::Value {
     let (model, input) = (model.to_str().unwrap(), input.to_str().unwrap());
     let o = section9(&["run", model, input]);
     assert!(o.status.success(), "{}", text(&o));
+    let keys = dir.path().join("keys");
     for weights in ["committed", "constant"] {
         let proof = dir.path().join(format!("proof-{weights}"));
-        let keys = dir.path().join("keys");
         let o = section9(&[
             "prove",
             model,
@@ -860,6 +869,26 @@ fn end_to_end(name: &str, extra: &[&str]) -> serde_json::Value {
         let [vk, p, public] = files.each_ref().map(|f| f.to_str().unwrap());
         let o = section9(&["verify", vk, p, public]);
         assert_eq!(o.status.code(), Some(0), "{weights}: {}", text(&o));
+        let [vk, p, public] = files.each_ref().map(|f| std::fs::read_to_string(f).unwrap());
+        assert!(
+            section9_tests::circom::snarkjs_verify(dir.path(), &vk, &public, &p),
+            "{name} {weights}: snarkjs refuses the proof"
+        );
+    }
+    if report["dropped"] == "Pixels" {
+        // A generator: the demo draws with it (keys from the cache above).
+        let demo = dir.path().join("demo");
+        let o = section9(&[
+            "demo",
+            "--model",
+            model,
+            "--out",
+            demo.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "demo: {}", text(&o));
+        assert!(std::fs::read(demo.join("image.png")).unwrap().starts_with(b"\x89PNG"));
     }
     report
 }
@@ -879,4 +908,38 @@ fn the_pytorch_cnn_imports_proves_and_verifies_and_agrees_with_float() {
     assert_eq!(eval["samples"], 359);
     assert!(eval["agreement"].as_f64().unwrap() >= 0.99, "{eval}");
     assert!(eval["int_top1"].as_f64().unwrap() >= 0.95, "{eval}");
+}
+
+#[test]
+fn the_pytorch_dcgan_generator_imports_proves_and_draws() {
+    let report = end_to_end("digits-gan", &[]);
+    assert_eq!(report["dropped"], "Pixels");
+    assert_eq!(report["output_exp"], -7);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("0.2 is proven as 51/256"), "{notes}");
+    // Pixels in [0, 1]: the integer picture follows the float one.
+    let fidelity = &report["fidelity"];
+    assert!(fidelity["psnr_db"].as_f64().unwrap() >= 30.0, "{fidelity}");
+}
+
+#[test]
+fn the_residual_cnn_with_add_and_concat_imports_and_agrees() {
+    let report = end_to_end("digits-res", &["--argmax"]);
+    assert!(
+        report["eval"]["agreement"].as_f64().unwrap() >= 0.99,
+        "{}",
+        report["eval"]
+    );
+}
+
+#[test]
+fn the_scikit_learn_mlp_imports_with_its_label_as_the_class() {
+    let report = end_to_end("digits-sk-mlp", &[]);
+    assert_eq!(report["dropped"], "Softmax");
+    assert!(report["notes"].to_string().contains("label output"));
+    assert!(
+        report["eval"]["agreement"].as_f64().unwrap() >= 0.99,
+        "{}",
+        report["eval"]
+    );
 }

@@ -187,7 +187,7 @@ fn import_network(
         name: &opts.name,
         description: &format!("Imported from {} by section9 import", file_name(path)),
         pack_outputs: opts.pack_outputs,
-        argmax: opts.argmax || translation.head.is_some_and(|h| h.is_classifier()),
+        argmax: opts.argmax || translation.label || translation.head.is_some_and(|h| h.is_classifier()),
     };
     let quantized = quantize::quantize(&net, &ints, &options)?;
     let integer = Model::new(&quantized.file, &quantized.params)?;

@@ -212,12 +212,13 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
         dims.push(d);
     }
     let raw = &t.raw_data;
-    let width = match DataType::try_from(t.data_type) {
-        Ok(DataType::Float) => 4,
+    let kind = DataType::try_from(t.data_type);
+    let width = match kind {
+        Ok(DataType::Float | DataType::Int32) => 4,
         Ok(DataType::Int64) => 8,
         _ => {
             return Err(bad(format!(
-                "element type {}; float32 and int64 are supported",
+                "element type {}; float32, int32 and int64 are supported",
                 t.data_type
             )))
         }
@@ -227,26 +228,27 @@ fn tensor(t: &pb::TensorProto) -> Result<Const, OnnxError> {
     if !raw.is_empty() && raw.len() != width * count {
         return Err(bad(format!("{} bytes for dimensions {:?}", raw.len(), t.dims)));
     }
-    let values = if width == 4 {
-        let v: Vec<f32> = if raw.is_empty() {
-            t.float_data.clone()
-        } else {
-            raw.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
-        };
-        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-            return Err(bad(format!("value {i} is {}; weights must be finite", v[i])));
+    let words = |n: usize| {
+        raw.chunks_exact(n)
+            .map(move |c| c.iter().rev().fold(0u64, |a, &b| (a << 8) | b as u64))
+    };
+    let values = match kind {
+        Ok(DataType::Float) => {
+            let v: Vec<f32> = if raw.is_empty() {
+                t.float_data.clone()
+            } else {
+                words(4).map(|w| f32::from_bits(w as u32)).collect()
+            };
+            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                return Err(bad(format!("value {i} is {}; weights must be finite", v[i])));
+            }
+            Values::F32(v)
         }
-        Values::F32(v)
-    } else {
-        Values::I64(if raw.is_empty() {
-            t.int64_data.clone()
-        } else {
-            raw.chunks_exact(8)
-                .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                .collect()
-        })
+        // int32 (labels, indices) widened to int64.
+        Ok(DataType::Int32) if raw.is_empty() => Values::I64(t.int32_data.iter().map(|&v| v as i64).collect()),
+        Ok(DataType::Int32) => Values::I64(words(4).map(|w| w as u32 as i32 as i64).collect()),
+        _ if raw.is_empty() => Values::I64(t.int64_data.clone()),
+        _ => Values::I64(words(8).map(|w| w as i64).collect()),
     };
     let len = match &values {
         Values::F32(v) => v.len(),

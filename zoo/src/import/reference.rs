@@ -3,6 +3,7 @@
 
 use super::error::OnnxError;
 use super::onnx::OnnxModel;
+use super::translate::network_output;
 use std::sync::Arc;
 use tract_onnx::prelude::*;
 
@@ -21,10 +22,12 @@ impl Reference {
     /// tract panics on a few valid models (Squeeze with axes out of order):
     /// that becomes an error naming tract, not a crash.
     pub fn new(model: &OnnxModel) -> Result<Reference, OnnxError> {
+        let output = network_output(model).map_or_else(|_| model.outputs.first().cloned().unwrap_or_default(), |o| o.0);
         let build = || {
             tract_onnx::onnx()
                 .model_for_proto_model(&model.proto)
                 .and_then(|m| m.with_input_fact(0, f32::fact(&model.input_shape).into()))
+                .and_then(|m| m.with_outputs_by_name([output.as_str()]))
                 .and_then(|m| m.into_optimized())
                 .and_then(|m| m.into_runnable())
         };

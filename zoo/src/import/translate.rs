@@ -43,6 +43,7 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("Concat", "concatenate, the parts brought to one scale"),
     ("Resize", "upsampling: nearest, one integer factor for height and width"),
     ("Squeeze", "reshape"),
+    ("Cast", "nothing, to float; int64 shape arithmetic is folded"),
     ("Unsqueeze", "reshape"),
     ("MaxPool", "max_pool2d: symmetric pads, no dilation"),
     (
@@ -109,12 +110,81 @@ pub struct Translation {
     pub head: Option<Head>,
     /// What the translation changed that a user should know.
     pub notes: Vec<String>,
+    /// The graph's other output was the label: the class is output too.
+    pub label: bool,
+}
+
+/// Nodes that turn scores into a label output: a second output made of
+/// these (with an ArgMax) is the class, which `--argmax` proves.
+const LABEL_OPS: &[&str] = &[
+    "ArgMax",
+    "ai.onnx.ml.ArrayFeatureExtractor",
+    "Reshape",
+    "Cast",
+    "Identity",
+    "Squeeze",
+    "Flatten",
+];
+
+/// The output the network is imported for, and whether the graph's other
+/// output is the label (the argmax of that one) as scikit-learn's
+/// converters write it.
+pub fn network_output(model: &OnnxModel) -> Result<(String, bool), OnnxError> {
+    match model.outputs.as_slice() {
+        [one] => Ok((one.clone(), false)),
+        [a, b] => {
+            let only_label = |o: &String, other: &String| {
+                let branch = needed_nodes(model, o, Some(other));
+                branch.iter().any(|n| n.op == "ArgMax") && branch.iter().all(|n| LABEL_OPS.contains(&n.op.as_str()))
+            };
+            match (only_label(a, b), only_label(b, a)) {
+                (true, false) => Ok((b.clone(), true)),
+                (false, true) => Ok((a.clone(), true)),
+                _ => Err(OnnxError::Model(format!(
+                    "outputs `{a}` and `{b}`: a network has one output (or scores and their label)"
+                ))),
+            }
+        }
+        outputs => Err(OnnxError::Model(format!(
+            "{} graph outputs; a network has one",
+            outputs.len()
+        ))),
+    }
+}
+
+/// The nodes `output` depends on, in file order, not looking past the
+/// tensor `stop` (or anything it depends on).
+fn needed_nodes<'m>(model: &'m OnnxModel, output: &str, stop: Option<&String>) -> Vec<&'m Node> {
+    let mut wanted: std::collections::HashSet<&str> = [output].into();
+    let stop_at: std::collections::HashSet<&str> = stop.map_or_else(Default::default, |s| {
+        needed_nodes(model, s, None)
+            .iter()
+            .flat_map(|n| n.outputs.iter().map(String::as_str))
+            .chain([s.as_str()])
+            .collect()
+    });
+    let mut needed = Vec::new();
+    for n in model.nodes.iter().rev() {
+        if n.outputs
+            .iter()
+            .any(|o| wanted.contains(o.as_str()) && !stop_at.contains(o.as_str()))
+        {
+            wanted.extend(n.inputs.iter().map(String::as_str));
+            needed.push(n);
+        }
+    }
+    needed.reverse();
+    needed
 }
 
 /// Refuses the first node whose operator is not in [`SUPPORTED`] or
 /// folded shape arithmetic ([`fold::FOLD_ONLY`]).
 pub fn check_supported(model: &OnnxModel) -> Result<(), OnnxError> {
-    for n in &model.nodes {
+    check_nodes(&model.nodes.iter().collect::<Vec<_>>())
+}
+
+fn check_nodes(nodes: &[&Node]) -> Result<(), OnnxError> {
+    for n in nodes {
         if !SUPPORTED.iter().any(|(op, _)| *op == n.op) && !fold::FOLD_ONLY.contains(&n.op.as_str()) {
             let mut known: Vec<&str> = SUPPORTED.iter().map(|(op, _)| *op).collect();
             known.extend(fold::FOLD_ONLY);
@@ -131,13 +201,10 @@ pub fn check_supported(model: &OnnxModel) -> Result<(), OnnxError> {
 /// order): each reads computed tensors and constants, and the last layer
 /// writes the graph's output.
 pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
-    let [output] = model.outputs.as_slice() else {
-        return Err(OnnxError::Model(format!(
-            "{} graph outputs; a network has one",
-            model.outputs.len()
-        )));
-    };
-    check_supported(model)?;
+    let (output, label) = network_output(model)?;
+    let output = &output;
+    let nodes = needed_nodes(model, output, None);
+    check_nodes(&nodes)?;
     let input = FloatTensor {
         shape: model.input_shape.clone(),
         values: vec![0.0; model.input_shape.iter().product()],
@@ -155,11 +222,21 @@ pub fn translate(model: &OnnxModel) -> Result<Translation, OnnxError> {
             origins: Vec::new(),
             head: None,
             notes: Vec::new(),
+            label,
         },
     };
-    for (i, n) in model.nodes.iter().enumerate() {
+    if label {
+        t.out.notes.push(format!(
+            "the label output is the class of `{output}`: imported with --argmax, the model outputs it too"
+        ));
+    }
+    // Past the last node that computes, only pass-through nodes.
+    let last = nodes
+        .iter()
+        .rposition(|n| !matches!(n.op.as_str(), "Identity" | "Dropout"));
+    for (i, n) in nodes.iter().enumerate() {
         if n.op != "Constant" && !t.folds(n)? {
-            t.node(n, i + 1 == model.nodes.len())?;
+            t.node(n, Some(i) == last)?;
         }
     }
     let Some(&from) = t.producer.get(output) else {
@@ -252,7 +329,12 @@ impl<'a> Translator<'a> {
         let before = self.out.layers.len();
         // Nodes that fold into the layer before them need it current; any
         // other node starting from an earlier tensor starts a branch.
-        if from != self.current() && !matches!(n.op.as_str(), "Identity" | "Dropout" | "Softmax" | "LogSoftmax") {
+        if from != self.current()
+            && !matches!(
+                n.op.as_str(),
+                "Identity" | "Dropout" | "Cast" | "Softmax" | "LogSoftmax"
+            )
+        {
             self.push(n, Layer::Recall { from })?;
         }
         match n.op.as_str() {
@@ -287,6 +369,13 @@ impl<'a> Translator<'a> {
             "Flatten" => self.flatten(n)?,
             "Reshape" => self.reshape(n)?,
             "Softmax" | "LogSoftmax" => self.head(n, last)?,
+            "Cast" if n.int("to", 0)? == 1 => {}
+            "Cast" => {
+                return Err(OnnxError::node(
+                    n,
+                    "a cast of computed values to anything but float is not supported",
+                ))
+            }
             // Identity and Dropout (at inference) pass their input on.
             _ => {}
         }

@@ -248,7 +248,9 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
     })
 }
 
-const MODELS: [&str; 4] = [
+/// The classic models' operators: a file holding one is imported by
+/// [`super`], not as a network.
+pub const MODELS: [&str; 4] = [
     "ai.onnx.ml.LinearClassifier",
     "ai.onnx.ml.LinearRegressor",
     "ai.onnx.ml.TreeEnsembleClassifier",

@@ -20,7 +20,7 @@ use std::path::Path;
 
 /// Whether the graph holds an ONNX-ML model node, which this module reads.
 pub fn is_classic(model: &OnnxModel) -> bool {
-    model.nodes.iter().any(|n| n.op.starts_with("ai.onnx.ml."))
+    model.nodes.iter().any(|n| ml::MODELS.contains(&n.op.as_str()))
 }
 
 /// The imported model, its report and an example integer input.
