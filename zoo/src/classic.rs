@@ -35,7 +35,7 @@ pub fn import(name: &str, set: &str, trees: TreeLayout) -> Result<(ModelFile, Pa
     );
     let files = DataFiles {
         calibration: &dir.join(format!("{set}-calibration.npy")),
-        eval: Some((&x, &y)),
+        eval: Some((&x, Some(&y))),
     };
     let opts = Options {
         trees,

@@ -62,6 +62,7 @@ pub fn options(name: &str) -> Option<Options<'static>> {
         description,
         pack_outputs: !classifier,
         argmax: classifier,
+        per_channel: false,
     })
 }
 

@@ -16,6 +16,9 @@ pub struct Options<'a> {
     pub pack_outputs: bool,
     /// Also output the index of the largest final value (a class).
     pub argmax: bool,
+    /// One power-of-two weight scale per output channel instead of one per
+    /// tensor: each channel's int8 weights use their full range.
+    pub per_channel: bool,
 }
 
 /// A quantized model and the scale of its (first) output.
@@ -37,8 +40,12 @@ pub struct LayerScale {
     /// The layer of [`FloatNet::folded`] whose float output that node
     /// stands for.
     pub layer: usize,
-    /// Weights `w` stand for `w * 2^weight_exp`.
+    /// Weights `w` stand for `w * 2^weight_exp` (with per-channel scales,
+    /// the finest channel's; the others' are in `channel_exps`).
     pub weight_exp: i32,
+    /// Per-channel weight exponents, when they differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channel_exps: Vec<i32>,
     /// The accumulator's exponent: input exponent plus weight exponent.
     pub acc_exp: i32,
     /// The output's exponent (the accumulator's when nothing rescales it).
@@ -58,11 +65,6 @@ fn exponent_for(max_abs: f32) -> i32 {
         return i32::MIN;
     }
     (max_abs / INT8_MAX).log2().ceil() as i32
-}
-
-fn quantize_values(values: &[f32], exp: i32) -> Vec<i64> {
-    let scale = (-exp as f32).exp2();
-    values.iter().map(|&v| (v * scale).round() as i64).collect()
 }
 
 /// The layers whose outputs later layers read by index.
@@ -102,6 +104,28 @@ fn scale_channels(layer: &mut Layer, k: &[f32], bias: impl Fn(usize, f32) -> f32
             b.iter_mut().enumerate().for_each(|(o, v)| *v = bias(o, *v));
         }
         _ => unreachable!("called on linear layers only"),
+    }
+}
+
+/// The output channel each weight of a linear layer with `out` channels
+/// feeds, by its index in the weight tensor.
+fn output_channel(layer: &Layer, out: usize) -> impl Fn(usize) -> usize {
+    let (per, transposed) = match layer {
+        Layer::ConvTranspose2d { kernel, groups, w, .. } => {
+            let og = out / (*groups).max(1);
+            let cg = w.len() / (og * kernel * kernel * (*groups).max(1)).max(1);
+            (kernel * kernel, Some((og.max(1), cg.max(1))))
+        }
+        Layer::Dense { w, .. } | Layer::Conv2d { w, .. } => (w.len() / out.max(1), None),
+        _ => (1, None),
+    };
+    move |k| match transposed {
+        // Weights [in, out / groups, k, k].
+        Some((og, cg)) => {
+            let r = k / per.max(1);
+            ((r / og) / cg) * og + r % og
+        }
+        None => k / per.max(1),
     }
 }
 
@@ -243,6 +267,7 @@ struct Emitter {
     input: (String, i32),
     /// Whether the last entry of `scales` still waits for its rescale.
     open_linear: bool,
+    per_channel: bool,
 }
 
 /// How a layer's output is brought back to int8.
@@ -340,21 +365,54 @@ impl Emitter {
             }
             _ => unreachable!("called on linear layers only"),
         };
-        let max_w = w.iter().fold(0f32, |a, v| a.max(v.abs()));
-        let w_exp = exponent_for(max_w);
-        if w_exp == i32::MIN {
+        let out = b.len();
+        let channel = output_channel(layer, out);
+        let mut max_w = vec![0f32; if self.per_channel { out } else { 1 }];
+        for (k, v) in w.iter().enumerate() {
+            let c = if self.per_channel { channel(k) } else { 0 };
+            max_w[c] = max_w[c].max(v.abs());
+        }
+        let exps: Vec<i32> = max_w.iter().map(|&m| exponent_for(m)).collect();
+        // A channel far finer than the tensor's widest (a dead unit's tiny
+        // weights) gains nothing past 16 bits and would only widen the
+        // accumulator.
+        let widest = exps.iter().copied().max().unwrap_or(i32::MIN);
+        let exps: Vec<i32> = exps
+            .iter()
+            .map(|&e| if e == i32::MIN { e } else { e.max(widest - 16) })
+            .collect();
+        let Some(w_exp) = exps.iter().copied().filter(|&e| e != i32::MIN).min() else {
             return Err(QuantizeError::Layer {
                 layer: i,
                 why: "every weight is zero (or not finite)".into(),
             });
-        }
+        };
+        // An all-zero channel takes the finest scale; its weights are 0.
+        let per_channel = self.per_channel;
+        let exp_of = |c: usize| match exps[if per_channel { c } else { 0 }] {
+            i32::MIN => w_exp,
+            e => e,
+        };
         let acc_exp = self.exp + w_exp;
-        let w_int: Vec<i64> = quantize_values(w, w_exp)
-            .into_iter()
-            .map(|v| v.clamp(-127, 127))
+        let w_int: Vec<i64> = w
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (v * (-exp_of(channel(k)) as f32).exp2()).round().clamp(-127.0, 127.0) as i64)
             .collect();
-        let b_int = quantize_values(b, acc_exp);
-        let b_max = b_int.iter().fold(0i64, |a, v| a.max(v.abs()));
+        let b_int: Vec<i64> = b
+            .iter()
+            .enumerate()
+            .map(|(c, &v)| (v * (-(self.exp + exp_of(c)) as f32).exp2()).round() as i64)
+            .collect();
+        let b_max = b_int.iter().fold(0u64, |a, v| a.max(v.unsigned_abs()));
+        if b_max >= 1 << 40 {
+            return Err(QuantizeError::Layer {
+                layer: i,
+                why: format!(
+                    "a bias is {b_max} steps of the accumulator's scale 2^{acc_exp}: too large for its weights"
+                ),
+            });
+        }
         let b_prec = Bound::range(-(b_max as i128), b_max as i128).precision().max(2);
         let name = self.name(kind);
         let (wn, bn) = (format!("{name}.w"), format!("{name}.b"));
@@ -362,10 +420,26 @@ impl Emitter {
         self.m.param(&bn, &[b.len()], b_prec, b_int);
         let input = std::mem::take(&mut self.tensor);
         self.tensor = self.m.op(&name, op, &[&input, &wn, &bn], &attrs);
+        let channel_exps: Vec<i32> = (0..out).map(exp_of).collect();
+        if channel_exps.iter().any(|&e| e != w_exp) {
+            // Each channel's accumulator times 2^(e_c - e_min): all at the
+            // finest channel's scale, exactly, for free (a product with a
+            // constant).
+            let factors: Vec<i64> = channel_exps.iter().map(|&e| 1i64 << (e - w_exp).min(30)).collect();
+            let dims = if matches!(layer, Layer::Dense { .. }) {
+                vec![out]
+            } else {
+                vec![out, 1, 1]
+            };
+            let k = self.constant(format!("{name}.align"), &dims, factors);
+            let acc = std::mem::take(&mut self.tensor);
+            self.tensor = self.m.op(&format!("{name}.aligned"), "broadcast_mul", &[&acc, &k], &[]);
+        }
         self.scales.push(LayerScale {
             node: self.tensor.clone(),
             layer: i,
             weight_exp: w_exp,
+            channel_exps: if self.per_channel { channel_exps } else { Vec::new() },
             acc_exp,
             out_exp: acc_exp,
             clamped: false,
@@ -709,6 +783,7 @@ pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Res
         scales: Vec::new(),
         outs: Vec::with_capacity(folded.layers.len()),
         open_linear: false,
+        per_channel: opts.per_channel,
     };
     let layers = &folded.layers;
     let reads = referenced(layers);

@@ -82,6 +82,7 @@ fn opts(argmax: bool) -> Options<'static> {
         description: "quantized test net",
         pack_outputs: false,
         argmax,
+        per_channel: false,
     }
 }
 

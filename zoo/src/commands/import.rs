@@ -26,8 +26,10 @@ pub struct Args {
     /// Directory for the model (created if needed).
     #[arg(long)]
     out: PathBuf,
-    /// Evaluation samples, as --calibration; needs --labels.
-    #[arg(long, requires = "labels")]
+    /// Evaluation samples, as --calibration: the integer model's outputs
+    /// against the float model's on them (PSNR for a generator), and with
+    /// --labels the accuracy of both.
+    #[arg(long)]
     eval: Option<PathBuf>,
     /// Class labels of the evaluation samples (`.npy` integers or JSON);
     /// for a regressor, its float targets.
@@ -52,6 +54,16 @@ pub struct Args {
     /// constraints, the shapes public).
     #[arg(long, value_enum, default_value_t = TreeLayout::Complete)]
     trees: TreeLayout,
+    /// One power-of-two weight scale per tensor, or per output channel
+    /// (each channel's int8 weights use their whole range).
+    #[arg(long, value_enum, default_value_t = WeightScales::Channel)]
+    weight_scales: WeightScales,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum WeightScales {
+    Tensor,
+    Channel,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -83,10 +95,11 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         pack_outputs: a.pack_outputs,
         input: a.input.into(),
         trees: a.trees,
+        per_channel: a.weight_scales == WeightScales::Channel,
     };
     let files = DataFiles {
         calibration: &a.calibration,
-        eval: a.eval.as_deref().zip(a.labels.as_deref()),
+        eval: a.eval.as_deref().map(|x| (x, a.labels.as_deref())),
     };
     let bar = ui.bar();
     bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}").expect("a fixed template"));

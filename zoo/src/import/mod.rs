@@ -41,11 +41,13 @@ pub struct Options {
     pub input: Visibility,
     /// How a classic model's trees enter the circuit.
     pub trees: TreeLayout,
+    /// One weight scale per output channel rather than per tensor.
+    pub per_channel: bool,
 }
 
 impl Options {
     /// The defaults of `section9 import`: the model's own outputs, one
-    /// value each, from a private input.
+    /// value each, from a private input, weight scales per channel.
     pub fn named(name: &str) -> Options {
         Options {
             name: name.into(),
@@ -53,6 +55,7 @@ impl Options {
             pack_outputs: false,
             input: Visibility::Private,
             trees: TreeLayout::Complete,
+            per_channel: true,
         }
     }
 }
@@ -69,7 +72,7 @@ pub struct Imported {
 pub struct DataFiles<'a> {
     pub calibration: &'a Path,
     /// Evaluation samples and their labels.
-    pub eval: Option<(&'a Path, &'a Path)>,
+    pub eval: Option<(&'a Path, Option<&'a Path>)>,
 }
 
 /// The largest difference between two runs of the float model that still
@@ -188,29 +191,38 @@ fn import_network(
         description: &format!("Imported from {} by section9 import", file_name(path)),
         pack_outputs: opts.pack_outputs,
         argmax: opts.argmax || translation.label || translation.head.is_some_and(|h| h.is_classifier()),
+        per_channel: opts.per_channel,
     };
     let quantized = quantize::quantize(&net, &ints, &options)?;
     let integer = Model::new(&quantized.file, &quantized.params)?;
-    let fidelity = fidelity(&integer, &quantized, &net, &calibration.rows, &ints)?;
+    let fidelity = measure_fidelity(&integer, &quantized, &net, &calibration.rows, &ints)?;
+    let eval_rows = match files.eval {
+        Some((x, _)) => data::samples(x, &net.input_shape)?.rows,
+        None => Vec::new(),
+    };
+    let eval_ints: Vec<Vec<i64>> = eval_rows.iter().map(|r| input.quantize(r).0).collect();
+    let fidelity_eval = match files.eval {
+        Some(_) => Some(measure_fidelity(&integer, &quantized, &net, &eval_rows, &eval_ints)?),
+        None => None,
+    };
     let eval = match files.eval {
-        Some((x, y)) => Some(evaluate(
+        Some((x, Some(y))) => Some(evaluate(
             &integer,
             &quantized,
             &net,
             &reference,
-            &input,
+            (&eval_rows, &eval_ints),
             (x, y),
             progress,
         )?),
-        None => None,
+        _ => None,
     };
-    let eval_ints = eval.as_ref().map(|(_, ints)| ints.as_slice());
     let layers = layer_reports(
         &net.folded()?,
         &quantized,
         &folded_origins(&translation),
         &ints,
-        eval_ints,
+        files.eval.map(|_| eval_ints.as_slice()),
     )?;
     let values = ints.len() * ints.first().map_or(0, Vec::len);
     let report = Report {
@@ -224,7 +236,8 @@ fn import_network(
         reference_error,
         layers,
         fidelity,
-        eval: eval.map(|(e, _)| e),
+        fidelity_eval,
+        eval,
         seconds: start.elapsed().as_secs_f64(),
     };
     let example = ints.into_iter().next().unwrap_or_default();
@@ -324,7 +337,7 @@ fn max_difference(a: &[f32], b: &[f32]) -> Option<f32> {
 
 /// The integer model's outputs (dequantized) against the translated float
 /// model's (which equal tract's, [`check_translation`]).
-fn fidelity(
+fn measure_fidelity(
     integer: &Model,
     q: &Quantized,
     net: &FloatNet,
@@ -351,31 +364,28 @@ fn evaluate(
     q: &Quantized,
     net: &FloatNet,
     reference: &Reference,
-    input: &InputScale,
+    (rows, ints): (&[Vec<f32>], &[Vec<i64>]),
     (x, y): (&Path, &Path),
     progress: &ProgressBar,
-) -> Result<(Eval, Vec<Vec<i64>>), ImportError> {
-    let samples = data::samples(x, &net.input_shape)?;
+) -> Result<Eval, ImportError> {
     let labels = data::labels(y)?;
-    if labels.len() != samples.rows.len() {
+    if labels.len() != rows.len() {
         return Err(ImportError::Data {
             file: y.display().to_string(),
-            why: format!("{} labels for {} samples", labels.len(), samples.rows.len()),
+            why: format!("{} labels for {} samples", labels.len(), rows.len()),
         });
     }
     let onnx_err = |source| ImportError::Onnx {
         file: x.display().to_string(),
         source,
     };
-    progress.set_length(progress.length().unwrap_or(0) + samples.rows.len() as u64);
+    progress.set_length(progress.length().unwrap_or(0) + rows.len() as u64);
     progress.set_message("evaluation");
     let (mut float_ok, mut int_ok, mut agree, mut worst) = (0, 0, 0, 0f32);
-    let mut ints = Vec::with_capacity(samples.rows.len());
     let scale = (q.output_exp as f32).exp2();
-    for (row, &label) in samples.rows.iter().zip(&labels) {
+    for ((row, int_input), &label) in rows.iter().zip(ints).zip(&labels) {
         let float_class = top1(&reference.run(row).map_err(onnx_err)?);
-        let (int_input, _) = input.quantize(row);
-        let out = integer.run(std::slice::from_ref(&int_input))?;
+        let out = integer.run(std::slice::from_ref(int_input))?;
         let int_class = top1(&out[0]);
         let float_logits = net
             .forward(&quantize::FloatTensor {
@@ -388,10 +398,9 @@ fn evaluate(
         float_ok += usize::from(float_class == label);
         int_ok += usize::from(int_class == label);
         agree += usize::from(float_class == int_class);
-        ints.push(int_input);
         progress.inc(1);
     }
-    let n = samples.rows.len();
+    let n = rows.len();
     let eval = Eval {
         samples: n,
         float_top1: ratio(float_ok, n),
@@ -399,5 +408,5 @@ fn evaluate(
         agreement: ratio(agree, n),
         max_logit_error: worst,
     };
-    Ok((eval, ints))
+    Ok(eval)
 }

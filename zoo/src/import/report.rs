@@ -26,6 +26,8 @@ pub struct Report {
     /// The integer model's outputs against the float model's, on the
     /// calibration samples.
     pub fidelity: Fidelity,
+    /// The same on the evaluation samples (`--eval`).
+    pub fidelity_eval: Option<Fidelity>,
     pub eval: Option<Eval>,
     pub seconds: f64,
 }
@@ -180,12 +182,18 @@ impl fmt::Display for Report {
             )?;
         }
         writeln!(f, "output: y * 2^{}", self.output_exp)?;
-        let q = &self.fidelity;
-        writeln!(
-            f,
-            "integer against float on {} calibration samples: max error {:.4}, mean {:.4}, PSNR {:.1} dB (peak {:.3})",
-            q.samples, q.max_abs_error, q.mean_abs_error, q.psnr_db, q.peak
-        )?;
+        for (what, q) in [
+            ("calibration", Some(&self.fidelity)),
+            ("evaluation", self.fidelity_eval.as_ref()),
+        ] {
+            if let Some(q) = q {
+                writeln!(
+                    f,
+                    "integer against float on {} {what} samples: max error {:.4}, mean {:.4}, PSNR {:.1} dB (peak {:.3})",
+                    q.samples, q.max_abs_error, q.mean_abs_error, q.psnr_db, q.peak
+                )?;
+            }
+        }
         if let Some(e) = &self.eval {
             writeln!(
                 f,

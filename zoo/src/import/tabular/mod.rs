@@ -70,7 +70,13 @@ pub fn import(
     progress.set_message("calibration");
     let on_calibration = runner.agreement(&calibration.rows, None, progress)?;
     let eval = match files.eval {
-        Some((x, y)) => {
+        Some((x, None)) => {
+            return Err(ImportError::Data {
+                file: x.display().to_string(),
+                why: "a classic model is evaluated against --labels (classes, or a regressor's targets)".into(),
+            })
+        }
+        Some((x, Some(y))) => {
             let rows = data::samples(x, &model.input_shape)?.rows;
             let truth = truth(&classic, y)?;
             if truth.len() != rows.len() {
