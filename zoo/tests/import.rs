@@ -560,6 +560,24 @@ fn resize_squeeze_and_unsqueeze() {
     agrees_with_tract("Unsqueeze, Conv 1x1, Squeeze", 6, squeeze);
 }
 
+#[test]
+fn pad_and_transpose() {
+    let padded = Chain::new(&[1, 2, 4, 4])
+        .node("Pad", vec![int64s("pads", &[0, 0, 1, 0, 0, 0, 2, 1])], vec![])
+        .node("Conv", vec![weights("w", &[3, 2, 3, 3], 26)], vec![]);
+    agrees_with_tract("Pad (asymmetric) then Conv", 2 * 9, padded);
+    // Channels-last input, as Keras exports it.
+    let channels_last = Chain::new(&[1, 4, 4, 2])
+        .node("Transpose", vec![], vec![attr_ints("perm", &[0, 3, 1, 2])])
+        .node(
+            "Conv",
+            vec![weights("w", &[3, 2, 3, 3], 27)],
+            vec![attr_ints("pads", &[1, 1, 1, 1])],
+        )
+        .node("Transpose", vec![], vec![attr_ints("perm", &[0, 2, 3, 1])]);
+    agrees_with_tract("Transpose, Conv, Transpose", 2 * 9, channels_last);
+}
+
 /// A graph with a residual connection and a concatenation: every output
 /// within 4% of the largest float output (two rounded layers deep, beyond
 /// the one-layer bound).
@@ -668,6 +686,21 @@ fn bad_models_are_refused_naming_the_node() {
     assert_mentions(
         &import_error(&cycle.encode_to_vec(), 6),
         &["n0_Gemm", "`t2`", "written by an earlier node"],
+    );
+
+    let reflect = Chain::new(&[1, 2, 4, 4]).node(
+        "Pad",
+        vec![int64s("pads", &[0, 0, 1, 1, 0, 0, 1, 1])],
+        vec![attr_string("mode", "reflect")],
+    );
+    assert_mentions(
+        &import_error(&reflect.proto().encode_to_vec(), 32),
+        &["n0_Pad", "mode reflect"],
+    );
+    let batch_moved = Chain::new(&[1, 2, 4, 4]).node("Transpose", vec![], vec![attr_ints("perm", &[1, 0, 2, 3])]);
+    assert_mentions(
+        &import_error(&batch_moved.proto().encode_to_vec(), 32),
+        &["n0_Transpose", "batch axis first"],
     );
 
     let steep = gemm().node("LeakyRelu", vec![], vec![attr_float("alpha", 2.0)]);

@@ -752,6 +752,25 @@ impl Emitter {
                 self.op("flat", "flatten", &[]);
                 Ok(1)
             }
+            Layer::Pad {
+                pads: [top, left, bottom, right],
+            } => {
+                let sides = [("top", top), ("bottom", bottom), ("left", left), ("right", right)];
+                let mut attrs: Vec<(&str, AttrValue)> = sides.iter().map(|(k, v)| (*k, int(**v))).collect();
+                attrs.push(("value", AttrValue::Int(0)));
+                self.op("pad", "pad", &attrs);
+                Ok(1)
+            }
+            Layer::Transpose { perm } => {
+                // The operator permutes rank-4 tensors, shapes padded with
+                // leading 1s.
+                let lead = 4 - perm.len().min(4);
+                let full = (0..lead).chain(perm.iter().map(|p| p + lead));
+                let names = ["p0", "p1", "p2", "p3"];
+                let attrs: Vec<(&str, AttrValue)> = names.iter().zip(full).map(|(k, p)| (*k, int(p))).collect();
+                self.op("transpose", "transpose", &attrs);
+                Ok(1)
+            }
             Layer::Pixels => Err(QuantizeError::Layer {
                 layer: i,
                 why: "pixels must follow a dense or convolution layer, or tanh".into(),

@@ -116,6 +116,15 @@ pub enum Layer {
         shape: Vec<usize>,
     },
     Flatten,
+    /// Zeros around the last two axes: `[top, left, bottom, right]`.
+    Pad {
+        pads: [usize; 4],
+    },
+    /// Axes permuted: output axis `k` is input axis `perm[k]`; the batch
+    /// axis stays first.
+    Transpose {
+        perm: Vec<usize>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +306,8 @@ impl Layer {
                 shape: vec![1, v.len()],
                 values: v.clone(),
             },
+            Layer::Pad { pads } => pad(layer, x, *pads)?,
+            Layer::Transpose { perm } => transpose(layer, x, perm)?,
         })
     }
 }
@@ -410,6 +421,58 @@ fn conv_transpose2d(
         shape: vec![1, out, oh, ow],
         values,
     })
+}
+
+/// Zero padding of the last two axes.
+fn pad(layer: usize, x: &FloatTensor, [top, left, bottom, right]: [usize; 4]) -> Result<FloatTensor, QuantizeError> {
+    let rank = x.shape.len();
+    if rank < 2 {
+        return Err(fail(layer, format!("pads the last two axes of {:?}", x.shape)));
+    }
+    let (h, w) = (x.shape[rank - 2], x.shape[rank - 1]);
+    let (oh, ow) = (h + top + bottom, w + left + right);
+    let planes = x.values.len() / (h * w).max(1);
+    let mut values = vec![0.0; planes * oh * ow];
+    for p in 0..planes {
+        for i in 0..h {
+            let from = (p * h + i) * w;
+            let to = (p * oh + i + top) * ow + left;
+            values[to..to + w].copy_from_slice(&x.values[from..from + w]);
+        }
+    }
+    let mut shape = x.shape.clone();
+    shape[rank - 2] = oh;
+    shape[rank - 1] = ow;
+    Ok(FloatTensor { shape, values })
+}
+
+/// Axes permuted, `perm[k]` the input axis of output axis `k`.
+fn transpose(layer: usize, x: &FloatTensor, perm: &[usize]) -> Result<FloatTensor, QuantizeError> {
+    let rank = x.shape.len();
+    let mut seen = perm.to_vec();
+    seen.sort_unstable();
+    if seen != (0..rank).collect::<Vec<_>>() {
+        return Err(fail(layer, format!("permutation {perm:?} of {rank} axes")));
+    }
+    let shape: Vec<usize> = perm.iter().map(|&a| x.shape[a]).collect();
+    let mut strides = vec![1; rank];
+    for a in (0..rank.saturating_sub(1)).rev() {
+        strides[a] = strides[a + 1] * x.shape[a + 1];
+    }
+    let mut values = Vec::with_capacity(x.values.len());
+    let mut index = vec![0; rank];
+    for _ in 0..x.values.len() {
+        let at: usize = (0..rank).map(|k| index[k] * strides[perm[k]]).sum();
+        values.push(x.values[at]);
+        for k in (0..rank).rev() {
+            index[k] += 1;
+            if index[k] < shape[k] {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+    Ok(FloatTensor { shape, values })
 }
 
 /// Max or average pooling with floor-mode output size.

@@ -43,6 +43,8 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("Concat", "concatenate, the parts brought to one scale"),
     ("Resize", "upsampling: nearest, one integer factor for height and width"),
     ("Squeeze", "reshape"),
+    ("Pad", "pad: zeros around height and width (mode constant, value 0)"),
+    ("Transpose", "transpose, the batch axis first"),
     ("Cast", "nothing, to float; int64 shape arithmetic is folded"),
     ("Unsqueeze", "reshape"),
     ("MaxPool", "max_pool2d: symmetric pads, no dilation"),
@@ -364,6 +366,23 @@ impl<'a> Translator<'a> {
             "Sigmoid" => self.push(n, Layer::Sigmoid)?,
             "Resize" => self.resize(n)?,
             "Squeeze" | "Unsqueeze" => self.squeeze(n)?,
+            "Pad" => self.pad(n)?,
+            "Transpose" => {
+                let rank = self.shape.len();
+                let perm = n.ints("perm")?.unwrap_or_else(|| (0..rank as i64).rev().collect());
+                if perm.first() != Some(&0) || perm.len() != rank || perm.iter().any(|&p| p < 0) || rank > 4 {
+                    return Err(OnnxError::node(
+                        n,
+                        format!("perm {perm:?} of {rank} axes: up to 4 axes, the batch axis first"),
+                    ));
+                }
+                self.push(
+                    n,
+                    Layer::Transpose {
+                        perm: perm.iter().map(|&p| p as usize).collect(),
+                    },
+                )?
+            }
             "MaxPool" | "AveragePool" => self.pool(n)?,
             "GlobalAveragePool" => self.global_average(n)?,
             "Flatten" => self.flatten(n)?,
@@ -808,6 +827,47 @@ impl<'a> Translator<'a> {
                 format!("scales {scales:?}: one integer factor for height and width is supported"),
             )),
         }
+    }
+
+    /// Constant zero padding of the last two axes: pads from input 1
+    /// (opset 11 on) or the attribute.
+    fn pad(&mut self, n: &Node) -> Result<(), OnnxError> {
+        let mode = n.string("mode")?.unwrap_or_else(|| "constant".into());
+        let value = match self.floats(n, 2)? {
+            Some((_, v)) => v.first().copied().unwrap_or(0.0),
+            None => n.float("value", 0.0)?,
+        };
+        if mode != "constant" || value != 0.0 || n.inputs.get(3).is_some_and(|x| !x.is_empty()) {
+            return Err(OnnxError::node(
+                n,
+                format!("mode {mode}, value {value}: zero padding of all axes is supported"),
+            ));
+        }
+        let pads = match (self.ints_input(n, 1)?, n.ints("pads")?) {
+            (Some(p), _) => p.to_vec(),
+            (None, Some(p)) => p,
+            (None, None) => return Err(OnnxError::node(n, "pads are missing")),
+        };
+        let rank = self.shape.len();
+        let (begin, end) = pads.split_at(pads.len() / 2);
+        let outer = |v: &[i64]| v.len() != rank || v[..rank.saturating_sub(2)].iter().any(|&p| p != 0);
+        if rank < 2 || outer(begin) || outer(end) || pads.iter().any(|&p| p < 0) {
+            return Err(OnnxError::node(
+                n,
+                format!(
+                    "pads {pads:?}: non-negative padding of the last two axes of {:?} is supported",
+                    self.shape
+                ),
+            ));
+        }
+        let [top, left, bottom, right] =
+            [begin[rank - 2], begin[rank - 1], end[rank - 2], end[rank - 1]].map(|p| p as usize);
+        self.push(
+            n,
+            Layer::Pad {
+                pads: [top, left, bottom, right],
+            },
+        )
     }
 
     /// An int64 constant input, by position.
