@@ -819,6 +819,80 @@ fn calibration_files_of_the_wrong_shape_or_type_are_refused() {
     assert_mentions(&refused(&json), &["short.json", "[n, 1, 8, 8]"]);
 }
 
+/// An `.npz` archive (as `np.savez` and `np.savez_compressed` write it)
+/// with the samples `x` and labels `y` serves as every data file.
+fn npz(path: &Path, arrays: &[(&str, &Path)], compressed: bool) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let method = if compressed {
+        zip::CompressionMethod::Deflated
+    } else {
+        zip::CompressionMethod::Stored
+    };
+    for (name, file) in arrays {
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        zip.start_file(format!("{name}.npy"), options).unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(file).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn npz_archives_hold_calibration_evaluation_and_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.npz");
+    npz(
+        &data,
+        &[("x", &fixture("eval.npy")), ("y", &fixture("labels.npy"))],
+        true,
+    );
+    let cal = dir.path().join("cal.npz");
+    npz(&cal, &[("arr_0", &fixture("calibration.npy"))], false);
+    let files = DataFiles {
+        calibration: &cal,
+        eval: Some((&data, Some(&data))),
+    };
+    let imported = import::import(
+        &fixture("digits-mlp.onnx"),
+        &files,
+        &Options::named("m"),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let eval = imported.report.eval.unwrap();
+    assert_eq!(eval.samples, 359);
+    assert!(eval.agreement >= 0.98, "{eval:?}");
+    // Two arrays, neither named x: which one is meant is not guessed.
+    let two = dir.path().join("two.npz");
+    npz(
+        &two,
+        &[("a", &fixture("calibration.npy")), ("b", &fixture("eval.npy"))],
+        false,
+    );
+    let files = DataFiles {
+        calibration: &two,
+        eval: None,
+    };
+    let err = import::import(
+        &fixture("digits-mlp.onnx"),
+        &files,
+        &Options::named("m"),
+        &ProgressBar::hidden(),
+    );
+    assert_mentions(&err.err().unwrap().to_string(), &["two.npz", "\"a\"", "x"]);
+    let not_zip = write(dir.path(), "bad.npz", b"PK\x03\x04 not really");
+    let files = DataFiles {
+        calibration: &not_zip,
+        eval: None,
+    };
+    let err = import::import(
+        &fixture("digits-mlp.onnx"),
+        &files,
+        &Options::named("m"),
+        &ProgressBar::hidden(),
+    );
+    assert_mentions(&err.err().unwrap().to_string(), &["bad.npz", "not an .npz archive"]);
+}
+
 #[test]
 fn the_command_reports_a_bad_file_with_exit_status_2() {
     let dir = tempfile::tempdir().unwrap();

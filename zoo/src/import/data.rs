@@ -1,5 +1,5 @@
 //! Calibration and evaluation data: float samples and integer labels from
-//! `.npy` files (NumPy's format) or JSON arrays.
+//! `.npy` files (NumPy's format), `.npz` archives of them, or JSON arrays.
 
 use super::error::ImportError;
 use ndarray_npy::ReadNpyExt;
@@ -26,9 +26,56 @@ fn read(path: &Path) -> Result<Vec<u8>, ImportError> {
     std::fs::read(path).map_err(|e| bad(path, e.to_string()))
 }
 
+/// The largest array read out of an `.npz` archive: compressed data can
+/// claim any size, so reading stops here.
+const MAX_NPZ_ARRAY: u64 = 1 << 30;
+
+/// The bytes of a `.npy` file, or of one array of an `.npz` archive
+/// (`np.savez`, compressed or not): the one named by `names` (first
+/// match), or its only array.
+fn npy_bytes(path: &Path, names: &[&str]) -> Result<Vec<u8>, ImportError> {
+    if !path.extension().is_some_and(|e| e == "npz") {
+        return read(path);
+    }
+    let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(path, format!("not an .npz archive: {e}")))?;
+    let arrays: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.strip_suffix(".npy"))
+        .map(String::from)
+        .collect();
+    let chosen = match names.iter().find(|n| arrays.iter().any(|a| a == *n)) {
+        Some(n) => n.to_string(),
+        None if arrays.len() == 1 => arrays[0].clone(),
+        None => {
+            return Err(bad(
+                path,
+                format!(
+                    "holds arrays {arrays:?}; name one {} or keep one array",
+                    names.join(" or ")
+                ),
+            ))
+        }
+    };
+    let entry = zip
+        .by_name(&format!("{chosen}.npy"))
+        .map_err(|e| bad(path, format!("array `{chosen}`: {e}")))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(entry, MAX_NPZ_ARRAY + 1), &mut bytes)
+        .map_err(|e| bad(path, format!("array `{chosen}`: {e}")))?;
+    if bytes.len() as u64 > MAX_NPZ_ARRAY {
+        return Err(bad(
+            path,
+            format!("array `{chosen}` is larger than {MAX_NPZ_ARRAY} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Samples for an input of `shape` (batch axis 1 first): an array
-/// `[n, shape[1..]...]` (float32 or float64 `.npy`, or JSON; `[n]` for one
-/// value per sample), or in JSON a list of samples, each flat or nested.
+/// `[n, shape[1..]...]` (float32 or float64 `.npy`, the array `x` or the
+/// only array of an `.npz`, or JSON; `[n]` for one value per sample), or
+/// in JSON a list of samples, each flat or nested.
 pub fn samples(path: &Path, shape: &[usize]) -> Result<Samples, ImportError> {
     let per: usize = shape.iter().product();
     let sample_dims = &shape[1..];
@@ -63,12 +110,13 @@ pub fn samples(path: &Path, shape: &[usize]) -> Result<Samples, ImportError> {
     })
 }
 
-/// Class labels, one per sample: integer `.npy` or a JSON list.
+/// Class labels, one per sample: integer `.npy` (or the array `y` or
+/// `labels`, or the only array, of an `.npz`) or a JSON list.
 pub fn labels(path: &Path) -> Result<Vec<usize>, ImportError> {
     let values: Vec<i64> = if is_json(path) {
         serde_json::from_slice(&read(path)?).map_err(|e| bad(path, format!("not a JSON list of integers: {e}")))?
     } else {
-        let bytes = read(path)?;
+        let bytes = npy_bytes(path, &["y", "labels"])?;
         match ArrayD::<i64>::read_npy(&bytes[..]) {
             Ok(a) if a.ndim() == 1 => a.iter().copied().collect(),
             Ok(a) => return Err(bad(path, format!("shape {:?}; labels are one list [n]", a.shape()))),
@@ -86,7 +134,7 @@ pub fn labels(path: &Path) -> Result<Vec<usize>, ImportError> {
 }
 
 fn npy_floats(path: &Path) -> Result<(Vec<usize>, Vec<f32>), ImportError> {
-    let bytes = read(path)?;
+    let bytes = npy_bytes(path, &["x"])?;
     if let Ok(a) = ArrayD::<f32>::read_npy(&bytes[..]) {
         return Ok((a.shape().to_vec(), a.iter().copied().collect()));
     }
