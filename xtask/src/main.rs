@@ -5,7 +5,8 @@
 //! embedded `mlp-fixture` model, `cargo xtask bench [--write]` measures
 //! every built-in model (and records the table in `BENCHMARKS.md`;
 //! `--vs-snarkjs` against snarkjs on the same key and witness; `--commands`
-//! the whole `section9` command as a user waits for it),
+//! the whole `section9` command as a user waits for it; `--imports` the
+//! import of the committed ONNX fixtures and proofs of what they became),
 //! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
 
 mod bench;
@@ -159,6 +160,8 @@ fn main() -> ExitCode {
         ["bench-model", name, weights] => bench::bench_model(name, weights),
         ["bench", "--commands"] => whole_command::bench(&workspace(), false),
         ["bench", "--commands", "--write"] => whole_command::bench(&workspace(), true),
+        ["bench", "--imports"] => whole_command::bench_imports(&workspace(), false),
+        ["bench", "--imports", "--write"] => whole_command::bench_imports(&workspace(), true),
         ["bench", "--vs-snarkjs"] => vs_snarkjs::bench(&workspace(), false),
         ["bench", "--vs-snarkjs", "--write"] => vs_snarkjs::bench(&workspace(), true),
         ["vs-snarkjs-prepare", name, dir] => vs_snarkjs::prepare(name, Path::new(dir)),
@@ -175,7 +178,7 @@ fn main() -> ExitCode {
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | train MODEL [--seed N] | bench [--commands | --vs-snarkjs] [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | train MODEL [--seed N] | bench [--commands | --imports | --vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 
 const BEGIN: &str = "<!-- cargo xtask bench --commands: begin -->";
 const END: &str = "<!-- cargo xtask bench --commands: end -->";
+const IMPORTS_BEGIN: &str = "<!-- cargo xtask bench --imports: begin -->";
+const IMPORTS_END: &str = "<!-- cargo xtask bench --imports: end -->";
+
+/// The committed ONNX fixtures (`zoo/tests/onnx`): model, calibration,
+/// evaluation samples, and whether labels go with them.
+const FIXTURES: [(&str, &str, &str, bool); 5] = [
+    ("digits-mlp", "calibration.npy", "eval.npy", true),
+    ("digits-cnn", "calibration.npy", "eval.npy", true),
+    ("digits-res", "calibration.npy", "eval.npy", true),
+    ("digits-sk-mlp", "sk-calibration.npy", "sk-eval.npy", true),
+    ("digits-gan", "gan-latent.npy", "gan-eval-latent.npy", false),
+];
 /// Cached runs per model; the row shows the median by wall time.
 const RUNS: usize = 3;
 
@@ -149,6 +161,60 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
     println!("{text}");
     if write {
         record(workspace, BEGIN, END, &text)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench --imports`: `section9 import` of every committed ONNX
+/// fixture as a whole command, then `prove` of each imported model as in
+/// [`bench`].
+pub fn bench_imports(workspace: &Path, write: bool) -> Result<(), String> {
+    let exe = release_binary(workspace, "section9-zoo", "section9")?;
+    let machine = machine();
+    let scratch = std::env::temp_dir().join(format!("section9-bench-imports-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let data = workspace.join("zoo/tests/onnx");
+    let file = |f: &str| data.join(f).to_string_lossy().into_owned();
+    let mut imports = String::from(
+        "| model | import: wall | CPU | peak | agreement with float (top-1) | integer against float, held out |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    let mut proves = Vec::new();
+    for (name, cal, eval, labels) in FIXTURES {
+        let out = scratch.join(name).to_string_lossy().into_owned();
+        let (onnx, cal, eval, y) = (file(&format!("{name}.onnx")), file(cal), file(eval), file("labels.npy"));
+        let mut args = vec!["import", &onnx, "--calibration", &cal, "--eval", &eval, "--out", &out, "--json"];
+        if labels {
+            args.extend(["--labels", &y]);
+        }
+        let m = measure(&exe, &args)?;
+        let r = &m.summary;
+        let agreement = r["eval"]["agreement"].as_f64().map_or("-".into(), |a| format!("{:.2}%", 100.0 * a));
+        let f = &r["fidelity_eval"];
+        imports.push_str(&format!(
+            "| `{name}` | {:.2} s | {:.2} s | {:.0} MiB | {agreement} | PSNR {:.1} dB, max error {:.3} (range {:.2}) |\n",
+            m.wall.as_secs_f64(),
+            m.cpu,
+            m.peak_mib,
+            f["psnr_db"].as_f64().unwrap_or(f64::NAN),
+            f["max_abs_error"].as_f64().unwrap_or(f64::NAN),
+            f["peak"].as_f64().unwrap_or(f64::NAN),
+        ));
+        let model = format!("{out}/{name}.json");
+        let mut row = model_row(&exe, &scratch, "prove", &model)?;
+        row["command"] = json!(format!("prove {name}"));
+        proves.push(row);
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let text = format!(
+        "{machine}. `section9 import` of each committed fixture with its calibration and evaluation data (release \
+         binary, a process each, default options: weight scales per channel), then `prove` of the imported model \
+         as in the table above (committed weights; first run with setup, cached the median of {RUNS}).\n\n{imports}\n{}",
+        table(&proves)
+    );
+    println!("{text}");
+    if write {
+        record(workspace, IMPORTS_BEGIN, IMPORTS_END, &text)?;
     }
     Ok(())
 }
