@@ -561,6 +561,25 @@ fn resize_squeeze_and_unsqueeze() {
 }
 
 #[test]
+fn constant_mul_sub_div_after_a_linear_layer_fold_into_it() {
+    let chain = Chain::new(&[1, 2, 4, 4])
+        .node(
+            "Conv",
+            vec![weights("w", &[3, 2, 3, 3], 28)],
+            vec![attr_ints("pads", &[1, 1, 1, 1])],
+        )
+        .node("Mul", vec![floats("k", &[3, 1, 1], vec![0.5, 2.0, -1.5])], vec![])
+        .node("Sub", vec![floats("m", &[1], vec![0.25])], vec![])
+        .node("Div", vec![floats("d", &[], vec![3.0])], vec![]);
+    agrees_with_tract("Conv, Mul, Sub, Div by constants", 2 * 9, chain);
+    let loose = Chain::new(&[1, 6]).node("Mul", vec![floats("k", &[1], vec![2.0])], vec![]);
+    assert_mentions(
+        &import_error(&loose.proto().encode_to_vec(), 6),
+        &["n0_Mul", "right after a Gemm"],
+    );
+}
+
+#[test]
 fn pad_and_transpose() {
     let padded = Chain::new(&[1, 2, 4, 4])
         .node("Pad", vec![int64s("pads", &[0, 0, 1, 0, 0, 0, 2, 1])], vec![])

@@ -9,11 +9,22 @@ use super::onnx::{Const, Node, Values};
 
 /// Operators that the importer only folds: on int64 constants (and
 /// `Shape` on any tensor of known shape).
-pub const FOLD_ONLY: &[&str] = &["Shape", "Gather", "Slice", "Sub", "Mul", "Div", "Mod"];
+pub const FOLD_ONLY: &[&str] = &["Shape", "Gather", "Slice", "Mod"];
 
 /// Operators that are network layers on computed tensors and folded on
 /// int64 constants.
-pub const ALSO_FOLDED: &[&str] = &["Add", "Concat", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Cast"];
+pub const ALSO_FOLDED: &[&str] = &[
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Concat",
+    "Reshape",
+    "Squeeze",
+    "Unsqueeze",
+    "Identity",
+    "Cast",
+];
 
 /// A 1-D (or scalar) int64 constant.
 #[derive(Clone, Debug, PartialEq)]

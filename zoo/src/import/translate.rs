@@ -42,6 +42,15 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("Sigmoid", "a 255-entry table (take)"),
     ("Concat", "concatenate, the parts brought to one scale"),
     ("Resize", "upsampling: nearest, one integer factor for height and width"),
+    ("Sub", "a constant folded into the bias of the linear layer before it"),
+    (
+        "Mul",
+        "a constant (one, or one per channel) folded into the linear layer before it",
+    ),
+    (
+        "Div",
+        "a constant (one, or one per channel) folded into the linear layer before it",
+    ),
     ("Squeeze", "reshape"),
     ("Pad", "pad: zeros around height and width (mode constant, value 0)"),
     ("Transpose", "transpose, the batch axis first"),
@@ -320,7 +329,7 @@ impl<'a> Translator<'a> {
                 format!("reads {} computed tensors; one is supported here", data.len()),
             ));
         };
-        let first = if n.op == "Add" { 1 } else { 0 };
+        let first = if matches!(n.op.as_str(), "Add" | "Mul") { 1 } else { 0 };
         if position > first {
             return Err(OnnxError::node(
                 n,
@@ -343,6 +352,7 @@ impl<'a> Translator<'a> {
             "Gemm" => self.gemm(n)?,
             "MatMul" => self.matmul(n)?,
             "Add" => self.add_bias(n)?,
+            "Sub" | "Mul" | "Div" => self.affine(n, position)?,
             "Conv" => self.conv(n)?,
             "ConvTranspose" => self.conv_transpose(n)?,
             "BatchNormalization" => self.batch_norm(n)?,
@@ -399,13 +409,16 @@ impl<'a> Translator<'a> {
             _ => {}
         }
         let output = n.outputs.first().cloned().unwrap_or_default();
-        let made = if self.out.layers.len() > before || n.op == "Add" {
+        let made = if self.out.layers.len() > before || matches!(n.op.as_str(), "Add" | "Sub" | "Mul" | "Div") {
             self.current()
         } else {
             from
         };
         self.producer.insert(output.clone(), made);
-        if matches!(n.op.as_str(), "Gemm" | "MatMul" | "Conv" | "ConvTranspose" | "Add") {
+        if matches!(
+            n.op.as_str(),
+            "Gemm" | "MatMul" | "Conv" | "ConvTranspose" | "BatchNormalization" | "Add" | "Sub" | "Mul" | "Div"
+        ) {
             self.linear_output = Some(output);
         }
         Ok(())
@@ -638,9 +651,10 @@ impl<'a> Translator<'a> {
     /// into that layer.
     fn folds_into_linear(&self, n: &Node, i: usize) -> bool {
         let x = &n.inputs[i];
+        // A batch norm (or constant factor) there folds into the layer too.
         let linear = matches!(
             self.out.layers.last(),
-            Some(Layer::Dense { .. } | Layer::Conv2d { .. } | Layer::ConvTranspose2d { .. })
+            Some(Layer::Dense { .. } | Layer::Conv2d { .. } | Layer::ConvTranspose2d { .. } | Layer::BatchNorm { .. })
         );
         linear && self.linear_output.as_ref() == Some(x) && self.readers(x) == 1
     }
@@ -653,9 +667,12 @@ impl<'a> Translator<'a> {
         let bias = broadcast_bias(n, c, v, channels)?;
         let just_before = self.folds_into_linear(n, 1 - other);
         match self.out.layers.last_mut() {
-            Some(Layer::Dense { b, .. } | Layer::Conv2d { b, .. } | Layer::ConvTranspose2d { b, .. })
-                if just_before =>
-            {
+            Some(
+                Layer::Dense { b, .. }
+                | Layer::Conv2d { b, .. }
+                | Layer::ConvTranspose2d { b, .. }
+                | Layer::BatchNorm { beta: b, .. },
+            ) if just_before => {
                 b.iter_mut().zip(&bias).for_each(|(b, a)| *b += a);
                 Ok(())
             }
@@ -827,6 +844,41 @@ impl<'a> Translator<'a> {
                 format!("scales {scales:?}: one integer factor for height and width is supported"),
             )),
         }
+    }
+
+    /// `x - c`, `x * c`, `c * x` or `x / c` right after a linear layer,
+    /// with a float constant of one value or one per channel: a per-channel
+    /// affine map, folded into that layer like a batch norm.
+    fn affine(&mut self, n: &Node, position: usize) -> Result<(), OnnxError> {
+        let channels = self.shape.get(1).copied().unwrap_or(0);
+        let (c, v) = self.required(n, 1 - position, "constant operand")?;
+        let per_channel = broadcast_bias(n, c, v, channels)?;
+        if !self.folds_into_linear(n, position) {
+            return Err(OnnxError::node(
+                n,
+                format!(
+                    "{} by a constant is supported right after a Gemm, MatMul, Conv or ConvTranspose that nothing \
+                     else reads (folded into it)",
+                    n.op
+                ),
+            ));
+        }
+        let (gamma, beta) = match n.op.as_str() {
+            "Sub" => (vec![1.0; channels], per_channel.iter().map(|c| -c).collect()),
+            "Mul" => (per_channel, vec![0.0; channels]),
+            _ => (per_channel.iter().map(|c| 1.0 / c).collect(), vec![0.0; channels]),
+        };
+        if let Some(g) = gamma.iter().find(|g| !g.is_finite()) {
+            return Err(OnnxError::node(n, format!("a factor of {g}")));
+        }
+        let layer = Layer::BatchNorm {
+            gamma,
+            beta,
+            mean: vec![0.0; channels],
+            var: vec![1.0; channels],
+            eps: 0.0,
+        };
+        self.push(n, layer)
     }
 
     /// Constant zero padding of the last two axes: pads from input 1
