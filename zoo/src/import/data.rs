@@ -34,7 +34,7 @@ const MAX_NPZ_ARRAY: u64 = 1 << 30;
 /// (`np.savez`, compressed or not): the one named by `names` (first
 /// match), or its only array.
 fn npy_bytes(path: &Path, names: &[&str]) -> Result<Vec<u8>, ImportError> {
-    if !path.extension().is_some_and(|e| e == "npz") {
+    if path.extension().is_none_or(|e| e != "npz") {
         return read(path);
     }
     let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;

@@ -92,7 +92,7 @@ pub struct Output {
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 pub enum AnyReport {
-    Network(Report),
+    Network(Box<Report>),
     Tabular(Box<tabular::report::TabularReport>),
 }
 
@@ -127,7 +127,7 @@ pub fn import_any(
         Output {
             file: n.quantized.file,
             params: n.quantized.params,
-            report: AnyReport::Network(n.report),
+            report: AnyReport::Network(Box::new(n.report)),
             example: n.example,
         }
     };
