@@ -183,13 +183,25 @@ pub fn bench_imports(workspace: &Path, write: bool) -> Result<(), String> {
     for (name, cal, eval, labels) in FIXTURES {
         let out = scratch.join(name).to_string_lossy().into_owned();
         let (onnx, cal, eval, y) = (file(&format!("{name}.onnx")), file(cal), file(eval), file("labels.npy"));
-        let mut args = vec!["import", &onnx, "--calibration", &cal, "--eval", &eval, "--out", &out, "--json"];
+        let mut args = vec![
+            "import",
+            &onnx,
+            "--calibration",
+            &cal,
+            "--eval",
+            &eval,
+            "--out",
+            &out,
+            "--json",
+        ];
         if labels {
             args.extend(["--labels", &y]);
         }
         let m = measure(&exe, &args)?;
         let r = &m.summary;
-        let agreement = r["eval"]["agreement"].as_f64().map_or("-".into(), |a| format!("{:.2}%", 100.0 * a));
+        let agreement = r["eval"]["agreement"]
+            .as_f64()
+            .map_or("-".into(), |a| format!("{:.2}%", 100.0 * a));
         let f = &r["fidelity_eval"];
         imports.push_str(&format!(
             "| `{name}` | {:.2} s | {:.2} s | {:.0} MiB | {agreement} | PSNR {:.1} dB, max error {:.3} (range {:.2}) |\n",
