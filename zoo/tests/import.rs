@@ -729,28 +729,17 @@ fn bad_models_are_refused_naming_the_node() {
     );
 
     let image = || Chain::new(&[1, 2, 3, 3]);
-    let linear = image().node(
-        "Resize",
-        vec![
-            floats("roi", &[0], vec![]),
-            floats("scales", &[4], vec![1.0, 1.0, 2.0, 2.0]),
-        ],
-        vec![attr_string("mode", "linear")],
-    );
+    let resize = |scales: Vec<f32>, mode: &str| {
+        let constants = vec![floats("roi", &[0], vec![]), floats("scales", &[4], scales)];
+        let chain = image().node("Resize", constants, vec![attr_string("mode", mode)]);
+        import_error(&chain.proto().encode_to_vec(), 18)
+    };
     assert_mentions(
-        &import_error(&linear.proto().encode_to_vec(), 18),
+        &resize(vec![1.0, 1.0, 2.0, 2.0], "linear"),
         &["n0_Resize", "mode linear"],
     );
-    let uneven = image().node(
-        "Resize",
-        vec![
-            floats("roi", &[0], vec![]),
-            floats("scales", &[4], vec![1.0, 1.0, 2.0, 3.0]),
-        ],
-        vec![attr_string("mode", "nearest")],
-    );
     assert_mentions(
-        &import_error(&uneven.proto().encode_to_vec(), 18),
+        &resize(vec![1.0, 1.0, 2.0, 3.0], "nearest"),
         &["n0_Resize", "integer factor"],
     );
 
@@ -887,29 +876,22 @@ fn npz_archives_hold_calibration_evaluation_and_labels() {
         &[("a", &fixture("calibration.npy")), ("b", &fixture("eval.npy"))],
         false,
     );
-    let files = DataFiles {
-        calibration: &two,
-        eval: None,
+    let refused = |calibration: &Path| {
+        let files = DataFiles {
+            calibration,
+            eval: None,
+        };
+        let err = import::import(
+            &fixture("digits-mlp.onnx"),
+            &files,
+            &Options::named("m"),
+            &ProgressBar::hidden(),
+        );
+        err.err().expect("a bad archive").to_string()
     };
-    let err = import::import(
-        &fixture("digits-mlp.onnx"),
-        &files,
-        &Options::named("m"),
-        &ProgressBar::hidden(),
-    );
-    assert_mentions(&err.err().unwrap().to_string(), &["two.npz", "\"a\"", "x"]);
+    assert_mentions(&refused(&two), &["two.npz", "\"a\"", "x"]);
     let not_zip = write(dir.path(), "bad.npz", b"PK\x03\x04 not really");
-    let files = DataFiles {
-        calibration: &not_zip,
-        eval: None,
-    };
-    let err = import::import(
-        &fixture("digits-mlp.onnx"),
-        &files,
-        &Options::named("m"),
-        &ProgressBar::hidden(),
-    );
-    assert_mentions(&err.err().unwrap().to_string(), &["bad.npz", "not an .npz archive"]);
+    assert_mentions(&refused(&not_zip), &["bad.npz", "not an .npz archive"]);
 }
 
 #[test]

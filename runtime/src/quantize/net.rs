@@ -312,6 +312,17 @@ impl Layer {
     }
 }
 
+/// Input and output channels per group, when `g` groups divide both.
+fn groups(layer: usize, c: usize, out: usize, g: usize) -> Result<(usize, usize), QuantizeError> {
+    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
+        return Err(fail(
+            layer,
+            format!("{g} groups do not divide {c} input and {out} output channels"),
+        ));
+    }
+    Ok((c / g, out / g))
+}
+
 /// Convolution with `geometry = [kernel, stride, pad, dilation, groups]`.
 fn conv2d(
     layer: usize,
@@ -323,13 +334,7 @@ fn conv2d(
 ) -> Result<FloatTensor, QuantizeError> {
     let [k, s, p, d, g] = geometry;
     let (c, h, wd) = chw(layer, &x.shape)?;
-    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
-        return Err(fail(
-            layer,
-            format!("{g} groups do not divide {c} input and {out} output channels"),
-        ));
-    }
-    let (cg, og) = (c / g, out / g);
+    let (cg, og) = groups(layer, c, out, g)?;
     expect_len(layer, "the weight", w.len(), out * cg * k * k)?;
     expect_len(layer, "the bias", b.len(), out)?;
     let span = d * k.saturating_sub(1) + 1;
@@ -385,13 +390,7 @@ fn conv_transpose2d(
 ) -> Result<FloatTensor, QuantizeError> {
     let [k, s, p, op, g] = geometry;
     let (c, h, wd) = chw(layer, &x.shape)?;
-    if g == 0 || !c.is_multiple_of(g) || !out.is_multiple_of(g) {
-        return Err(fail(
-            layer,
-            format!("{g} groups do not divide {c} input and {out} output channels"),
-        ));
-    }
-    let (cg, og) = (c / g, out / g);
+    let (cg, og) = groups(layer, c, out, g)?;
     expect_len(layer, "the weight", w.len(), c * og * k * k)?;
     expect_len(layer, "the bias", b.len(), out)?;
     let full = |n: usize| (n.max(1) - 1) * s + k + op;
