@@ -208,3 +208,25 @@ fn circomspect_warnings_are_each_explained_in_the_docs() {
         "{seen:?}"
     );
 }
+
+/// Models `section9 import` makes from the committed ONNX fixtures: the
+/// generator (tables declared public, left out of the commitment) with
+/// committed weights, the residual CNN (add, concatenate) with constant ones.
+#[test]
+fn imported_onnx_models_compile_and_agree() {
+    use section9_zoo::import::{import, DataFiles, Options};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../zoo/tests/onnx");
+    for (name, calibration, weights) in [
+        ("digits-gan", "gan-latent.npy", Weights::Committed),
+        ("digits-res", "calibration.npy", Weights::Constant),
+    ] {
+        let files = DataFiles {
+            calibration: &dir.join(calibration),
+            eval: None,
+        };
+        let onnx = dir.join(format!("{name}.onnx"));
+        let imported = import(&onnx, &files, &Options::named(name), &indicatif::ProgressBar::hidden()).unwrap();
+        let q = &imported.quantized;
+        check(&Model::new(&q.file, &q.params).unwrap(), weights, 0..1);
+    }
+}
