@@ -4,6 +4,7 @@
 //! error (bad arguments, malformed files, inputs outside their bounds).
 
 mod commands;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ enum Command {
     Info(commands::info::Args),
     Run(commands::run::Args),
     Prove(commands::prove::Args),
+    Serve(commands::serve::Args),
     Verify(commands::verify::Args),
 }
 
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a, ui),
+        Command::Serve(a) => commands::serve::run(a, ui),
         Command::Verify(a) => commands::verify::run(a, ui),
     };
     match result {

@@ -30,6 +30,7 @@ fn every_verb_has_help() {
         "info",
         "run",
         "prove",
+        "serve",
         "verify",
     ] {
         let o = section9(&[verb, "--help"]);

@@ -12,8 +12,9 @@ pub use field::FieldOp;
 ///
 /// Implemented by `#[zk_op]`; the struct's fields are the operator's
 /// parameters (attributes, the dimensions its shapes name, and the
-/// precisions its inputs are declared with).
-pub trait ZkOp {
+/// precisions its inputs are declared with). Being plain parameters,
+/// operators are `Send + Sync`, so a model can serve many threads at once.
+pub trait ZkOp: Send + Sync {
     /// The declaration's name (`cvm_right_shift`).
     const NAME: &'static str;
     /// The circom template's name (`CvmRightShift`).
@@ -113,7 +114,7 @@ pub enum ParamSource {
 /// when they walk many operators at once. Wrap a concrete operator in
 /// [`Erased`] to get one; concrete operators keep only [`ZkOp`]'s methods,
 /// so calls on them are never ambiguous.
-pub trait DynOp {
+pub trait DynOp: Send + Sync {
     fn name(&self) -> &'static str;
     fn params(&self) -> Vec<i128>;
     fn param_names(&self) -> &'static [&'static str];

@@ -6,6 +6,7 @@ use super::prove::{prepare_out, prove_run, KeySource, Proved};
 use super::ui::Ui;
 use super::{load_model, verify, CliError, CliResult, WeightsArg};
 use section9::files::write_atomic;
+use section9::graph::Model;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,24 +40,58 @@ struct Summary<'a> {
     verified: bool,
 }
 
+/// What a generator draws: its first output, a `[1, 1 or 3, h, w]`
+/// tensor of pixels in `0..=max`.
+pub struct Picture {
+    /// What to call the model in messages (as the user named it).
+    model: String,
+    output: String,
+    shape: Vec<usize>,
+    /// Channels (1 grey, 3 RGB), height and width.
+    pub dims: (usize, usize, usize),
+    pub max: i64,
+}
+
+impl Picture {
+    /// The picture `model` (named `name` by the user) draws, or why its
+    /// first output is none.
+    pub fn of(model: &Model, name: &str) -> Result<Picture, CliError> {
+        let first = *model
+            .outputs
+            .first()
+            .ok_or_else(|| CliError::Usage(format!("`{name}` has no output")))?;
+        let node = &model.nodes[first];
+        let not_a_picture = |why: String| {
+            CliError::Usage(format!(
+                "`{name}` does not draw pictures: its output `{}` ({:?}, bound {}): {why}",
+                node.name, node.shape, node.bound
+            ))
+        };
+        if node.bound.lo < 0 || node.bound.hi <= 0 {
+            return Err(not_a_picture("pixels need a bound [0, max]".into()));
+        }
+        let max = i64::try_from(node.bound.hi).map_err(|_| not_a_picture("the maximum is too large".into()))?;
+        let dims = section9_zoo::image::picture_shape(&node.shape, max).map_err(not_a_picture)?;
+        Ok(Picture {
+            model: name.to_string(),
+            output: node.name.clone(),
+            shape: node.shape.clone(),
+            dims,
+            max,
+        })
+    }
+
+    /// The pixels of the first output as a PNG, enlarged as
+    /// [`section9_zoo::image::to_png`] does.
+    pub fn png(&self, pixels: &[i64]) -> Result<Vec<u8>, CliError> {
+        section9_zoo::image::to_png(&self.shape, pixels, self.max)
+            .map_err(|e| CliError::Usage(format!("`{}` output `{}`: {e}", self.model, self.output)))
+    }
+}
+
 pub fn run(a: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
-    let first = *model
-        .outputs
-        .first()
-        .ok_or_else(|| CliError::Usage("the model has no output".into()))?;
-    let node = &model.nodes[first];
-    let not_a_picture = |why: String| {
-        CliError::Usage(format!(
-            "`{}` does not draw pictures: its output `{}` ({:?}, bound {}): {why}",
-            a.model, node.name, node.shape, node.bound
-        ))
-    };
-    if node.bound.lo < 0 || node.bound.hi <= 0 {
-        return Err(not_a_picture("pixels need a bound [0, max]".into()));
-    }
-    let max = i64::try_from(node.bound.hi).map_err(|_| not_a_picture("the maximum is too large".into()))?;
-    section9_zoo::image::picture_shape(&node.shape, max).map_err(not_a_picture)?;
+    let picture = Picture::of(&model, &a.model)?;
     prepare_out(&a.out)?;
     let inputs = model.seeded_inputs(a.seed);
     let proved = prove_run(
@@ -68,8 +103,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         KeySource::Cache(a.keys),
         ui,
     )?;
-    let png = section9_zoo::image::to_png(&node.shape, &proved.outputs[0], max)
-        .map_err(|e| CliError::Usage(format!("`{}` output `{}`: {e}", a.model, node.name)))?;
+    let png = picture.png(&proved.outputs[0])?;
     let image = a.out.join("image.png");
     write_atomic(&image, &png).map_err(|e| CliError::Other(e.to_string()))?;
     let verified = verify::check(

@@ -7,6 +7,7 @@ pub mod import;
 pub mod info;
 pub mod prove;
 pub mod run;
+pub mod serve;
 pub mod ui;
 pub mod verify;
 
@@ -27,7 +28,8 @@ pub enum CliError {
 }
 
 /// `--weights`: how a model's weights enter the circuit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WeightsArg {
     /// Circuit constants: the model is public.
     Constant,

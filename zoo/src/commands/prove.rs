@@ -1,7 +1,8 @@
 //! `section9 prove`: run a model, prove the run, write snarkjs-format files.
 
-use super::ui::{seconds, Ui};
+use super::ui::{seconds, Phase, Progress, Ui};
 use super::{load_inputs, load_model, CliError, CliResult, RunArgs, WeightsArg};
+use ark_serialize::CanonicalSerialize;
 use section9::compile::{circuit_digest, compile, Compiled};
 use section9::field::fr_to_decimal;
 use section9::files::write_atomic;
@@ -101,6 +102,8 @@ pub struct Proved {
     pub model: String,
     pub constraints: usize,
     pub public_values: usize,
+    /// The proof's size, compressed.
+    pub proof_bytes: usize,
     pub outputs: Vec<Vec<i64>>,
     pub commitment: Option<String>,
     pub input_hashes: Vec<(String, String)>,
@@ -126,9 +129,9 @@ struct Loaded {
 }
 
 /// The keys of a circuit from the cache, set up (and cached) on a miss.
-fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], cache: &KeyCache, ui: Ui) -> Result<Loaded, CliError> {
+fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], cache: &KeyCache, ui: impl Progress) -> Result<Loaded, CliError> {
     let fail = |e: section9::prove::cache::CacheError| CliError::Other(e.to_string());
-    let (found, read) = ui.step("reading the cached keys", || cache.load(digest));
+    let (found, read) = ui.phase(Phase::Keys, "reading the cached keys", || cache.load(digest));
     let path = cache.path(digest);
     if let Some(keys) = found.map_err(fail)? {
         return Ok(Loaded {
@@ -139,7 +142,7 @@ fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], cache: &KeyCache, ui: Ui) 
             from_zkey: false,
         });
     }
-    let (made, took) = ui.step("setup (once per circuit; the keys are cached)", || {
+    let (made, took) = ui.phase(Phase::Setup, "setup (once per circuit; the keys are cached)", || {
         cache.load_or_setup(digest, cs, &mut rand::rngs::OsRng)
     });
     let (keys, provenance) = made.map_err(fail)?;
@@ -163,8 +166,8 @@ pub fn cached_keys(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui
 }
 
 /// A `.zkey`'s keys, checked to be made for `cs`.
-fn zkey_keys(cs: &Builder, path: &Path, ui: Ui) -> Result<Loaded, CliError> {
-    let (key, read) = ui.step("reading and checking the .zkey", || {
+fn zkey_keys(cs: &Builder, path: &Path, ui: impl Progress) -> Result<Loaded, CliError> {
+    let (key, read) = ui.phase(Phase::Keys, "reading and checking the .zkey", || {
         let bytes = section9::files::read_whole(path).map_err(|source| CliError::Io {
             path: path.display().to_string(),
             source,
@@ -198,10 +201,10 @@ pub fn prove_run(
     max_constraints: usize,
     out: &Path,
     source: KeySource,
-    ui: Ui,
+    ui: impl Progress,
 ) -> Result<Proved, CliError> {
     let synthesize = || {
-        let (c, witness) = ui.step("synthesizing the circuit", || {
+        let (c, witness) = ui.phase(Phase::Witness, "synthesizing the circuit", || {
             compile(
                 model,
                 inputs,
@@ -227,7 +230,7 @@ pub fn prove_run(
             });
             let (digest, c, witness) = synthesize()?;
             let prefetched = guess.filter(|(d, _)| *d == digest).and_then(|(_, read)| {
-                let (keys, waited) = ui.step("reading the cached keys", || read.join());
+                let (keys, waited) = ui.phase(Phase::Keys, "reading the cached keys", || read.join());
                 // A failed read is left to the ordinary path to report.
                 Some((keys.ok()?.ok()??, waited))
             });
@@ -258,14 +261,16 @@ fn finish(
     digest: [u8; 32],
     witness: Duration,
     loaded: Loaded,
-    ui: Ui,
+    ui: impl Progress,
 ) -> Result<Proved, CliError> {
     let from_zkey = loaded.from_zkey;
     let keys = &loaded.keys;
-    let (proof, prove_time) = ui.step("proving", || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
+    let (proof, prove_time) = ui.phase(Phase::Prove, "proving", || {
+        prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng)
+    });
     let proof = proof.map_err(|e| CliError::Other(e.to_string()))?;
     let public = public_inputs(&c.cs);
-    let (ok, verify_time) = ui.step("verifying", || verify(&keys.vk, &public, &proof));
+    let (ok, verify_time) = ui.phase(Phase::Verify, "verifying", || verify(&keys.vk, &public, &proof));
     if !ok.map_err(|e| CliError::Other(e.to_string()))? {
         // A .zkey is matched to the circuit on A and B only; its C part
         // shows here.
@@ -291,6 +296,7 @@ fn finish(
         model: model.name.clone(),
         constraints: c.cs.num_constraints(),
         public_values: public.len(),
+        proof_bytes: proof.compressed_size(),
         commitment: c.commitment.map(|x| fr_to_decimal(&x)),
         input_hashes: c
             .input_hashes

@@ -61,12 +61,47 @@ impl Ui {
         }
     }
 
+    /// One compact JSON line for a script, with `--json` only: what a
+    /// command that keeps running says as it goes.
+    pub fn line<T: Serialize>(self, value: &T) {
+        if self == Ui::Json {
+            println!("{}", serde_json::to_string(value).expect("a plain value"));
+        }
+    }
+
     /// The summary for a script, with `--json` only.
     pub fn json<T: Serialize>(self, summary: &T) {
         if self == Ui::Json {
             // Plain data structures: serde_json cannot fail on them.
             println!("{}", serde_json::to_string_pretty(summary).expect("a plain summary"));
         }
+    }
+}
+
+/// Which part of a proved run a step belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Synthesizing the circuit: the witness and its constraints.
+    Witness,
+    /// Reading the keys (cached, or a `.zkey`).
+    Keys,
+    /// The Groth16 setup of a circuit seen for the first time.
+    Setup,
+    Prove,
+    Verify,
+}
+
+/// Whoever watches the steps of a proved run: a person at a terminal
+/// ([`Ui`]) or a web page reading a stream of events.
+pub trait Progress: Copy {
+    /// Runs `f`, the step `what` of `phase`; returns how long it took.
+    fn phase<T>(self, phase: Phase, what: &str, f: impl FnOnce() -> T) -> (T, Duration);
+}
+
+impl Progress for Ui {
+    fn phase<T>(self, _: Phase, what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
+        self.step(what, f)
     }
 }
 

@@ -1,0 +1,114 @@
+//! `section9 serve`: the web page, where a generator draws as its latent
+//! moves and a drawing is proved on this machine.
+
+use super::prove::KeyArgs;
+use super::ui::Ui;
+use super::{CliError, CliResult};
+use crate::serve::{router, AppState, Generators, Proofs};
+use std::net::Ipv4Addr;
+use std::process::ExitCode;
+
+/// Serve the web page: draw with a generator from its latent, prove a
+/// drawing and download the proof.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// A generator to offer: a built-in name or a model file; repeat for
+    /// more [default: every built-in generator].
+    #[arg(long = "model")]
+    models: Vec<String>,
+    /// Do not open the page in a browser.
+    #[arg(long)]
+    no_open: bool,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+pub fn run(a: Args, ui: Ui) -> CliResult {
+    let (generators, _) = ui.step("loading the models", || Generators::load(&a.models));
+    let state = AppState {
+        generators: generators?,
+        proofs: Proofs::new(a.keys.keys)?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Other(format!("cannot start the server: {e}")))?;
+    let served = runtime.block_on(serve(state, a.port, !a.no_open, ui));
+    // A proof still running when the server stops is not waited for.
+    runtime.shutdown_background();
+    served
+}
+
+async fn serve(state: AppState, port: u16, open: bool, ui: Ui) -> CliResult {
+    let address = format!("127.0.0.1:{port}");
+    let io = |source| CliError::Io {
+        path: address.clone(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(io)?;
+    let url = format!("http://{}/", listener.local_addr().map_err(io)?);
+    let models = state.generators.names().join(", ");
+    ui.say(format!("serving {url} (models: {models}); Ctrl-C stops"));
+    ui.line(&serde_json::json!({ "url": url, "models": state.generators.names() }));
+    if open {
+        open_in_browser(&url);
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(stopped())
+        .await
+        .map_err(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `url` with the desktop's browser, if there is one.
+fn open_in_browser(url: &str) {
+    let (program, args): (&str, &[&str]) = if cfg!(target_os = "macos") {
+        ("open", &[])
+    } else if cfg!(windows) {
+        ("cmd", &["/C", "start", ""])
+    } else {
+        ("xdg-open", &[])
+    };
+    let started = std::process::Command::new(program)
+        .args(args)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match started {
+        // Reaped on another thread so that the server does not wait.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!("could not open a browser ({program}: {e}); open {url}"),
+    }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM where there is one.
+async fn stopped() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminated() => {}
+    }
+}
+
+#[cfg(unix)]
+async fn terminated() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            term.recv().await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminated() {
+    std::future::pending().await
+}

@@ -1,0 +1,240 @@
+// The page: pick a generator, move its latent, see the picture the
+// server's integer engine draws, and prove it on the server.
+
+const $ = (id) => document.getElementById(id);
+
+// Slider moves closer together than this draw once, with the last values.
+const REDRAW_DELAY_MS = 40;
+
+const page = {
+  models: [],
+  model: null,
+  // Numbers each draw request, so that a slow answer to an old one does
+  // not replace a newer picture.
+  drawn: 0,
+  timer: 0,
+  pictureUrl: null,
+};
+
+// A fetch whose failure carries the server's message in words.
+async function api(path, options) {
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new Error("The server cannot be reached: is `section9 serve` still running?");
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      message = (await response.json()).error || message;
+    } catch {
+      // Not JSON: the status says enough.
+    }
+    throw new Error(message);
+  }
+  return response;
+}
+
+function showError(error) {
+  $("error").textContent = error ? error.message : "";
+}
+
+function latent() {
+  return [...$("sliders").querySelectorAll("input")].map((s) => Number(s.value));
+}
+
+function query(params) {
+  return new URLSearchParams({ model: page.model.name, ...params }).toString();
+}
+
+async function draw() {
+  const ticket = ++page.drawn;
+  try {
+    const response = await api(`/api/draw?${query({ latent: latent().join(",") })}`);
+    const blob = await response.blob();
+    if (ticket !== page.drawn) return;
+    if (page.pictureUrl) URL.revokeObjectURL(page.pictureUrl);
+    page.pictureUrl = URL.createObjectURL(blob);
+    $("picture").src = page.pictureUrl;
+    const timing = /dur=([\d.]+)/.exec(response.headers.get("server-timing") || "");
+    $("caption").textContent = `Drawn by ${page.model.name}` + (timing ? ` in ${Number(timing[1]).toFixed(1)} ms` : "");
+    showError(null);
+  } catch (error) {
+    if (ticket === page.drawn) showError(error);
+  }
+}
+
+function redrawSoon() {
+  clearTimeout(page.timer);
+  page.timer = setTimeout(draw, REDRAW_DELAY_MS);
+}
+
+function makeSliders(info) {
+  const box = $("sliders");
+  box.replaceChildren();
+  for (let i = 0; i < info.latent.length; i++) {
+    const id = `z${i}`;
+    const row = document.createElement("div");
+    row.className = "slider";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = id;
+    label.title = `Latent entry ${i}`;
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", id, min: info.latent.min, max: info.latent.max, step: 1, value: 0 });
+    const output = document.createElement("output");
+    output.htmlFor = id;
+    output.value = "0";
+    input.addEventListener("input", () => {
+      output.value = input.value;
+      redrawSoon();
+    });
+    row.append(label, input, output);
+    box.append(row);
+  }
+}
+
+async function loadSeed() {
+  const text = $("seed").value.trim();
+  if (!/^\d+$/.test(text)) {
+    showError(new Error("The seed must be a whole number, 0 or more."));
+    return;
+  }
+  try {
+    const { latent: values } = await (await api(`/api/latent?${query({ seed: text })}`)).json();
+    const sliders = $("sliders").querySelectorAll("input");
+    values.forEach((v, i) => {
+      sliders[i].value = v;
+      sliders[i].nextElementSibling.value = String(v);
+    });
+    await draw();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function chooseModel(name) {
+  page.model = page.models.find((m) => m.name === name);
+  const m = page.model;
+  const p = m.picture;
+  $("model-about").textContent =
+    `${m.description} Latent of ${m.latent.length} entries in ${m.latent.min}..${m.latent.max}; ` +
+    `picture ${p.channels === 3 ? "RGB" : "grey"} ${p.width}x${p.height}; ` +
+    `${m.constraints.committed.toLocaleString()} constraints with committed weights, ` +
+    `${m.constraints.constant.toLocaleString()} with constant ones.`;
+  $("picture").alt = `The picture ${m.name} draws from the latent set by the sliders`;
+  $("picture").style.aspectRatio = `${p.width} / ${p.height}`;
+  makeSliders(m);
+  await loadSeed();
+}
+
+// The events of a server-sent event stream read from a fetch response
+// (EventSource cannot POST).
+async function* events(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replaceAll("\r\n", "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+      }
+      if (data.length) yield { name, data: JSON.parse(data.join("\n")) };
+    }
+  }
+}
+
+function step(text) {
+  const item = document.createElement("li");
+  item.textContent = text;
+  $("steps").append(item);
+  return item;
+}
+
+function showProof(done) {
+  const seconds = (s) => `${s.toFixed(2)} s`;
+  const t = done.times;
+  $("size").textContent = `${done.proof_bytes} bytes (Groth16 on BN254, compressed)`;
+  $("time").textContent =
+    `${seconds(done.seconds)} in all: witness ${seconds(t.witness)}, ` +
+    (t.setup === null ? `keys read ${seconds(t.keys)}` : `setup ${seconds(t.setup)}`) +
+    `, prove ${seconds(t.prove)}, verify ${seconds(t.verify)}`;
+  $("constraints").textContent = done.constraints.toLocaleString();
+  $("commitment").textContent = done.commitment ?? "none: the weights are public constants";
+  $("public-count").textContent = String(done.public.length);
+  $("public").textContent = done.public.join("\n");
+  $("get-proof").href = done.files.proof;
+  $("get-public").href = done.files.public;
+  $("get-vk").href = done.files.verification_key;
+  $("result").hidden = false;
+}
+
+async function prove() {
+  const button = $("prove");
+  button.disabled = true;
+  $("steps").replaceChildren();
+  $("result").hidden = true;
+  showError(null);
+  $("status").textContent = "Proving…";
+  let current = null;
+  try {
+    const response = await api("/api/prove", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: page.model.name, latent: latent(), weights: $("weights").value }),
+    });
+    for await (const { name, data } of events(response)) {
+      if (name === "phase") {
+        current = step(`${data.message}…`);
+        $("status").textContent = `Proving: ${data.message}…`;
+      } else if (name === "phase-end" && current) {
+        current.textContent = current.textContent.replace(/…$/, `: ${data.seconds.toFixed(2)} s`);
+      } else if (name === "done") {
+        $("status").textContent = `Done: the proof verifies (${data.seconds.toFixed(2)} s).`;
+        showProof(data);
+        return;
+      } else if (name === "error") {
+        throw new Error(`The proof failed: ${data.error}`);
+      }
+    }
+    throw new Error("The server stopped before the proof was done.");
+  } catch (error) {
+    $("status").textContent = "";
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function start() {
+  try {
+    const { models } = await (await api("/api/models")).json();
+    if (!models.length) throw new Error("This server offers no generator.");
+    page.models = models;
+    const select = $("model");
+    for (const m of models) select.append(new Option(m.name, m.name));
+    select.addEventListener("change", () => chooseModel(select.value));
+    $("seed").addEventListener("change", loadSeed);
+    $("random").addEventListener("click", () => {
+      $("seed").value = String(Math.floor(Math.random() * 2 ** 32));
+      loadSeed();
+    });
+    $("prove").addEventListener("click", prove);
+    for (const id of ["model", "seed", "random", "prove"]) $(id).disabled = false;
+    await chooseModel(models[0].name);
+  } catch (error) {
+    $("caption").textContent = "";
+    showError(error);
+  }
+}
+
+start();
