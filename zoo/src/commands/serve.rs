@@ -52,6 +52,7 @@ async fn serve(state: AppState, port: u16, open: bool, ui: Ui) -> CliResult {
         .await
         .map_err(io)?;
     let url = format!("http://{}/", listener.local_addr().map_err(io)?);
+    let stop = stopped();
     let models = state.generators.names().join(", ");
     ui.say(format!("serving {url} (models: {models}); Ctrl-C stops"));
     ui.line(&serde_json::json!({ "url": url, "models": state.generators.names() }));
@@ -59,7 +60,7 @@ async fn serve(state: AppState, port: u16, open: bool, ui: Ui) -> CliResult {
         open_in_browser(&url);
     }
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(stopped())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(io)?;
     Ok(ExitCode::SUCCESS)
@@ -90,25 +91,37 @@ fn open_in_browser(url: &str) {
     }
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn stopped() {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminated() => {}
+/// Resolves on Ctrl-C, or on SIGTERM. The Unix handlers are installed
+/// before this returns, so that a signal sent as soon as the URL is
+/// printed stops the server cleanly (removing its proofs' folder) rather
+/// than killing it.
+#[cfg(unix)]
+fn stopped() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        tokio::select! {
+            () = received(interrupt) => {}
+            () = received(terminate) => {}
+        }
     }
 }
 
+/// Resolves when the signal comes; never if it could not be listened to.
 #[cfg(unix)]
-async fn terminated() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            term.recv().await;
+async fn received(signal: std::io::Result<tokio::signal::unix::Signal>) {
+    match signal {
+        Ok(mut s) => {
+            s.recv().await;
         }
         Err(_) => std::future::pending().await,
     }
 }
 
 #[cfg(not(unix))]
-async fn terminated() {
-    std::future::pending().await
+fn stopped() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
