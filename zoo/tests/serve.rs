@@ -52,7 +52,12 @@ impl Drop for Server {
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
         }
-        let _ = self.child.wait();
+        let status = self.child.wait().unwrap();
+        // A clean stop, not a death by signal (a client that hung up once
+        // killed the server with SIGPIPE).
+        if !std::thread::panicking() {
+            assert!(status.success(), "the server ended with {status}");
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args, ui: Ui) -> CliResult {
+    ignore_sigpipe();
     let (generators, _) = ui.step("loading the models", || Generators::load(&a.models));
     let state = AppState {
         generators: generators?,
@@ -41,6 +42,21 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
     runtime.shutdown_background();
     served
 }
+
+/// A client that goes away mid-answer must not end the server: `main`
+/// makes SIGPIPE end the program, for printed output read by a pipe, and
+/// the server's sockets must not inherit that.
+#[cfg(unix)]
+fn ignore_sigpipe() {
+    // SAFETY: called before the server's threads start; SIG_IGN is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_sigpipe() {}
 
 async fn serve(state: AppState, port: u16, open: bool, ui: Ui) -> CliResult {
     let address = format!("127.0.0.1:{port}");
