@@ -178,6 +178,12 @@ function showProof(done) {
   $("result").hidden = false;
 }
 
+// Other parts of the page (verifying, minting) act on the latest proof.
+function announceProof(done) {
+  const detail = { model: page.model.name, weights: done.weights, proof: done.proof, public: done.public };
+  document.dispatchEvent(new CustomEvent("section9:proof", { detail }));
+}
+
 async function prove() {
   const button = $("prove");
   button.disabled = true;
@@ -201,6 +207,7 @@ async function prove() {
       } else if (name === "done") {
         $("status").textContent = `Done: the proof verifies (${data.seconds.toFixed(2)} s).`;
         showProof(data);
+        announceProof(data);
         return;
       } else if (name === "error") {
         throw new Error(`The proof failed: ${data.error}`);
