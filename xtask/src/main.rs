@@ -7,11 +7,13 @@
 //! `--vs-snarkjs` against snarkjs on the same key and witness; `--commands`
 //! the whole `section9` command as a user waits for it; `--imports` the
 //! import of the committed ONNX fixtures and proofs of what they became),
-//! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model.
+//! `cargo xtask train <model> [--seed N]` trains and quantizes a zoo model,
+//! `cargo xtask web` builds the page's WebAssembly prover (`zoo/web/pkg`).
 
 mod bench;
 mod train;
 mod vs_snarkjs;
+mod web;
 mod whole_command;
 
 use section9::catalogue::{examples, field_markdown, markdown};
@@ -172,13 +174,14 @@ fn main() -> ExitCode {
         ["gen-circom", model, "--out", dir, "--weights", "committed"] => {
             gen_circom_model(model, Weights::Committed, Path::new(dir))
         }
+        ["web"] => web::build(&workspace()),
         ["train", name] => train::train(&workspace(), name, train::DEFAULT_SEED),
         ["train", name, "--seed", seed] => seed
             .parse()
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | train MODEL [--seed N] | bench [--commands | --imports | --vs-snarkjs] [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | web | train MODEL [--seed N] | bench [--commands | --imports | --vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

@@ -1,5 +1,8 @@
 // The page: pick a generator, move its latent, see the picture the
-// server's integer engine draws, and prove it on the server.
+// server's integer engine draws, and prove it on the server or in this
+// browser; verify a proof in this browser.
+
+import { proveInBrowser, verifyInBrowser } from "/browser.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,6 +17,8 @@ const page = {
   drawn: 0,
   timer: 0,
   pictureUrl: null,
+  // The shown proof: {proof, vk or vkUrl}.
+  proof: null,
 };
 
 // A fetch whose failure carries the server's message in words.
@@ -160,65 +165,127 @@ function step(text) {
   return item;
 }
 
-function showProof(done) {
+// "1.23 s in all: witness 0.10 s, ..." for the steps a proof took.
+function timeText(total, times) {
   const seconds = (s) => `${s.toFixed(2)} s`;
-  const t = done.times;
+  const names = { fetch: "model fetched", witness: "witness", setup: "setup", keys: "keys read", prove: "prove", verify: "verify" };
+  const parts = Object.entries(times)
+    .filter(([, s]) => s !== null && s !== undefined)
+    .map(([step, s]) => `${names[step] ?? step} ${seconds(s)}`);
+  return `${seconds(total)} in all: ${parts.join(", ")}`;
+}
+
+function download(id, name, value) {
+  const link = $(id);
+  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+  link.href = typeof value === "string" ? value : URL.createObjectURL(new Blob([JSON.stringify(value, null, 1)], { type: "application/json" }));
+  link.download = name;
+}
+
+// Shows a finished proof, made on the server or in this browser.
+function showProof(done, where) {
   $("size").textContent = `${done.proof_bytes} bytes (Groth16 on BN254, compressed)`;
-  $("time").textContent =
-    `${seconds(done.seconds)} in all: witness ${seconds(t.witness)}, ` +
-    (t.setup === null ? `keys read ${seconds(t.keys)}` : `setup ${seconds(t.setup)}`) +
-    `, prove ${seconds(t.prove)}, verify ${seconds(t.verify)}`;
+  $("where").textContent = where;
+  $("time").textContent = timeText(done.seconds, done.times);
   $("constraints").textContent = done.constraints.toLocaleString();
   $("commitment").textContent = done.commitment ?? "none: the weights are public constants";
   $("public-count").textContent = String(done.public.length);
-  $("public").textContent = done.public.join("\n");
-  $("get-proof").href = done.files.proof;
-  $("get-public").href = done.files.public;
-  $("get-vk").href = done.files.verification_key;
+  $("public").value = done.public.join("\n");
+  $("verify-status").textContent = "";
+  download("get-proof", "proof.json", done.files?.proof ?? done.proof);
+  download("get-public", "public.json", done.files?.public ?? done.public);
+  download("get-vk", "verification_key.json", done.files?.verification_key ?? done.verification_key);
+  page.proof = { proof: done.proof, vk: done.verification_key ?? null, vkUrl: done.files?.verification_key };
   $("result").hidden = false;
 }
 
-// Other parts of the page (verifying, minting) act on the latest proof.
+// Other parts of the page (minting) act on the latest proof.
 function announceProof(done) {
   const detail = { model: page.model.name, weights: done.weights, proof: done.proof, public: done.public };
   document.dispatchEvent(new CustomEvent("section9:proof", { detail }));
 }
 
-async function prove() {
-  const button = $("prove");
-  button.disabled = true;
+// A proof on the server, its steps streamed as server-sent events.
+async function proveOnServer(onPhase, onPhaseEnd) {
+  const response = await api("/api/prove", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: page.model.name, latent: latent(), weights: $("weights").value }),
+  });
+  for await (const { name, data } of events(response)) {
+    if (name === "phase") onPhase(data);
+    else if (name === "phase-end") onPhaseEnd(data);
+    else if (name === "done") return data;
+    else if (name === "error") throw new Error(`The proof failed: ${data.error}`);
+  }
+  throw new Error("The server stopped before the proof was done.");
+}
+
+// A proof made here, by section9's prover in WebAssembly.
+async function proveHere(onPhase, onPhaseEnd) {
+  const started = performance.now();
+  const weights = $("weights").value;
+  const inputs = JSON.stringify({ [page.model.latent.name]: latent() });
+  const done = await proveInBrowser({ model: page.model.name, weights, inputs }, { onPhase, onPhaseEnd });
+  return { ...done, weights, seconds: (performance.now() - started) / 1000 };
+}
+
+const PROVERS = {
+  server: { run: proveOnServer, where: "on the server (native prover)" },
+  browser: { run: proveHere, where: "in this browser (WebAssembly, one thread)" },
+};
+
+async function prove(kind) {
+  const buttons = [$("prove"), $("prove-browser")];
+  for (const b of buttons) b.disabled = true;
   $("steps").replaceChildren();
   $("result").hidden = true;
   showError(null);
-  $("status").textContent = "Proving…";
+  const where = PROVERS[kind].where;
+  $("status").textContent = `Proving ${where}…`;
   let current = null;
+  const onPhase = (data) => {
+    current = step(`${data.message}…`);
+    $("status").textContent = `Proving: ${data.message}…`;
+  };
+  const onPhaseEnd = (data) => {
+    if (current) current.textContent = current.textContent.replace(/…$/, `: ${data.seconds.toFixed(2)} s`);
+  };
   try {
-    const response = await api("/api/prove", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: page.model.name, latent: latent(), weights: $("weights").value }),
-    });
-    for await (const { name, data } of events(response)) {
-      if (name === "phase") {
-        current = step(`${data.message}…`);
-        $("status").textContent = `Proving: ${data.message}…`;
-      } else if (name === "phase-end" && current) {
-        current.textContent = current.textContent.replace(/…$/, `: ${data.seconds.toFixed(2)} s`);
-      } else if (name === "done") {
-        $("status").textContent = `Done: the proof verifies (${data.seconds.toFixed(2)} s).`;
-        showProof(data);
-        announceProof(data);
-        return;
-      } else if (name === "error") {
-        throw new Error(`The proof failed: ${data.error}`);
-      }
-    }
-    throw new Error("The server stopped before the proof was done.");
+    const done = await PROVERS[kind].run(onPhase, onPhaseEnd);
+    $("status").textContent = `Done: the proof verifies (${done.seconds.toFixed(2)} s, ${where}).`;
+    showProof(done, where);
+    announceProof(done);
   } catch (error) {
     $("status").textContent = "";
     showError(error);
   } finally {
-    button.disabled = false;
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+// The pairing check of the shown proof against the public values as they
+// stand in the box (edit one to see a tampered proof refused), in this
+// browser: no request goes to the server but for the verifying key's file.
+async function verifyHere() {
+  const status = $("verify-status");
+  status.textContent = "Verifying in this browser…";
+  try {
+    if (!page.proof.vk) page.proof.vk = await (await api(page.proof.vkUrl)).json();
+    const values = $("public").value.split(/\s+/).filter(Boolean);
+    const { valid, seconds } = await verifyInBrowser(
+      JSON.stringify(page.proof.vk),
+      JSON.stringify(page.proof.proof),
+      JSON.stringify(values),
+    );
+    const ms = `${(seconds * 1000).toFixed(0)} ms`;
+    status.textContent = valid
+      ? `Verified in this browser in ${ms}: the proof is valid for these public values.`
+      : `Rejected (checked in this browser in ${ms}): the proof does not hold for these public values.`;
+    status.className = valid ? "ok" : "error";
+  } catch (error) {
+    status.textContent = `Rejected: ${error.message}`;
+    status.className = "error";
   }
 }
 
@@ -235,8 +302,10 @@ async function start() {
       $("seed").value = String(Math.floor(Math.random() * 2 ** 32));
       loadSeed();
     });
-    $("prove").addEventListener("click", prove);
-    for (const id of ["model", "seed", "random", "prove"]) $(id).disabled = false;
+    $("prove").addEventListener("click", () => prove("server"));
+    $("prove-browser").addEventListener("click", () => prove("browser"));
+    $("verify-browser").addEventListener("click", verifyHere);
+    for (const id of ["model", "seed", "random", "prove", "prove-browser"]) $(id).disabled = false;
     await chooseModel(models[0].name);
   } catch (error) {
     $("caption").textContent = "";

@@ -40,16 +40,27 @@ fn read(path: &Path) -> Result<Vec<u8>, GraphError> {
 /// Loads a model file and the parameter file it names. Every error names
 /// the model file, and the node at fault where there is one.
 pub fn load(path: &Path) -> Result<Model, GraphError> {
-    load_unnamed(path).map_err(|e| match e {
+    let (file, params) = read_files(path)?;
+    Model::new(&file, &params).map_err(|e| named(path, e))
+}
+
+/// Reads a model file and the parameter file it names, without checking
+/// that they make a model ([`Model::new`] does).
+pub fn read_files(path: &Path) -> Result<(ModelFile, Params), GraphError> {
+    read_unnamed(path).map_err(|e| named(path, e))
+}
+
+fn named(path: &Path, e: GraphError) -> GraphError {
+    match e {
         GraphError::Io { .. } => e,
         e => GraphError::File {
             path: path.display().to_string(),
             source: Box::new(e),
         },
-    })
+    }
 }
 
-fn load_unnamed(path: &Path) -> Result<Model, GraphError> {
+fn read_unnamed(path: &Path) -> Result<(ModelFile, Params), GraphError> {
     let text =
         String::from_utf8(read(path)?).map_err(|_| GraphError::Json("the model file is not UTF-8 text".into()))?;
     let file = ModelFile::from_json(&text)?;
@@ -66,5 +77,5 @@ fn load_unnamed(path: &Path) -> Result<Model, GraphError> {
         }
         None => Params::default(),
     };
-    Model::new(&file, &params)
+    Ok((file, params))
 }

@@ -11,7 +11,7 @@ pub mod serve;
 pub mod ui;
 pub mod verify;
 
-use section9::graph::{self, GraphError, Model};
+use section9::graph::{self, GraphError, Model, ModelFile, Params};
 use std::path::Path;
 
 /// What can stop a command.
@@ -89,9 +89,25 @@ pub fn load_model(arg: &str) -> Result<Model, CliError> {
     if let Some(m) = section9_zoo::builtin(arg) {
         return Ok(m?);
     }
+    Ok(graph::load(model_path(arg)?)?)
+}
+
+/// A built-in model or model file, with the graph and weights it was made
+/// from, for a reader of its own (the web page's prover).
+pub fn load_model_and_files(arg: &str) -> Result<(Model, ModelFile, Params), CliError> {
+    let (file, params) = match section9_zoo::BUILTINS.iter().find(|b| b.name == arg) {
+        Some(b) => (ModelFile::from_json(b.json)?, Params::from_bytes(b.params)?),
+        None => graph::read_files(model_path(arg)?)?,
+    };
+    let model = Model::new(&file, &params).map_err(|e| CliError::Other(format!("{arg}: {e}")))?;
+    Ok((model, file, params))
+}
+
+/// `arg` as a model file's path, when it can be one.
+fn model_path(arg: &str) -> Result<&Path, CliError> {
     let path = Path::new(arg);
     if path.extension().is_some_and(|e| e == "json") || path.exists() {
-        return Ok(graph::load(path)?);
+        return Ok(path);
     }
     let names: Vec<&str> = section9_zoo::BUILTINS.iter().map(|b| b.name).collect();
     Err(CliError::Usage(format!(

@@ -161,8 +161,12 @@ fn cached_keys_timed(cs: &Builder, digest: &[u8; 32], cache: &KeyCache, ui: impl
 
 /// The keys of a circuit from the cache, set up (and cached) on a miss.
 pub fn cached_keys(cs: &Builder, digest: &[u8; 32], dir: Option<PathBuf>, ui: Ui) -> Result<Keys, CliError> {
-    let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
-    cached_keys_timed(cs, digest, &cache, ui).map(|l| l.keys)
+    cached_keys_timed(cs, digest, &key_cache(dir), ui).map(|l| l.keys)
+}
+
+/// The key cache in `dir`, or in the default directory.
+pub fn key_cache(dir: Option<PathBuf>) -> KeyCache {
+    KeyCache::new(dir.unwrap_or_else(default_key_dir))
 }
 
 /// A `.zkey`'s keys, checked to be made for `cs`.
@@ -221,7 +225,7 @@ pub fn prove_run(
             (digest, c, witness, loaded)
         }
         KeySource::Cache(dir) => {
-            let cache = KeyCache::new(dir.unwrap_or_else(default_key_dir));
+            let cache = key_cache(dir);
             let label = format!("{}\n{weights:?}", model.name);
             // Detached, so that a wrong guess is not waited for.
             let guess = cache.recall(&label).map(|digest| {

@@ -4,7 +4,7 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+fn asset<B: IntoResponse>(content_type: &'static str, body: B) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type)], body)
 }
 
@@ -18,4 +18,22 @@ pub async fn style() -> impl IntoResponse {
 
 pub async fn script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../web/app.js"))
+}
+
+pub async fn browser_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/browser.js"))
+}
+
+pub async fn prover_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/prover.js"))
+}
+
+/// section9's prover and verifier in WebAssembly, and its JavaScript glue,
+/// built by `cargo xtask web` from `zoo/web/wasm`.
+pub async fn wasm_glue() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/pkg/section9_web.js"))
+}
+
+pub async fn wasm() -> impl IntoResponse {
+    asset("application/wasm", include_bytes!("../../web/pkg/section9_web_bg.wasm").as_slice())
 }

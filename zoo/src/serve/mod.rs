@@ -2,6 +2,7 @@
 //! JSON API to list the generators, draw with them and prove a drawing.
 
 mod assets;
+mod browser;
 mod draw;
 mod error;
 mod models;
@@ -32,7 +33,13 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/style.css", get(assets::style))
         .route("/app.js", get(assets::script))
+        .route("/browser.js", get(assets::browser_script))
+        .route("/prover.js", get(assets::prover_script))
+        .route("/pkg/section9_web.js", get(assets::wasm_glue))
+        .route("/pkg/section9_web_bg.wasm", get(assets::wasm))
         .route("/api/models", get(models))
+        .route("/api/models/{name}/keys", get(browser::keys))
+        .route("/api/models/{name}/{file}", get(browser::model_file))
         .route("/api/latent", get(draw::latent))
         .route("/api/draw", get(draw::draw))
         .route("/api/prove", post(proofs::prove))

@@ -3,11 +3,15 @@
 
 use super::error::ApiError;
 use crate::commands::demo::Picture;
-use crate::commands::{load_model, CliError, WeightsArg};
-use section9::compile::{compile, DEFAULT_MAX_CONSTRAINTS};
+use crate::commands::prove::cached_keys;
+use crate::commands::ui::Ui;
+use crate::commands::{load_model_and_files, CliError, WeightsArg};
+use section9::compile::{circuit_digest, compile, DEFAULT_MAX_CONSTRAINTS};
 use section9::graph::Model;
+use section9::prove::Keys;
 use section9::r1cs::Builder;
 use serde::Serialize;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A generator: a model whose one input is a latent vector and whose first
@@ -16,6 +20,9 @@ pub struct Generator {
     pub model: Model,
     pub picture: Picture,
     pub info: Info,
+    /// The model file's JSON and its parameter file's bytes, for the
+    /// page's own prover.
+    pub files: (String, Vec<u8>),
 }
 
 /// What `GET /api/models` says of a generator.
@@ -58,7 +65,7 @@ struct Constraints {
 impl Generator {
     /// Loads a built-in name or model file, checking it is a generator.
     pub fn load(arg: &str) -> Result<Generator, CliError> {
-        let model = load_model(arg)?;
+        let (model, file, params) = load_model_and_files(arg)?;
         let picture = Picture::of(&model, arg)?;
         let inputs: Vec<_> = model.inputs().map(|(_, n)| n).collect();
         let [input] = inputs[..] else {
@@ -93,7 +100,22 @@ impl Generator {
                 constant: count_constraints(&model, WeightsArg::Constant)?,
             },
         };
-        Ok(Generator { model, picture, info })
+        Ok(Generator {
+            model,
+            picture,
+            info,
+            files: (file.to_json(), params.to_bytes()),
+        })
+    }
+
+    /// The keys of this generator's circuit in a weight mode, from the key
+    /// cache in `dir` (set up and cached on a miss), and the circuit's
+    /// digest. Every latent gives the same circuit; the seeded one is used.
+    pub fn keys(&self, weights: WeightsArg, dir: Option<PathBuf>) -> Result<(Keys, [u8; 32]), CliError> {
+        let builder = Builder::new().with_limit(DEFAULT_MAX_CONSTRAINTS);
+        let c = compile(&self.model, &self.model.seeded_inputs(0), weights.into(), builder)?;
+        let digest = circuit_digest(&c.cs);
+        Ok((cached_keys(&c.cs, &digest, dir, Ui::new(true, false))?, digest))
     }
 
     /// The latent of a request: its explicit values, checked against the

@@ -57,6 +57,11 @@ impl Proofs {
             keys,
         })
     }
+
+    /// The key cache directory given on the command line, if any.
+    pub fn keys_dir(&self) -> Option<PathBuf> {
+        self.keys.clone()
+    }
 }
 
 /// `POST /api/prove`: a model and a seed or latent, as for drawing, and
