@@ -198,6 +198,7 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
     if !snarkjs_bin(workspace).exists() {
         let status = Command::new("bash")
             .arg(workspace.join(".ci/install-tools"))
+            .arg("--skip-browser")
             .status()
             .map_err(|e| format!("install-tools: {e}"))?;
         if !status.success() {
