@@ -78,7 +78,7 @@ async fn steps(page: &Page, url: &str, dir: &Path) -> Result {
     step("public values", the_public_values_are_shown(page)).await?;
     step("screenshot", screenshot(page, dir)).await?;
     step("verify in the browser", verify_in_the_browser(page)).await?;
-    step("prove in the browser", prove_in_the_browser(page)).await?;
+    step("prove in the browser", prove_in_the_browser(page, dir)).await?;
     step("mint", mint_and_find_in_the_gallery(page)).await?;
     step("phone width", fits_a_phone(page)).await?;
     // Last, so that it covers every step before it.
@@ -290,15 +290,113 @@ async fn screenshot(page: &Page, dir: &Path) -> Result {
 }
 
 /// "Verify in this browser": the proof just made verifies in the page
-/// (section9's verifier in WebAssembly), and a tampered public value is
-/// rejected. Not on the page yet.
-async fn verify_in_the_browser(_page: &Page) -> Result {
+/// (section9's verifier in WebAssembly), a tampered public value is
+/// rejected, and the untouched values verify again.
+async fn verify_in_the_browser(page: &Page) -> Result {
+    verified_here(page).await?;
+    let original = page.text("public").await?;
+    let tampered = page
+        .eval(
+            "const box = document.getElementById('public');
+             const lines = box.value.split('\\n');
+             lines[0] = lines[0] === '1' ? '2' : '1';
+             box.value = lines.join('\\n');
+             return box.value;",
+            vec![],
+        )
+        .await?;
+    ensure!(tampered.as_str() != Some(original.as_str()), "the public values were not changed");
+    page.click("verify-browser").await?;
+    page.wait_for_text("verify-status", "Rejected", REACT).await?;
+    page.eval(
+        "document.getElementById('public').value = arguments[0];",
+        vec![json!(original)],
+    )
+    .await?;
+    verified_here(page).await
+}
+
+/// Presses "Verify in this browser" and waits for the proof to be found
+/// valid.
+async fn verified_here(page: &Page) -> Result {
+    page.click("verify-browser").await?;
+    page.wait_for_text("verify-status", "Verified in this browser", REACT).await?;
     Ok(())
 }
 
-/// "Prove in this browser": the picture is proved in the page and the
-/// proof verifies. Not on the page yet.
-async fn prove_in_the_browser(_page: &Page) -> Result {
+/// "Prove in this browser": the picture is proved in the page, with the
+/// public values of the server's proof of the same picture; the proof
+/// verifies in the page, under `section9 verify` and under snarkjs, and
+/// its key is kept in the browser's IndexedDB.
+async fn prove_in_the_browser(page: &Page, dir: &Path) -> Result {
+    let on_server = page.text("public").await?;
+    page.click("prove-browser").await?;
+    page.wait_for(
+        "the proof made in this browser",
+        PROOF,
+        "const s = document.getElementById('status').textContent;
+         return s.startsWith('Done') && s.includes('in this browser') ? s : null;",
+        vec![],
+    )
+    .await?;
+    let made = page.text("where").await?;
+    ensure!(made.contains("in this browser"), "the proof was made {made:?}");
+    let here = page.text("public").await?;
+    ensure!(
+        here == on_server,
+        "the browser's public values differ from the server's for the same picture"
+    );
+    verified_here(page).await?;
+    let files = page
+        .eval(
+            "const get = (id) => fetch(document.getElementById(id).href).then((r) => r.text());
+             return Promise.all(['get-proof', 'get-public', 'get-vk'].map(get));",
+            vec![],
+        )
+        .await?;
+    let [proof, public, vk] = [0, 1, 2].map(|i| files[i].as_str().unwrap_or_default().to_string());
+    check_elsewhere(dir, &vk, &proof, &public)?;
+    let kept = page
+        .eval(
+            "return new Promise((resolve) => {
+                 const open = indexedDB.open('section9');
+                 open.onsuccess = () => {
+                     const count = open.result.transaction('keys').objectStore('keys').count();
+                     count.onsuccess = () => resolve(count.result);
+                     count.onerror = () => resolve(-1);
+                 };
+                 open.onerror = () => resolve(-1);
+             });",
+            vec![],
+        )
+        .await?;
+    ensure!(kept == 1, "{kept} proving keys kept in IndexedDB, not 1");
+    Ok(())
+}
+
+/// A proof made in the browser verifies under `section9 verify` and
+/// `snarkjs groth16 verify`.
+fn check_elsewhere(dir: &Path, vk: &str, proof: &str, public: &str) -> Result {
+    let files = dir.join("browser-proof");
+    std::fs::create_dir_all(&files).doing("making a folder for the browser's proof")?;
+    for (name, text) in [("vk.json", vk), ("proof.json", proof), ("public.json", public)] {
+        std::fs::write(files.join(name), text).doing(&format!("writing {name}"))?;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_section9"))
+        .args(["verify", "vk.json", "proof.json", "public.json"])
+        .current_dir(&files)
+        .output()
+        .doing("running section9 verify")?;
+    ensure!(
+        out.status.success(),
+        "section9 verify refuses the browser's proof: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    section9_tests::circom::ensure_tools()?;
+    ensure!(
+        section9_tests::circom::snarkjs_verify(&files, vk, public, proof),
+        "snarkjs refuses the browser's proof"
+    );
     Ok(())
 }
 

@@ -155,7 +155,9 @@ impl Page {
     pub async fn text(&self, id: &str) -> Result<String> {
         let value = self
             .eval(
-                "const e = document.getElementById(arguments[0]); return e ? e.textContent : null;",
+                "const e = document.getElementById(arguments[0]);
+                 if (!e) return null;
+                 return e instanceof HTMLTextAreaElement || e instanceof HTMLInputElement ? e.value : e.textContent;",
                 vec![json!(id)],
             )
             .await?;
