@@ -19,3 +19,7 @@ pub async fn style() -> impl IntoResponse {
 pub async fn script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../web/app.js"))
 }
+
+pub async fn chain() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/chain.js"))
+}
