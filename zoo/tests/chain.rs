@@ -181,6 +181,19 @@ fn without_a_chain_the_page_is_told_how_to_get_one() {
     let keys = tempfile::tempdir().unwrap();
     let server = Server::start(keys.path(), &[]);
     assert_eq!(server.started["chain"], Value::Null);
+    // The page's Mint and Gallery sections and their script.
+    let page = String::from_utf8(server.get("/").body).unwrap();
+    for part in [
+        r#"<script type="module" src="/chain.js">"#,
+        r#"id="mint""#,
+        r#"id="mint-status""#,
+        r#"id="gallery""#,
+    ] {
+        assert!(page.contains(part), "{part}");
+    }
+    let script = server.get("/chain.js");
+    assert_eq!(script.status, 200);
+    assert!(String::from_utf8(script.body).unwrap().contains("section9:proof"));
     let chain = server.get("/api/chain");
     assert_eq!(chain.status, 200);
     let chain = chain.json();
@@ -196,7 +209,12 @@ fn without_a_chain_the_page_is_told_how_to_get_one() {
     let server = Server::start(keys.path(), &["--chain", &url]);
     assert_eq!(server.started["chain"]["chain_id"], Value::Null);
     let unreachable = format!("the chain at {url} cannot be reached");
-    assert!(server.get("/api/chain").error(502).contains(&unreachable));
+    let chain = server.get("/api/chain").json();
+    assert_eq!(
+        (&chain["configured"], &chain["reachable"]),
+        (&json!(true), &json!(false))
+    );
+    assert!(chain["error"].as_str().unwrap().contains(&unreachable), "{chain}");
     let refused = Reply::from(server.post("/api/chain/rpc", "application/json", rpc));
     assert!(refused.error(502).contains(&unreachable));
     drop(server);
@@ -279,8 +297,13 @@ fn the_dev_chain_mints_a_proof_of_the_server_and_its_token_is_the_picture() {
 
     let chain = server.get("/api/chain").json();
     assert_eq!(
-        (&chain["configured"], &chain["chain_id"], &chain["rpc"]),
-        (&json!(true), &json!(31337), &json!("/api/chain/rpc")),
+        (
+            &chain["configured"],
+            &chain["reachable"],
+            &chain["chain_id"],
+            &chain["rpc"]
+        ),
+        (&json!(true), &json!(true), &json!(31337), &json!("/api/chain/rpc")),
         "{chain}"
     );
     assert_eq!(server.rpc("eth_chainId", json!([])), "0x7a69");

@@ -59,8 +59,8 @@ function revertReason(error) {
 // A JSON-RPC error as an Error in words.
 function rpcError(method, error) {
   const reason = revertReason(error);
-  if (reason !== null) return new ChainError(`The chain refused it: ${reason}.`);
-  return new ChainError(`The chain refused ${method}: ${error?.message || JSON.stringify(error)}`);
+  if (reason !== null) return new ChainError(`The contract reverted: ${reason}.`);
+  return new ChainError(sentence(`the chain refused ${method}: ${error?.message || JSON.stringify(error)}`));
 }
 
 // The server's chain: one JSON-RPC request per POST, same origin.
@@ -84,9 +84,9 @@ const serverProvider = {
     } catch {
       throw new ChainError(`The chain answered ${method} with something other than JSON (${response.status}).`);
     }
-    if (!response.ok && answer.error && typeof answer.error === "string") {
+    if (!response.ok && typeof answer.error === "string") {
       // The server's own error: no chain, or the node is unreachable.
-      throw new ChainError(answer.error[0].toUpperCase() + answer.error.slice(1) + ".");
+      throw new ChainError(sentence(answer.error));
     }
     if (answer.error) throw rpcError(method, answer.error);
     return answer.result;
@@ -111,7 +111,7 @@ function walletProvider() {
 function provider() {
   const via = $("chain-via").value;
   if (via === "wallet" && window.ethereum) return walletProvider();
-  if (via === "server" && chain.server?.configured) return serverProvider;
+  if (via === "server" && chain.server?.configured && chain.server.reachable) return serverProvider;
   return null;
 }
 
@@ -439,17 +439,23 @@ async function refreshGallery() {
 
 // ---- Start ------------------------------------------------------------
 
+// A message as a sentence: a capital first, a full stop last.
+function sentence(text) {
+  const t = String(text).trim();
+  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
+}
+
 function describeChains() {
   const s = chain.server;
   const parts = [];
-  if (s?.configured && s.chain_id !== undefined) {
+  if (s?.configured && s.reachable) {
     parts.push(
       s.dev
         ? `This server runs a local chain (chain id ${s.chain_id}) with funded accounts: no wallet is needed.`
         : `This server forwards to the chain at ${s.node} (chain id ${s.chain_id}).`,
     );
   } else if (s?.error) {
-    parts.push(s.error);
+    parts.push(`${sentence(s.error)} Start it, then reload this page.`);
   } else {
     parts.push(
       "No chain is configured on this server: start it with `section9 serve --dev-chain` " +
@@ -465,11 +471,11 @@ async function start() {
   try {
     const response = await fetch("/api/chain");
     const body = await response.json();
-    chain.server = response.ok ? body : { configured: false, error: `${body.error}.` };
+    chain.server = response.ok ? body : { configured: false, error: body.error };
   } catch {
-    chain.server = { configured: false, error: "The server cannot be reached." };
+    chain.server = { configured: false, error: "the server cannot be reached" };
   }
-  const serverOk = Boolean(chain.server.configured);
+  const serverOk = Boolean(chain.server.configured && chain.server.reachable);
   via.querySelector('option[value="server"]').disabled = !serverOk;
   via.querySelector('option[value="wallet"]').disabled = !window.ethereum;
   via.value = serverOk || !window.ethereum ? "server" : "wallet";

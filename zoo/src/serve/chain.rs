@@ -107,8 +107,10 @@ fn node(state: &AppState) -> Result<Arc<Node>, ApiError> {
     })
 }
 
-/// `GET /api/chain`: whether a chain is configured and, if it answers,
-/// its id and where the page sends its JSON-RPC requests.
+/// `GET /api/chain`: whether a chain is configured, whether it answers
+/// and its id, and where the page sends its JSON-RPC requests. A node
+/// that does not answer is a state to show, not a failed request: the
+/// answer is still 200, with `reachable: false` and the error in words.
 pub async fn info(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let Some(node) = state.chain.clone() else {
         return Ok(Json(json!({ "configured": false, "message": format!("{NO_CHAIN}.") })));
@@ -116,15 +118,19 @@ pub async fn info(State(state): State<Arc<AppState>>) -> Result<Json<Value>, Api
     let (dev, url) = (node.dev, node.url.clone());
     let id = tokio::task::spawn_blocking(move || node.chain_id())
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(ApiError::bad_gateway)?;
-    Ok(Json(json!({
-        "configured": true,
-        "dev": dev,
-        "node": url,
-        "chain_id": id,
-        "rpc": "/api/chain/rpc",
-    })))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut about = json!({ "configured": true, "dev": dev, "node": url, "rpc": "/api/chain/rpc" });
+    match id {
+        Ok(id) => {
+            about["reachable"] = json!(true);
+            about["chain_id"] = json!(id);
+        }
+        Err(e) => {
+            about["reachable"] = json!(false);
+            about["error"] = json!(e);
+        }
+    }
+    Ok(Json(about))
 }
 
 /// `POST /api/chain/rpc`: one JSON-RPC request, forwarded to the node; its
