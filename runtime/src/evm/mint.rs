@@ -52,7 +52,9 @@ impl Picture {
 /// Solidity source of the minting contract for a verifier of `public`
 /// inputs: the packed picture first, the model commitment last (the
 /// public order of a model with packed outputs and committed weights).
-/// `pictureBMP(id)` renders a token as a BMP data URI.
+/// `pictureBMP(id)` renders a token as a BMP data URI, and `tokenURI(id)`
+/// gives ERC-721 metadata for it: a `data:application/json;base64,` URI of
+/// `{"name": "<contract> #<id>", "image": <the BMP data URI>}`.
 ///
 /// The picture is stored SSTORE2-style, as the code of a small contract
 /// (200 gas per byte deposited, 6,400 per 32-byte word) rather than in
@@ -133,7 +135,7 @@ contract __MINT__ {
 
     /// Token `id`'s picture as a `data:image/bmp;base64,` URI (24-bit,
     /// rows bottom-up as BMP stores them).
-    function pictureBMP(uint256 id) external view returns (string memory) {
+    function pictureBMP(uint256 id) public view returns (string memory) {
         uint256[__WORDS__] memory words = picture(id);
         uint256 rowBytes = (__WIDTH__ * 3 + 3) & ~uint256(3);
         bytes memory bmp = new bytes(54 + rowBytes * __HEIGHT__);
@@ -160,6 +162,26 @@ contract __MINT__ {
             }
         }
         return string(abi.encodePacked("data:image/bmp;base64,", base64(bmp)));
+    }
+
+    /// ERC-721 metadata of token `id`: a JSON data URI naming it and
+    /// holding its picture.
+    function tokenURI(uint256 id) external view returns (string memory) {
+        bytes memory json = abi.encodePacked('{"name":"__MINT__ #', decimal(id), '","image":"', pictureBMP(id), '"}');
+        return string(abi.encodePacked("data:application/json;base64,", base64(json)));
+    }
+
+    /// `v` in decimal digits.
+    function decimal(uint256 v) internal pure returns (bytes memory out) {
+        uint256 digits = 1;
+        for (uint256 t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        out = new bytes(digits);
+        for (uint256 i = digits; i > 0; i--) {
+            out[i - 1] = bytes1(uint8(48 + (v % 10)));
+            v /= 10;
+        }
     }
 
     function putU32(bytes memory b, uint256 at, uint256 v) internal pure {

@@ -1,6 +1,6 @@
 //! The minting contract: a picture is stored only with a valid proof of
 //! the model whose commitment the contract was deployed with, and is read
-//! back packed and rendered as a BMP pixel for pixel.
+//! back packed and rendered as a BMP pixel for pixel, in ERC-721 metadata.
 
 use super::*;
 use section9::evm::{mint_contract, Picture, MINT};
@@ -81,12 +81,31 @@ pub(crate) fn mint_and_render(name: &str, model: &Model, chain: &mut Chain, veri
             }
         }
     }
+    // ERC-721 metadata: a JSON data URI naming the token and holding the
+    // same BMP.
+    let meta = view(chain, minter, "tokenURI(uint256)", 1);
+    assert!(meta.success, "{name}: {meta:?}");
+    let uri = abi_string(&meta.output);
+    let json = base64_decode(
+        uri.strip_prefix("data:application/json;base64,")
+            .expect("a JSON data URI"),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["name"], format!("{MINT} #1"), "{name}");
+    assert_eq!(json["image"], abi_string(&out.output), "{name}");
+    // Nodes cap the gas of an eth_call (Hardhat at its block gas limit,
+    // 30 million by default; geth at 50 million): the views must fit well
+    // within that (s9-gan's 32x32 RGB picture takes about 8.6 million).
+    assert!(meta.gas < 15_000_000, "{name}: tokenURI took {} gas", meta.gas);
+
     // No token 2 yet.
     assert!(!view(chain, minter, "picture(uint256)", 2).success);
+    assert!(!view(chain, minter, "tokenURI(uint256)", 2).success);
     eprintln!(
-        "{name}: minting contract {} bytes, rendering the BMP (a view) {} gas",
+        "{name}: minting contract {} bytes, rendering the BMP (a view) {} gas, tokenURI {} gas",
         chain.code_len(minter),
-        out.gas
+        out.gas,
+        meta.gas
     );
     minted.gas
 }

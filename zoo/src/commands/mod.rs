@@ -1,5 +1,6 @@
 //! One module per verb of the `section9` command.
 
+pub mod chain;
 pub mod demo;
 pub mod evm;
 pub mod export;

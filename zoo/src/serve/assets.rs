@@ -37,3 +37,7 @@ pub async fn wasm_glue() -> impl IntoResponse {
 pub async fn wasm() -> impl IntoResponse {
     asset("application/wasm", include_bytes!("../../web/pkg/section9_web_bg.wasm").as_slice())
 }
+
+pub async fn chain() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/chain.js"))
+}

@@ -29,6 +29,14 @@ impl ApiError {
         }
     }
 
+    /// The chain node behind the server did not answer as one.
+    pub fn bad_gateway(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_GATEWAY,
+            message: message.into(),
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,

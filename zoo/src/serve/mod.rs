@@ -1,13 +1,18 @@
 //! The web page's HTTP server (`section9 serve`): the page itself, and a
-//! JSON API to list the generators, draw with them and prove a drawing.
+//! JSON API to list the generators, draw with them, prove a drawing and
+//! mint it on a chain.
 
 mod assets;
 mod browser;
+mod chain;
+mod contracts;
 mod draw;
 mod error;
 mod models;
 mod proofs;
 
+pub use chain::Node;
+pub use contracts::Contracts;
 pub use models::Generators;
 pub use proofs::Proofs;
 
@@ -25,6 +30,9 @@ const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub generators: Generators,
     pub proofs: Proofs,
+    pub contracts: Contracts,
+    /// The chain the page mints on, if any.
+    pub chain: Option<Arc<Node>>,
 }
 
 /// Every page and API route.
@@ -37,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/prover.js", get(assets::prover_script))
         .route("/pkg/section9_web.js", get(assets::wasm_glue))
         .route("/pkg/section9_web_bg.wasm", get(assets::wasm))
+        .route("/chain.js", get(assets::chain))
         .route("/api/models", get(models))
         .route("/api/models/{name}/keys", get(browser::keys))
         .route("/api/models/{name}/{file}", get(browser::model_file))
@@ -44,6 +53,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/draw", get(draw::draw))
         .route("/api/prove", post(proofs::prove))
         .route("/api/proofs/{id}/{file}", get(proofs::download))
+        .route("/api/models/{name}/contracts", get(contracts::contracts))
+        .route("/api/chain", get(chain::info))
+        .route(
+            "/api/chain/rpc",
+            post(chain::rpc).layer(DefaultBodyLimit::max(chain::MAX_RPC_BODY)),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
