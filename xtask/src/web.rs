@@ -56,9 +56,15 @@ fn wasm_bindgen(root: &Path) -> Result<PathBuf, String> {
 
 pub fn build(root: &Path) -> Result<(), String> {
     let bindgen = wasm_bindgen(root)?;
-    run(Command::new("cargo")
-        .current_dir(root)
-        .args(["build", "--profile", "wasm", "-p", "section9-web", "--target", TARGET]))?;
+    run(Command::new("cargo").current_dir(root).args([
+        "build",
+        "--profile",
+        "wasm",
+        "-p",
+        "section9-web",
+        "--target",
+        TARGET,
+    ]))?;
     let wasm = root.join("target").join(TARGET).join("wasm/section9_web.wasm");
     let out = root.join(OUT);
     run(Command::new(bindgen)

@@ -3,7 +3,7 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`bash .ci/install-tools`
 //! installs them); without them the test fails and says so. With
-//! `SECTION9_SCREENSHOT=1`, the screenshot taken after the proof is written
+//! `SECTION9_SCREENSHOT=1`, the screenshot taken after the proofs and the mint is written
 //! to `docs/web.png` (the README's picture); otherwise it stays in the
 //! test's temporary folder.
 //!
@@ -76,10 +76,10 @@ async fn steps(page: &Page, url: &str, dir: &Path) -> Result {
     step("move a slider", a_slider_redraws_the_picture(page)).await?;
     step("prove on the server", prove_on_the_server(page)).await?;
     step("public values", the_public_values_are_shown(page)).await?;
-    step("screenshot", screenshot(page, dir)).await?;
     step("verify in the browser", verify_in_the_browser(page)).await?;
     step("prove in the browser", prove_in_the_browser(page, dir)).await?;
     step("mint", mint_and_find_in_the_gallery(page)).await?;
+    step("screenshot", screenshot(page, dir)).await?;
     step("phone width", fits_a_phone(page)).await?;
     // Last, so that it covers every step before it.
     step("console", no_console_errors(page)).await
@@ -202,6 +202,7 @@ async fn a_slider_redraws_the_picture(page: &Page) -> Result {
 async fn prove_on_the_server(page: &Page) -> Result {
     page.click("prove").await?;
     page.wait_for_text("status", "Done: the proof verifies", PROOF).await?;
+    eprintln!("browser: the server's proof took {}", page.text("time").await?);
     let steps = page
         .eval(
             "return [...document.querySelectorAll('#steps li')].map((li) => li.textContent);",
@@ -305,7 +306,10 @@ async fn verify_in_the_browser(page: &Page) -> Result {
             vec![],
         )
         .await?;
-    ensure!(tampered.as_str() != Some(original.as_str()), "the public values were not changed");
+    ensure!(
+        tampered.as_str() != Some(original.as_str()),
+        "the public values were not changed"
+    );
     page.click("verify-browser").await?;
     page.wait_for_text("verify-status", "Rejected", REACT).await?;
     page.eval(
@@ -320,7 +324,9 @@ async fn verify_in_the_browser(page: &Page) -> Result {
 /// valid.
 async fn verified_here(page: &Page) -> Result {
     page.click("verify-browser").await?;
-    page.wait_for_text("verify-status", "Verified in this browser", REACT).await?;
+    page.wait_for_text("verify-status", "Verified in this browser", REACT)
+        .await?;
+    eprintln!("browser: {}", page.text("verify-status").await?);
     Ok(())
 }
 
@@ -341,6 +347,7 @@ async fn prove_in_the_browser(page: &Page, dir: &Path) -> Result {
     .await?;
     let made = page.text("where").await?;
     ensure!(made.contains("in this browser"), "the proof was made {made:?}");
+    eprintln!("browser: the page's proof took {}", page.text("time").await?);
     let here = page.text("public").await?;
     ensure!(
         here == on_server,
@@ -400,9 +407,51 @@ fn check_elsewhere(dir: &Path, vk: &str, proof: &str, public: &str) -> Result {
     Ok(())
 }
 
-/// "Mint" (button `mint`) on the dev chain, then the token is found in the
-/// gallery (`gallery`) with the model's pixels. Not on the page yet.
-async fn mint_and_find_in_the_gallery(_page: &Page) -> Result {
+/// "Mint" on the dev chain: the contracts are deployed and the last proof
+/// minted; the token then shows in the gallery, read back from the
+/// contract, with the pixels of the picture on the page.
+async fn mint_and_find_in_the_gallery(page: &Page) -> Result {
+    page.wait_for(
+        "the mint button to be ready",
+        REACT,
+        "return document.getElementById('mint').disabled ? null : true;",
+        vec![],
+    )
+    .await?;
+    page.click("mint").await?;
+    page.wait_for_text("mint-status", "Minted token #1", PROOF).await?;
+    let script = "
+        const token = document.querySelector('#gallery img.token[data-token-id=\"1\"]');
+        const picture = document.getElementById('picture');
+        if (!token || !token.complete || !token.naturalWidth) return null;
+        const read = (image, width, height) => {
+            const canvas = document.createElement('canvas');
+            canvas.width = width;
+            canvas.height = height;
+            const context = canvas.getContext('2d', { willReadFrequently: true });
+            context.drawImage(image, 0, 0);
+            return context.getImageData(0, 0, width, height).data;
+        };
+        const [w, h] = [token.naturalWidth, token.naturalHeight];
+        const [W, H] = [picture.naturalWidth, picture.naturalHeight];
+        const minted = read(token, w, h);
+        const shown = read(picture, W, H);
+        // The page's picture is the same one enlarged: compare each
+        // minted pixel with the middle of its square.
+        let differ = 0;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+            const at = ((Math.floor((y + 0.5) * H / h) * W) + Math.floor((x + 0.5) * W / w)) * 4 + c;
+            if (minted[(y * w + x) * 4 + c] !== shown[at]) differ++;
+        }
+        return [w, h, differ];";
+    let found = page.wait_for("token #1 in the gallery", REACT, script, vec![]).await?;
+    ensure!(
+        found[2] == 0,
+        "the minted picture ({} x {}) differs from the page's in {} values",
+        found[0],
+        found[1],
+        found[2]
+    );
     Ok(())
 }
 

@@ -169,9 +169,9 @@ function step(text) {
 function timeText(total, times) {
   const seconds = (s) => `${s.toFixed(2)} s`;
   const names = { fetch: "model fetched", witness: "witness", setup: "setup", keys: "keys read", prove: "prove", verify: "verify" };
-  const parts = Object.entries(times)
-    .filter(([, s]) => s !== null && s !== undefined)
-    .map(([step, s]) => `${names[step] ?? step} ${seconds(s)}`);
+  const parts = Object.keys(names)
+    .filter((step) => times[step] !== null && times[step] !== undefined)
+    .map((step) => `${names[step]} ${seconds(times[step])}`);
   return `${seconds(total)} in all: ${parts.join(", ")}`;
 }
 

@@ -31,11 +31,17 @@ pub async fn prover_script() -> impl IntoResponse {
 /// section9's prover and verifier in WebAssembly, and its JavaScript glue,
 /// built by `cargo xtask web` from `zoo/web/wasm`.
 pub async fn wasm_glue() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", include_str!("../../web/pkg/section9_web.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/pkg/section9_web.js"),
+    )
 }
 
 pub async fn wasm() -> impl IntoResponse {
-    asset("application/wasm", include_bytes!("../../web/pkg/section9_web_bg.wasm").as_slice())
+    asset(
+        "application/wasm",
+        include_bytes!("../../web/pkg/section9_web_bg.wasm").as_slice(),
+    )
 }
 
 pub async fn chain() -> impl IntoResponse {

@@ -25,10 +25,14 @@ pub async fn model_file(
     Ok(match file.as_str() {
         "model.json" => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
         "params" => ([(header::CONTENT_TYPE, "application/octet-stream")], params.clone()).into_response(),
-        "keys" => return Err(ApiError::bad_request("keys are fetched with GET /api/models/{name}/keys?weights=")),
+        "keys" => {
+            return Err(ApiError::bad_request(
+                "keys are fetched with GET /api/models/{name}/keys?weights=",
+            ))
+        }
         _ => {
             return Err(ApiError::not_found(format!(
-                "a model has no file `{file}` (it has: model.json, params, keys)"
+                "a model has no file `{file}` (it has: model.json, params, keys, contracts)"
             )))
         }
     })
@@ -63,7 +67,10 @@ pub async fn keys(
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::HeaderName::from_static("x-section9-circuit"), digest_hex(&digest)),
+            (
+                header::HeaderName::from_static("x-section9-circuit"),
+                digest_hex(&digest),
+            ),
         ],
         bytes,
     )

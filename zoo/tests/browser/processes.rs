@@ -78,11 +78,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves `model`, caching its keys in `keys`.
+    /// Serves `model`, caching its keys in `keys`, with a local chain.
     pub fn start(model: &str, keys: &Path) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_section9"))
             .args([
                 "serve",
+                "--dev-chain",
                 "--no-open",
                 "--json",
                 "--port",

@@ -24,7 +24,9 @@ impl Circuit {
     /// `weights` "committed" or "constant".
     #[wasm_bindgen(constructor)]
     pub fn new(model: &str, params: &[u8], inputs: &str, weights: &str) -> Result<Circuit, JsError> {
-        run::Circuit::new(model, params, inputs, weights).map(Circuit).map_err(js)
+        run::Circuit::new(model, params, inputs, weights)
+            .map(Circuit)
+            .map_err(js)
     }
 
     /// The circuit's digest in hex: the name of its key.

@@ -9,7 +9,9 @@ use section9::compile::{circuit_digest, compile, Compiled, Weights, DEFAULT_MAX_
 use section9::field::fr_to_decimal;
 use section9::graph::{nested, Model, ModelFile, Params};
 use section9::prove::cache::{decode_keys, digest_hex};
-use section9::prove::snarkjs::{proof_from_json, proof_to_json, public_from_json, public_to_json, vk_from_json, vk_to_json};
+use section9::prove::snarkjs::{
+    proof_from_json, proof_to_json, public_from_json, public_to_json, vk_from_json, vk_to_json,
+};
 use section9::prove::{prove, public_inputs, verify, Keys};
 use section9::r1cs::Builder;
 use serde_json::{json, Value};
@@ -46,7 +48,11 @@ impl Circuit {
         let builder = Builder::new().with_limit(DEFAULT_MAX_CONSTRAINTS);
         let compiled = compile(&model, &inputs, weights(weights_name)?, builder).map_err(|e| e.to_string())?;
         let digest = circuit_digest(&compiled.cs);
-        Ok(Circuit { model, compiled, digest })
+        Ok(Circuit {
+            model,
+            compiled,
+            digest,
+        })
     }
 
     /// The digest naming the circuit, as key files and `prove` show it.

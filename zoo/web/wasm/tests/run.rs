@@ -21,7 +21,11 @@ fn files() -> (&'static str, &'static [u8]) {
 
 fn model() -> Model {
     let (json, params) = files();
-    Model::new(&ModelFile::from_json(json).unwrap(), &Params::from_bytes(params).unwrap()).unwrap()
+    Model::new(
+        &ModelFile::from_json(json).unwrap(),
+        &Params::from_bytes(params).unwrap(),
+    )
+    .unwrap()
 }
 
 /// A key file for the model's circuit in a weight mode, as the server
@@ -75,11 +79,15 @@ fn files_that_are_not_what_they_should_be_are_refused_in_words() {
     let e = circuit(0, "private").err().unwrap();
     assert!(e.contains("`committed` or `constant`"), "{e}");
     let (json, params) = files();
-    let e = Circuit::new(json, &params[..params.len() - 1], "{}", "committed").err().unwrap();
+    let e = Circuit::new(json, &params[..params.len() - 1], "{}", "committed")
+        .err()
+        .unwrap();
     assert!(e.starts_with("the model's parameters"), "{e}");
     let e = Circuit::new("{", params, "{}", "committed").err().unwrap();
     assert!(e.starts_with("the model file"), "{e}");
-    let e = Circuit::new(json, params, r#"{"nope": [1]}"#, "committed").err().unwrap();
+    let e = Circuit::new(json, params, r#"{"nope": [1]}"#, "committed")
+        .err()
+        .unwrap();
     assert!(e.contains("nope"), "{e}");
 
     let mut bytes = key_file(Weights::Committed);
