@@ -5,56 +5,21 @@
 use section9::evm::{encode_verify_call, CallArgs};
 use section9::prove::snarkjs::{proof_from_json, public_from_json};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+#[path = "common/server.rs"]
+mod server;
+
+use server::{agent, events, section9, Reply, Server};
 use std::time::{Duration, Instant};
 
-/// A running `section9 serve`, stopped (SIGTERM) when dropped.
-struct Server {
-    child: Option<Child>,
-    url: String,
-    /// The line `--json` prints as it starts.
-    started: Value,
-    agent: ureq::Agent,
+/// The JSON-RPC requests the page sends, through the server's proxy.
+trait Chain {
+    fn rpc_answer(&self, method: &str, params: Value) -> Value;
+    fn rpc(&self, method: &str, params: Value) -> Value;
+    fn transact(&self, from: &str, to: Option<&str>, data: &str) -> Value;
+    fn oversized_rpc(&self) -> String;
 }
 
-impl Server {
-    /// Serves digits-gan with `args` added, caching keys in `keys`.
-    fn start(keys: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_section9"))
-            .args(["serve", "--json", "--no-open", "--model", "digits-gan"])
-            .args(args)
-            .env("SECTION9_KEYS", keys)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let started: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let url = started["url"].as_str().unwrap().trim_end_matches('/').to_string();
-        Server {
-            child: Some(child),
-            url,
-            started,
-            agent: agent(),
-        }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        Reply::from(self.agent.get(format!("{}{path}", self.url)).call().unwrap())
-    }
-
-    fn post(&self, path: &str, content_type: &str, body: &str) -> ureq::http::Response<ureq::Body> {
-        self.agent
-            .post(format!("{}{path}", self.url))
-            .header("content-type", content_type)
-            .send(body)
-            .unwrap()
-    }
-
+impl Chain for Server {
     /// One JSON-RPC request through the server's proxy: the whole answer.
     fn rpc_answer(&self, method: &str, params: Value) -> Value {
         let body = json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params });
@@ -106,65 +71,6 @@ impl Server {
         let answer = String::from_utf8_lossy(&answer);
         answer.lines().next().unwrap_or_default().to_string()
     }
-
-    /// Stops the server as Ctrl-C or a service manager would.
-    fn stop(&mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        child.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.is_some() {
-            self.stop();
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
-}
-
-struct Reply {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl From<ureq::http::Response<ureq::Body>> for Reply {
-    fn from(r: ureq::http::Response<ureq::Body>) -> Reply {
-        let (parts, mut body) = r.into_parts();
-        Reply {
-            status: parts.status.as_u16(),
-            body: body.read_to_vec().unwrap(),
-        }
-    }
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn error(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "{}", String::from_utf8_lossy(&self.body));
-        self.json()["error"].as_str().unwrap().to_string()
-    }
-}
-
-fn section9(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_section9"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 /// A port of 127.0.0.1 nobody listens on.
@@ -346,12 +252,8 @@ fn the_dev_chain_mints_a_proof_of_the_server_and_its_token_is_the_picture() {
         "application/json",
         r#"{"model": "digits-gan", "seed": 3}"#,
     );
-    let mut done = Value::Null;
-    for line in BufReader::new(response.into_body().into_reader()).lines() {
-        if let Some(data) = line.unwrap().strip_prefix("data: ") {
-            done = serde_json::from_str(data).unwrap();
-        }
-    }
+    let (last, done) = events(response).pop().unwrap();
+    assert_eq!(last, "done", "{done}");
     assert_eq!(done["weights"], "committed", "{done}");
     assert_eq!(done["commitment"], contracts["commitment"]);
     let proof = proof_from_json(&done["proof"].to_string()).unwrap();

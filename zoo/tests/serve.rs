@@ -1,102 +1,10 @@
 //! `section9 serve` as the page and scripts meet it: the real binary on a
 //! free port, spoken to over HTTP.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+#[path = "common/server.rs"]
+mod server;
 
-/// A running `section9 serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    agent: ureq::Agent,
-}
-
-impl Server {
-    /// Serves digits-gan, caching keys in `keys`.
-    fn start(keys: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_section9"))
-            .args(["serve", "--json", "--no-open", "--model", "digits-gan"])
-            .env("SECTION9_KEYS", keys)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let started: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let url = started["url"].as_str().unwrap().trim_end_matches('/').to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        Server { child, url, agent }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        Reply::from(self.agent.get(format!("{}{path}", self.url)).call().unwrap())
-    }
-
-    fn post(&self, path: &str, body: &str) -> ureq::http::Response<ureq::Body> {
-        self.agent
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .send(body)
-            .unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SIGTERM, so that the server removes its folder of proofs.
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let status = self.child.wait().unwrap();
-        // A clean stop, not a death by signal (a client that hung up once
-        // killed the server with SIGPIPE).
-        if !std::thread::panicking() {
-            assert!(status.success(), "the server ended with {status}");
-        }
-    }
-}
-
-/// A whole answer: status, headers and body.
-struct Reply {
-    status: u16,
-    headers: ureq::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl From<ureq::http::Response<ureq::Body>> for Reply {
-    fn from(r: ureq::http::Response<ureq::Body>) -> Reply {
-        let (parts, mut body) = r.into_parts();
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: body.read_to_vec().unwrap(),
-        }
-    }
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// The message of an error reply with this status.
-    fn error(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "{}", String::from_utf8_lossy(&self.body));
-        self.json()["error"].as_str().unwrap().to_string()
-    }
-}
-
-fn section9(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_section9"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use server::{events, section9, Reply, Server};
 
 /// The integers of nested JSON arrays, in order.
 fn flatten(v: &serde_json::Value, out: &mut Vec<i64>) {
@@ -119,7 +27,7 @@ fn png_of_run(seed: u64) -> Vec<u8> {
 #[test]
 fn the_page_and_the_models_are_served() {
     let keys = tempfile::tempdir().unwrap();
-    let server = Server::start(keys.path());
+    let server = Server::start(keys.path(), &[]);
     let page = server.get("/");
     assert_eq!(page.status, 200);
     let html = String::from_utf8(page.body).unwrap();
@@ -146,7 +54,7 @@ fn the_page_and_the_models_are_served() {
 #[test]
 fn a_drawing_is_the_picture_run_draws_and_is_quick() {
     let keys = tempfile::tempdir().unwrap();
-    let server = Server::start(keys.path());
+    let server = Server::start(keys.path(), &[]);
     let expected = png_of_run(3);
     let by_seed = server.get("/api/draw?model=digits-gan&seed=3");
     assert_eq!(by_seed.status, 200);
@@ -180,7 +88,7 @@ fn a_drawing_is_the_picture_run_draws_and_is_quick() {
 #[test]
 fn bad_requests_are_refused_in_words() {
     let keys = tempfile::tempdir().unwrap();
-    let server = Server::start(keys.path());
+    let server = Server::start(keys.path(), &[]);
     let draw = |q: &str| server.get(&format!("/api/draw?{q}"));
     assert!(draw("model=nope&seed=1").error(404).contains("no model `nope`"));
     assert!(draw("model=digits-gan&seed=x").error(400).contains("seed"));
@@ -194,7 +102,7 @@ fn bad_requests_are_refused_in_words() {
     assert!(draw("model=digits-gan&latent=1,x").error(400).contains("entry 1 (`x`)"));
 
     // A proof's request is checked before it starts.
-    let prove = |body: &str| Reply::from(server.post("/api/prove", body));
+    let prove = |body: &str| Reply::from(server.post("/api/prove", "application/json", body));
     let fractional = serde_json::json!({ "model": "digits-gan", "latent": [0.5] }).to_string();
     assert!(prove(&fractional)
         .error(400)
@@ -218,22 +126,6 @@ fn bad_requests_are_refused_in_words() {
     assert!(server.get("/nothing/here").error(404).contains("/nothing/here"));
 }
 
-/// The `event:` names and `data:` payloads of a server-sent event stream,
-/// read to its end.
-fn events(response: ureq::http::Response<ureq::Body>) -> Vec<(String, serde_json::Value)> {
-    let mut events = Vec::new();
-    let mut name = String::new();
-    for line in BufReader::new(response.into_body().into_reader()).lines() {
-        let line = line.unwrap();
-        if let Some(n) = line.strip_prefix("event: ") {
-            name = n.to_string();
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            events.push((name.clone(), serde_json::from_str(data).unwrap()));
-        }
-    }
-    events
-}
-
 /// Another field element, below the modulus: a decimal's last digit moved
 /// by one.
 fn nearby(decimal: &str) -> String {
@@ -245,13 +137,13 @@ fn nearby(decimal: &str) -> String {
 #[test]
 fn a_proof_streams_its_steps_and_verifies() {
     let keys = tempfile::tempdir().unwrap();
-    let server = Server::start(keys.path());
+    let server = Server::start(keys.path(), &[]);
     let request = r#"{"model": "digits-gan", "seed": 3}"#;
-    let response = server.post("/api/prove", request);
+    let response = server.post("/api/prove", "application/json", request);
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     // One proof at a time: the first holds the server until it is done.
-    let second = Reply::from(server.post("/api/prove", request));
+    let second = Reply::from(server.post("/api/prove", "application/json", request));
     assert!(second.error(429).contains("already running"));
 
     let streamed = events(response);
@@ -304,7 +196,7 @@ fn a_proof_streams_its_steps_and_verifies() {
     assert_eq!(verify().status.code(), Some(1));
 
     // The second proof of the circuit reads the cached keys.
-    let again = events(server.post("/api/prove", request));
+    let again = events(server.post("/api/prove", "application/json", request));
     assert!(again.iter().all(|(n, d)| n != "phase" || d["phase"] != "setup"));
     assert_eq!(again.last().unwrap().0, "done");
 }

@@ -3,6 +3,7 @@
 // browser; verify a proof in this browser.
 
 import { proveInBrowser, verifyInBrowser } from "/browser.js";
+import { api } from "/http.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,26 +21,6 @@ const page = {
   // The shown proof: {proof, vk or vkUrl}.
   proof: null,
 };
-
-// A fetch whose failure carries the server's message in words.
-async function api(path, options) {
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch {
-    throw new Error("The server cannot be reached: is `section9 serve` still running?");
-  }
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      message = (await response.json()).error || message;
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw new Error(message);
-  }
-  return response;
-}
 
 function showError(error) {
   $("error").textContent = error ? error.message : "";

@@ -4,6 +4,8 @@
 // unlocked account) or through a browser wallet (EIP-1193); the gallery
 // reads the minted pictures back from the contract.
 
+import { api } from "/http.js";
+
 const $ = (id) => document.getElementById(id);
 
 // How long a transaction may take to be mined, and how often to look.
@@ -276,14 +278,12 @@ async function deployed(rpc, from, contracts, say) {
 
 async function contractsOf(model) {
   if (!chain.contracts.has(model)) {
-    let response;
+    let body;
     try {
-      response = await fetch(`/api/models/${encodeURIComponent(model)}/contracts`);
-    } catch {
-      throw new ChainError("The server cannot be reached: is `section9 serve` still running?");
+      body = await (await api(`/api/models/${encodeURIComponent(model)}/contracts`)).json();
+    } catch (error) {
+      throw new ChainError(`The contracts could not be made: ${error.message}`);
     }
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new ChainError(`The contracts could not be made: ${body.error || response.status}.`);
     chain.contracts.set(model, body);
   }
   return chain.contracts.get(model);

@@ -5,6 +5,7 @@
 // "phase-end" as each step starts and ends, then "done" or "error".
 
 import init, { Circuit, ProvingKey, verify } from "/pkg/section9_web.js";
+import { api } from "/http.js";
 
 const ready = init({ module_or_path: "/pkg/section9_web_bg.wasm" });
 
@@ -12,25 +13,6 @@ const ready = init({ module_or_path: "/pkg/section9_web_bg.wasm" });
 // by model name.
 const keys = new Map();
 const models = new Map();
-
-async function fetchOk(url) {
-  let response;
-  try {
-    response = await fetch(url);
-  } catch {
-    throw new Error("The server cannot be reached: is `section9 serve` still running?");
-  }
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      message = (await response.json()).error || message;
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw new Error(message);
-  }
-  return response;
-}
 
 // Key files kept across visits in IndexedDB, by circuit digest: a key is
 // fetched once per circuit.
@@ -62,8 +44,8 @@ async function modelFiles(name) {
   if (!models.has(name)) {
     const base = `/api/models/${encodeURIComponent(name)}`;
     const [json, params] = await Promise.all([
-      fetchOk(`${base}/model.json`).then((r) => r.text()),
-      fetchOk(`${base}/params`).then((r) => r.arrayBuffer()),
+      api(`${base}/model.json`).then((r) => r.text()),
+      api(`${base}/params`).then((r) => r.arrayBuffer()),
     ]);
     models.set(name, { json, params: new Uint8Array(params) });
   }
@@ -79,7 +61,7 @@ async function provingKey(model, weights, digest) {
   let from = "the browser's cache";
   if (!bytes) {
     const url = `/api/models/${encodeURIComponent(model)}/keys?weights=${weights}`;
-    bytes = new Uint8Array(await (await fetchOk(url)).arrayBuffer());
+    bytes = new Uint8Array(await (await api(url)).arrayBuffer());
     from = "the server";
   }
   const key = ProvingKey.fromBytes(bytes);

@@ -20,6 +20,10 @@ pub async fn script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../web/app.js"))
 }
 
+pub async fn http_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../web/http.js"))
+}
+
 pub async fn browser_script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../web/browser.js"))
 }

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/style.css", get(assets::style))
         .route("/app.js", get(assets::script))
+        .route("/http.js", get(assets::http_script))
         .route("/browser.js", get(assets::browser_script))
         .route("/prover.js", get(assets::prover_script))
         .route("/pkg/section9_web.js", get(assets::wasm_glue))
