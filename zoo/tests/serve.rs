@@ -124,6 +124,37 @@ fn bad_requests_are_refused_in_words() {
         .contains("no finished proof 1"));
     assert!(server.get("/api/proofs/1/secret.txt").error(404).contains("no file"));
     assert!(server.get("/nothing/here").error(404).contains("/nothing/here"));
+
+    // What the page's own prover fetches: only a served model's files.
+    assert!(server
+        .get("/api/models/nope/params")
+        .error(404)
+        .contains("no model `nope`"));
+    assert!(server
+        .get("/api/models/nope/keys")
+        .error(404)
+        .contains("no model `nope`"));
+    assert!(server
+        .get("/api/models/digits-gan/secret")
+        .error(404)
+        .contains("no file `secret`"));
+    assert!(server
+        .get("/api/models/digits-gan/keys?weights=x")
+        .error(400)
+        .contains("weights"));
+}
+
+#[test]
+fn the_page_prover_gets_the_models_own_files() {
+    let keys = tempfile::tempdir().unwrap();
+    let server = Server::start(keys.path(), &[]);
+    let builtin = section9_zoo::BUILTINS.iter().find(|b| b.name == "digits-gan").unwrap();
+    let params = server.get("/api/models/digits-gan/params");
+    assert_eq!(params.status, 200);
+    assert_eq!(params.body, builtin.params);
+    let file = server.get("/api/models/digits-gan/model.json").json();
+    let expected: serde_json::Value = serde_json::from_str(builtin.json).unwrap();
+    assert_eq!(file["nodes"], expected["nodes"]);
 }
 
 /// Another field element, below the modulus: a decimal's last digit moved
