@@ -3,7 +3,7 @@
 //! Hardhat's node, run as a child process for as long as the server.
 
 use super::ui::Ui;
-use super::CliError;
+use super::{temp_dir, CliError};
 use crate::serve::Node;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -116,13 +116,7 @@ impl DevChain {
         ensure_tools(ui)?;
         let tools = tools_dir();
         let port = free_port()?;
-        let dir = tempfile::Builder::new()
-            .prefix("section9-chain-")
-            .tempdir()
-            .map_err(|source| CliError::Io {
-                path: std::env::temp_dir().display().to_string(),
-                source,
-            })?;
+        let dir = temp_dir("section9-chain-")?;
         let log = dir.path().join("hardhat.log");
         let io = |path: &Path| {
             let path = path.display().to_string();

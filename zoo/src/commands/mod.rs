@@ -117,6 +117,18 @@ fn model_path(arg: &str) -> Result<&Path, CliError> {
     )))
 }
 
+/// A new temporary folder whose name starts with `prefix`, removed when
+/// dropped.
+pub fn temp_dir(prefix: &str) -> Result<tempfile::TempDir, CliError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|source| CliError::Io {
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })
+}
+
 /// Model inputs from a JSON file, or seeded ones within their bounds.
 pub fn load_inputs(model: &Model, file: Option<&Path>, seed: u64) -> Result<Vec<Vec<i64>>, CliError> {
     let inputs = match file {

@@ -8,7 +8,7 @@ use super::AppState;
 use crate::commands::chain::{ensure_tools, tools_dir};
 use crate::commands::prove::cached_keys;
 use crate::commands::ui::Ui;
-use crate::commands::CliError;
+use crate::commands::{temp_dir, CliError};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -123,13 +123,7 @@ fn build(g: &Generator, keys: Option<PathBuf>) -> Result<Value, ApiError> {
 /// with `tools/solc-compile.js`; its output, by contract.
 fn solc(sources: &[(&str, String)]) -> Result<serde_json::Map<String, Value>, CliError> {
     ensure_tools(Ui::Quiet)?;
-    let dir = tempfile::Builder::new()
-        .prefix("section9-solidity-")
-        .tempdir()
-        .map_err(|source| CliError::Io {
-            path: std::env::temp_dir().display().to_string(),
-            source,
-        })?;
+    let dir = temp_dir("section9-solidity-")?;
     let mut command = Command::new("node");
     command.arg(tools_dir().join("solc-compile.js"));
     for (name, text) in sources {

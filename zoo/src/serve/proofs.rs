@@ -6,7 +6,7 @@ use super::models::{not_an_integer, Generator, Generators};
 use super::AppState;
 use crate::commands::prove::{prepare_out, prove_run, KeySource};
 use crate::commands::ui::{seconds, Phase, Progress};
-use crate::commands::{read_text, CliError, WeightsArg};
+use crate::commands::{read_text, temp_dir, CliError, WeightsArg};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -43,13 +43,7 @@ pub struct Proofs {
 
 impl Proofs {
     pub fn new(keys: Option<PathBuf>) -> Result<Proofs, CliError> {
-        let dir = tempfile::Builder::new()
-            .prefix("section9-serve-")
-            .tempdir()
-            .map_err(|source| CliError::Io {
-                path: std::env::temp_dir().display().to_string(),
-                source,
-            })?;
+        let dir = temp_dir("section9-serve-")?;
         Ok(Proofs {
             dir,
             next: AtomicU64::new(1),
