@@ -172,26 +172,38 @@ pub fn enforce_commitment(cs: &mut Builder, name: &str, values: &[Sig], bound: B
 /// [`enforce_commitment`] for several groups, as [`commitment_groups`]
 /// hashes them; still one public wire.
 pub fn enforce_commitment_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> Result<Fr, OpError> {
+    let h = hash_groups(cs, name, groups)?;
+    cs.enter(name, &[]);
+    let public = cs.input_f("commitment", &[], h.val, true);
+    let equal = cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()));
+    cs.leave();
+    equal.map(|()| h.val)
+}
+
+/// The hash [`commitment_groups`] computes, as a signal of the circuit:
+/// every value range-checked, packed and hashed, and no public wire (the
+/// caller decides what the hash must equal).
+pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> Result<FSig, OpError> {
     cs.enter(name, &[]);
     let mut h: Option<FSig> = None;
     for (g, &(values, bound)) in groups.iter().enumerate() {
         cs.enter("group", &[g as i128]);
         let out = absorb(cs, h.take(), values, bound);
         cs.leave();
-        h = Some(out?);
+        h = match out {
+            Ok(h) => Some(h),
+            Err(e) => {
+                cs.leave();
+                return Err(e);
+            }
+        };
     }
-    let Some(h) = h else {
-        cs.leave();
-        return Err(OpError::Param {
-            op: "commitment",
-            param: "groups",
-            why: "is empty: there is nothing to commit to".into(),
-        });
-    };
-    let public = cs.input_f("commitment", &[], h.val, true);
-    cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()))?;
     cs.leave();
-    Ok(h.val)
+    h.ok_or(OpError::Param {
+        op: "commitment",
+        param: "groups",
+        why: "is empty: there is nothing to commit to".into(),
+    })
 }
 
 /// Range-checks, packs and hashes one group onto the chain value `h`.

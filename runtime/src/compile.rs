@@ -18,8 +18,12 @@ use crate::ZkOp;
 use ark_ff::{BigInteger, Field, PrimeField};
 use sha2::{Digest, Sha256};
 
+mod link;
+mod piece;
 mod size;
-pub use size::{check_size, check_values, constraint_count, DEFAULT_MAX_CONSTRAINTS};
+pub use link::{link_commitment, Salt, SALT_BOUND, SALT_LEN};
+pub use piece::{is_constant, Ends, Piece};
+pub use size::{check_size, check_values, constraint_count, piece_constraint_count, DEFAULT_MAX_CONSTRAINTS};
 
 /// How the weights enter the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +45,10 @@ pub struct Compiled {
     pub commitment: Option<Fr>,
     /// The commitment to each `hashed` input, by input name.
     pub input_hashes: Vec<(String, Fr)>,
+    /// A piece's commitment to the values it reads from earlier pieces.
+    pub link_in: Option<Fr>,
+    /// A piece's commitment to the values later pieces read from it.
+    pub link_out: Option<Fr>,
     /// Constraints added by each node, indexed like the model's nodes.
     pub costs: Vec<usize>,
     /// Constraints of the weight commitment (range checks, packing and
@@ -66,47 +74,76 @@ impl Compiled {
 /// [`DEFAULT_MAX_CONSTRAINTS`]) is refused at the first row past it, with
 /// the size it needs.
 pub fn compile(model: &Model, inputs: &[Vec<i64>], weights: Weights, cs: Builder) -> Result<Compiled, GraphError> {
-    model.check_inputs(inputs)?;
+    compile_piece(model, &Piece::whole(model), &Ends::whole(inputs), weights, cs)
+}
+
+/// Synthesizes one piece of `model` ([`crate::pieces`]) into `cs`, with
+/// the values that enter it at its ends; limited as [`compile`] is.
+pub fn compile_piece(
+    model: &Model,
+    piece: &Piece,
+    ends: &Ends,
+    weights: Weights,
+    cs: Builder,
+) -> Result<Compiled, GraphError> {
+    piece.check_ends(model, ends)?;
     let limit = cs.limit().unwrap_or(DEFAULT_MAX_CONSTRAINTS);
     check_values(model, limit)?;
-    synthesize(model, inputs, weights, cs.with_limit(limit)).map_err(|e| match size::is_over_limit(&e) {
-        true => size::too_large(model, weights, limit),
+    synthesize(model, piece, ends, weights, cs.with_limit(limit)).map_err(|e| match size::is_over_limit(&e) {
+        true => size::too_large(model, piece, weights, limit),
         false => e,
     })
 }
 
 /// The synthesis itself, on any builder: [`compile`] builds with it and
 /// [`constraint_count`] counts with it.
-fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Builder) -> Result<Compiled, GraphError> {
-    model.check_inputs(inputs)?;
+fn synthesize(
+    model: &Model,
+    piece: &Piece,
+    ends: &Ends,
+    weights: Weights,
+    mut cs: Builder,
+) -> Result<Compiled, GraphError> {
+    piece.check_ends(model, ends)?;
     // Output wires come first so that the public inputs read outputs
     // first, as circom and snarkjs order them; their values are set once
-    // the model has run.
+    // the model has run. A piece that hands on to the next publishes the
+    // commitment of what it hands on there instead.
     let mut out_wires: Vec<Vec<Wire>> = Vec::with_capacity(model.outputs.len());
-    for &o in &model.outputs {
-        let node = &model.nodes[o];
-        let name = format!("out/{}", node.name);
-        let count = public_count(model, o)?;
-        out_wires.push(
-            (0..count)
-                .map(|i| cs.input_f(&name, &[i as i128], Fr::from(0u64), true).lc.terms[0].0)
-                .collect(),
-        );
+    let link_out_wire = match piece.link_out.is_empty() {
+        true => None,
+        false => Some(cs.input_f("link_out", &[], Fr::from(0u64), true).lc.terms[0].0),
+    };
+    if link_out_wire.is_none() {
+        for &o in &model.outputs {
+            let node = &model.nodes[o];
+            let name = format!("out/{}", node.name);
+            let count = public_count(model, o)?;
+            out_wires.push(
+                (0..count)
+                    .map(|i| cs.input_f(&name, &[i as i128], Fr::from(0u64), true).lc.terms[0].0)
+                    .collect(),
+            );
+        }
     }
-    let output_wires: Vec<Wire> = out_wires.iter().flatten().copied().collect();
+    let mut output_wires: Vec<Wire> = out_wires.iter().flatten().copied().collect();
+    output_wires.extend(link_out_wire);
     let mut source_wires: Vec<Wire> = Vec::new();
-    let mut given = inputs.iter();
+    let mut signals: Vec<Vec<Sig>> = vec![Vec::new(); model.nodes.len()];
+    let link_in = link::enforce_link_in(&mut cs, model, piece, ends, &mut signals, &mut source_wires)
+        .map_err(GraphError::op("link_in"))?;
+    let mut given = ends.inputs.iter();
     let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
     let mut input_hashes = Vec::new();
-    let mut signals: Vec<Vec<Sig>> = Vec::with_capacity(model.nodes.len());
-    let mut costs = Vec::with_capacity(model.nodes.len());
-    for node in &model.nodes {
+    let mut costs = vec![0; model.nodes.len()];
+    for &at in &piece.nodes {
+        let node = &model.nodes[at];
         let before = cs.num_constraints();
         cs.enter(&node.name, &[]);
         let fail = GraphError::op(&node.name);
         let sigs = match &node.kind {
             NodeKind::Input { visibility } => {
-                let values = given.next().expect("counted by check_inputs");
+                let values = given.next().expect("counted by check_ends");
                 let public = *visibility == Visibility::Public;
                 let raw = wire_values(&mut cs, "x", values, public);
                 source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
@@ -119,7 +156,7 @@ fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Buil
                     enforce_in_bound(&mut cs, &raw, node.bound).map_err(fail)?
                 }
             }
-            NodeKind::Param { values, .. } if node.kind.is_fixed_param() || weights == Weights::Constant => {
+            NodeKind::Param { values, .. } if piece::is_constant(model, at, weights) => {
                 values.iter().map(|&v| Sig::constant(v as i128)).collect()
             }
             NodeKind::Param { values, .. } => {
@@ -135,8 +172,8 @@ fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Buil
             }
         };
         cs.leave();
-        costs.push(cs.num_constraints() - before);
-        signals.push(sigs);
+        costs[at] = cs.num_constraints() - before;
+        signals[at] = sigs;
     }
     let mut commitment_cost = 0;
     let commitment = match weights {
@@ -151,31 +188,16 @@ fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Buil
             Some(value)
         }
     };
+    let link_out = match link_out_wire {
+        Some(wire) => Some(
+            link::enforce_link_out(&mut cs, model, piece, ends, &signals, wire, &mut source_wires)
+                .map_err(GraphError::op("link_out"))?,
+        ),
+        None => None,
+    };
     let mut outputs = Vec::with_capacity(model.outputs.len());
     for (&o, wires) in model.outputs.iter().zip(&out_wires) {
-        let node = &model.nodes[o];
-        let name = format!("out/{}", node.name);
-        let fail = GraphError::op(&node.name);
-        let per = per_public(model, o)?;
-        let lo = if model.pack_outputs { node.bound.lo } else { 0 };
-        let shift = Fr::from(2u64).pow([Packing::new(node.bound).map_err(&fail)?.width as u64]);
-        for (i, (&wire, chunk)) in wires.iter().zip(signals[o].chunks(per)).enumerate() {
-            // Element i of the chunk, offset to unsigned, times 2^(width i).
-            let mut packed = FSig::constant(Fr::from(0u64));
-            for s in chunk.iter().rev() {
-                packed = packed.scale(shift).map_err(&fail)?;
-                packed = packed
-                    .add(&FSig::from_sig(&s.sub(&Sig::constant(lo)).map_err(&fail)?))
-                    .map_err(&fail)?;
-            }
-            cs.set_value(wire, packed.val);
-            let public = FSig {
-                lc: FLc::wire(wire),
-                val: packed.val,
-            };
-            cs.enforce_f(&name, &[i as i128], FQuad::lin(public), FQuad::lin(packed))
-                .map_err(&fail)?;
-        }
+        enforce_outputs(&mut cs, model, o, wires, &signals[o])?;
         outputs.push(signals[o].iter().map(|s| s.val as i64).collect());
     }
     Ok(Compiled {
@@ -183,11 +205,48 @@ fn synthesize(model: &Model, inputs: &[Vec<i64>], weights: Weights, mut cs: Buil
         outputs,
         commitment,
         input_hashes,
+        link_in,
+        link_out,
         costs,
         commitment_cost,
         output_wires,
         source_wires,
     })
+}
+
+/// Sets output node `o`'s public wires to its values, packed as the model
+/// says, and constrains each to them.
+fn enforce_outputs(
+    cs: &mut Builder,
+    model: &Model,
+    o: usize,
+    wires: &[Wire],
+    values: &[Sig],
+) -> Result<(), GraphError> {
+    let node = &model.nodes[o];
+    let name = format!("out/{}", node.name);
+    let fail = GraphError::op(&node.name);
+    let per = per_public(model, o)?;
+    let lo = if model.pack_outputs { node.bound.lo } else { 0 };
+    let shift = Fr::from(2u64).pow([Packing::new(node.bound).map_err(&fail)?.width as u64]);
+    for (i, (&wire, chunk)) in wires.iter().zip(values.chunks(per)).enumerate() {
+        // Element i of the chunk, offset to unsigned, times 2^(width i).
+        let mut packed = FSig::constant(Fr::from(0u64));
+        for s in chunk.iter().rev() {
+            packed = packed.scale(shift).map_err(&fail)?;
+            packed = packed
+                .add(&FSig::from_sig(&s.sub(&Sig::constant(lo)).map_err(&fail)?))
+                .map_err(&fail)?;
+        }
+        cs.set_value(wire, packed.val);
+        let public = FSig {
+            lc: FLc::wire(wire),
+            val: packed.val,
+        };
+        cs.enforce_f(&name, &[i as i128], FQuad::lin(public), FQuad::lin(packed))
+            .map_err(&fail)?;
+    }
+    Ok(())
 }
 
 /// The group of committed weights with this bound, made on first use:

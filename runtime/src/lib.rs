@@ -24,6 +24,7 @@ pub mod gadgets;
 pub mod graph;
 pub mod op;
 pub mod ops;
+pub mod pieces;
 pub mod poseidon;
 pub mod prove;
 pub mod quantize;

@@ -46,6 +46,9 @@ enum Command {
     /// Import a float ONNX model: quantize it and write a section9 model.
     Import(commands::import::Args),
     Info(commands::info::Args),
+    /// Prove a model in pieces one step at a time (for a cluster driver).
+    #[command(subcommand)]
+    Pieces(commands::pieces::Args),
     Run(commands::run::Args),
     Prove(commands::prove::Args),
     Serve(commands::serve::Args),
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a, ui),
         Command::Serve(a) => commands::serve::run(a, ui),
+        Command::Pieces(a) => commands::pieces::run(a, ui),
         Command::Verify(a) => commands::verify::run(a, ui),
     };
     match result {

@@ -17,7 +17,7 @@
 //! (`upsampling` by 64, `repeat` by 4096), so the values of all tensors
 //! together are held to the same limit first, which takes no synthesis.
 
-use super::{synthesize, Weights};
+use super::{synthesize, Ends, Piece, Weights};
 use crate::error::OpError;
 use crate::graph::{GraphError, Model};
 use crate::r1cs::Builder;
@@ -36,8 +36,37 @@ const OVERSHOOT: usize = 2;
 /// The exact number of constraints [`crate::compile::compile`] makes for
 /// `model`, or `None` when it is more than `limit`.
 pub fn constraint_count(model: &Model, weights: Weights, limit: usize) -> Result<Option<usize>, GraphError> {
-    let inputs = model.seeded_inputs(0);
-    match synthesize(model, &inputs, weights, Builder::counting_up_to(limit)) {
+    piece_constraint_count(model, &Piece::whole(model), weights, limit)
+}
+
+/// The exact number of constraints of one piece of `model` (on seeded
+/// values: a piece's size does not depend on them), or `None` when it is
+/// more than `limit`.
+pub fn piece_constraint_count(
+    model: &Model,
+    piece: &Piece,
+    weights: Weights,
+    limit: usize,
+) -> Result<Option<usize>, GraphError> {
+    let inputs = crate::op::seeded_values(
+        piece
+            .inputs(model)
+            .map(|at| (model.nodes[at].len(), model.nodes[at].bound)),
+        0,
+    );
+    let link_in = crate::op::seeded_values(
+        piece
+            .link_in
+            .iter()
+            .map(|&at| (model.nodes[at].len(), model.nodes[at].bound)),
+        1,
+    );
+    let ends = Ends {
+        inputs: &inputs,
+        link_in: &link_in,
+        ..Ends::whole(&[])
+    };
+    match synthesize(model, piece, &ends, weights, Builder::counting_up_to(limit)) {
         Ok(c) => Ok(Some(c.cs.num_constraints())),
         Err(e) if is_over_limit(&e) => Ok(None),
         Err(e) => Err(e),
@@ -65,9 +94,9 @@ pub(crate) fn is_over_limit(e: &GraphError) -> bool {
 
 /// The error for a circuit over `limit`, saying how many constraints it
 /// needs: counted exactly up to twice the limit.
-pub(crate) fn too_large(model: &Model, weights: Weights, limit: usize) -> GraphError {
+pub(crate) fn too_large(model: &Model, piece: &Piece, weights: Weights, limit: usize) -> GraphError {
     let far = limit.saturating_mul(OVERSHOOT);
-    let needs = match constraint_count(model, weights, far) {
+    let needs = match piece_constraint_count(model, piece, weights, far) {
         Ok(Some(n)) => n.to_string(),
         Ok(None) => format!("more than {far}"),
         Err(e) => return e,
@@ -86,6 +115,6 @@ pub fn check_size(model: &Model, weights: Weights, limit: usize) -> Result<usize
     check_values(model, limit)?;
     match constraint_count(model, weights, limit)? {
         Some(n) => Ok(n),
-        None => Err(too_large(model, weights, limit)),
+        None => Err(too_large(model, &Piece::whole(model), weights, limit)),
     }
 }

@@ -10,15 +10,23 @@ impl Model {
     /// Checks model inputs (one per input node, in node order) against
     /// their declared shapes and bounds.
     pub fn check_inputs(&self, inputs: &[Vec<i64>]) -> Result<(), GraphError> {
-        let nodes: Vec<_> = self.inputs().collect();
-        if nodes.len() != inputs.len() {
+        let nodes: Vec<usize> = self.inputs().map(|(at, _)| at).collect();
+        self.check_node_values(&nodes, inputs, "inputs")
+    }
+
+    /// Checks the values of `nodes` (one tensor per node, in that order)
+    /// against their shapes and bounds; `what` names them in the count
+    /// error.
+    pub fn check_node_values(&self, nodes: &[usize], values: &[Vec<i64>], what: &str) -> Result<(), GraphError> {
+        if nodes.len() != values.len() {
             return Err(GraphError::Format(format!(
-                "the model takes {} inputs, {} were given",
+                "{} {what} are needed, {} were given",
                 nodes.len(),
-                inputs.len()
+                values.len()
             )));
         }
-        for ((_, node), values) in nodes.iter().zip(inputs) {
+        for (&at, values) in nodes.iter().zip(values) {
+            let node = &self.nodes[at];
             let why = |why: String| GraphError::Input {
                 input: node.name.clone(),
                 why,

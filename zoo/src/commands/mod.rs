@@ -6,6 +6,7 @@ pub mod evm;
 pub mod export;
 pub mod import;
 pub mod info;
+pub mod pieces;
 pub mod prove;
 pub mod run;
 pub mod serve;

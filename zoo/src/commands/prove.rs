@@ -28,12 +28,14 @@ pub struct Args {
     keys: KeyArgs,
     /// Prove with this snarkjs proving key (e.g. from a phase-2 ceremony on
     /// the `.r1cs` that `export-r1cs` writes) instead of section9's own.
-    #[arg(long, conflicts_with = "keys")]
+    #[arg(long, conflicts_with_all = ["keys", "chunks"])]
     zkey: Option<PathBuf>,
+    #[command(flatten)]
+    cut: super::pieces::CutArgs,
 }
 
 /// Where section9's own keys are kept.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct KeyArgs {
     /// Key cache directory [default: $SECTION9_KEYS, else
     /// $XDG_CACHE_HOME/section9/keys, else ~/.cache/section9/keys]. A
@@ -361,7 +363,18 @@ impl Proved {
     }
 }
 
-pub fn run(Args { run: a, keys, zkey }: Args, ui: Ui) -> CliResult {
+pub fn run(
+    Args {
+        run: a,
+        keys,
+        zkey,
+        cut,
+    }: Args,
+    ui: Ui,
+) -> CliResult {
+    if cut.chunks.is_some() {
+        return super::pieces::prove_all(&a, cut, keys, ui);
+    }
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
     prepare_out(&a.out)?;

@@ -7,18 +7,25 @@ use section9::prove::verify;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Verify a Groth16 proof: exit 0 when it verifies, 1 when it does not,
-/// 2 when a file is malformed.
+/// Verify a Groth16 proof, or a model proved in pieces (one manifest.json):
+/// exit 0 when it verifies, 1 when it does not, 2 when a file is malformed.
 #[derive(clap::Args)]
 pub struct Args {
     /// The verification key (snarkjs `verification_key.json`, as `prove`
-    /// writes it or `snarkjs zkey export verificationkey` makes it).
+    /// writes it or `snarkjs zkey export verificationkey` makes it), or the
+    /// `manifest.json` of a run proved in pieces (`prove --chunks`).
     verification_key: PathBuf,
     /// The proof (snarkjs or rapidsnark `proof.json`).
-    proof: PathBuf,
+    proof: Option<PathBuf>,
     /// The public values, in the order the circuit declares them
     /// (`public.json`).
-    public: PathBuf,
+    #[arg(requires = "proof")]
+    public: Option<PathBuf>,
+    /// With a manifest: the model identity to accept (as `prove --chunks`
+    /// printed it where the model was published); without it, any model's
+    /// pieces that hold together verify.
+    #[arg(long, conflicts_with = "proof")]
+    identity: Option<String>,
 }
 
 /// Whether the proof in the files verifies; an error for a malformed file.
@@ -30,13 +37,51 @@ pub fn check(vk_path: &Path, proof_path: &Path, public_path: &Path) -> Result<bo
 }
 
 pub fn run(a: Args, ui: Ui) -> CliResult {
-    let verified = check(&a.verification_key, &a.proof, &a.public)?;
-    ui.json(&serde_json::json!({ "verified": verified }));
-    if verified {
-        ui.say("OK: the proof verifies");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        ui.say("FAILED: the proof does not verify for these public values");
-        Ok(ExitCode::from(1))
+    let verdict = match (&a.proof, &a.public) {
+        (Some(proof), Some(public)) => check(&a.verification_key, proof, public)?
+            .then_some(())
+            .ok_or_else(|| "the proof does not verify for these public values".to_string()),
+        (None, None) => check_pieces(&a.verification_key, a.identity.as_deref(), ui)?,
+        _ => {
+            return Err(CliError::Usage(
+                "give a verification key, a proof and public values, or one manifest.json".into(),
+            ))
+        }
+    };
+    ui.json(&serde_json::json!({ "verified": verdict.is_ok(), "why": verdict.as_ref().err() }));
+    match verdict {
+        Ok(()) => {
+            ui.say("OK: the proof verifies");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(why) => {
+            ui.say(format!("FAILED: {why}"));
+            Ok(ExitCode::from(1))
+        }
     }
+}
+
+/// A manifest's pieces: every proof, every link, the combined commitment,
+/// and the identity when one is demanded.
+fn check_pieces(path: &Path, identity: Option<&str>, ui: Ui) -> Result<Result<(), String>, CliError> {
+    let manifest: section9::pieces::Manifest =
+        serde_json::from_str(&read_text(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let verdict = super::pieces::check_manifest(&manifest, dir)?;
+    ui.say(format!(
+        "model        {} in {} pieces",
+        manifest.model.name,
+        manifest.model.pieces.len()
+    ));
+    ui.say(format!("identity     {}", manifest.identity));
+    if let Some(c) = &manifest.model.commitment {
+        ui.say(format!("commitment   {c}"));
+    }
+    Ok(verdict.and_then(|()| match identity {
+        Some(want) if want != manifest.identity => Err(format!(
+            "the pieces prove model {}, not the one asked for ({want})",
+            manifest.identity
+        )),
+        _ => Ok(()),
+    }))
 }
