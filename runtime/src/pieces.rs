@@ -214,6 +214,9 @@ pub struct PieceKey {
     pub link_in: Option<usize>,
     /// Index of the piece's weight commitment, when it has one.
     pub commitment: Option<usize>,
+    /// The piece's weight commitment (decimal): the value a proof of this
+    /// model must carry there.
+    pub weights: Option<String>,
 }
 
 /// What names a model proved in pieces: a verifier trusts this part (by
@@ -328,20 +331,26 @@ pub fn check_links(manifest: &Manifest, public: &[Vec<Fr>]) -> Result<(), LinkEr
             return Err(LinkError::Link { from: k, to: k + 1 });
         }
     }
-    if let Some(expected) = &model.commitment {
-        let commitments = (0..count)
-            .map(|k| match model.pieces[k].commitment {
-                Some(at) => value(k, Some(at), "commitment").map(Some),
-                None => Ok(None),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let found = fr_to_decimal(&combined_commitment(&commitments));
-        if found != *expected {
-            return Err(LinkError::Commitment {
-                found,
-                expected: expected.clone(),
+    let mut commitments = Vec::with_capacity(count);
+    for (k, key) in model.pieces.iter().enumerate() {
+        let found = match key.commitment {
+            Some(at) => Some(value(k, Some(at), "commitment")?),
+            None => None,
+        };
+        if found.map(|c| fr_to_decimal(&c)) != key.weights {
+            return Err(LinkError::Piece {
+                piece: k,
+                why: "its weight commitment is not the model's: these are other weights".into(),
             });
         }
+        commitments.push(found);
+    }
+    let found = fr_to_decimal(&combined_commitment(&commitments));
+    if model.commitment.as_ref().is_some_and(|expected| *expected != found) {
+        return Err(LinkError::Commitment {
+            found,
+            expected: model.commitment.clone().unwrap_or_default(),
+        });
     }
     Ok(())
 }

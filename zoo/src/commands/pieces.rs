@@ -114,8 +114,6 @@ impl From<Chunks2> for Chunks {
 #[derive(Serialize, Deserialize)]
 struct Proved {
     key: PieceKey,
-    /// The piece's weight commitment, decimal.
-    commitment: Option<String>,
     constraints: usize,
     times: Times,
 }
@@ -296,8 +294,8 @@ fn prove_piece(
             // The link in comes right after the outputs (or the link out).
             link_in: (piece.index > 0).then_some(c.output_wires.len()),
             commitment: c.commitment.map(|_| public.len() - 1),
+            weights: c.commitment.map(|x| fr_to_decimal(&x)),
         },
-        commitment: c.commitment.map(|x| fr_to_decimal(&x)),
         constraints: c.cs.num_constraints(),
         times: Times {
             witness,
