@@ -5,6 +5,7 @@ mod agreement;
 mod batch_norm;
 mod circom;
 mod files;
+mod pieces;
 mod proving;
 mod size;
 mod widest;
