@@ -23,7 +23,9 @@ mod piece;
 mod size;
 pub use link::{link_commitment, Salt, SALT_BOUND, SALT_LEN};
 pub use piece::{is_constant, Ends, Piece};
-pub use size::{check_size, check_values, constraint_count, piece_constraint_count, DEFAULT_MAX_CONSTRAINTS};
+pub use size::{
+    check_piece_values, check_size, check_values, constraint_count, piece_constraint_count, DEFAULT_MAX_CONSTRAINTS,
+};
 
 /// How the weights enter the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +90,7 @@ pub fn compile_piece(
 ) -> Result<Compiled, GraphError> {
     piece.check_ends(model, ends)?;
     let limit = cs.limit().unwrap_or(DEFAULT_MAX_CONSTRAINTS);
-    check_values(model, limit)?;
+    check_piece_values(model, piece, limit)?;
     synthesize(model, piece, ends, weights, cs.with_limit(limit)).map_err(|e| match size::is_over_limit(&e) {
         true => size::too_large(model, piece, weights, limit),
         false => e,

@@ -11,6 +11,8 @@
 //! `cargo xtask web` builds the page's WebAssembly prover (`zoo/web/pkg`).
 
 mod bench;
+mod bench_pieces;
+mod scale;
 mod train;
 mod vs_snarkjs;
 mod web;
@@ -164,6 +166,8 @@ fn main() -> ExitCode {
         ["bench", "--commands", "--write"] => whole_command::bench(&workspace(), true),
         ["bench", "--imports"] => whole_command::bench_imports(&workspace(), false),
         ["bench", "--imports", "--write"] => whole_command::bench_imports(&workspace(), true),
+        ["bench", "--pieces"] => bench_pieces::bench(&workspace(), false),
+        ["bench", "--pieces", "--write"] => bench_pieces::bench(&workspace(), true),
         ["bench", "--vs-snarkjs"] => vs_snarkjs::bench(&workspace(), false),
         ["bench", "--vs-snarkjs", "--write"] => vs_snarkjs::bench(&workspace(), true),
         ["vs-snarkjs-prepare", name, dir] => vs_snarkjs::prepare(name, Path::new(dir)),
@@ -175,13 +179,14 @@ fn main() -> ExitCode {
             gen_circom_model(model, Weights::Committed, Path::new(dir))
         }
         ["web"] => web::build(&workspace()),
+        ["scale-model", kind, weights, "--out", dir] => scale::scale_model(kind, weights, Path::new(dir)),
         ["train", name] => train::train(&workspace(), name, train::DEFAULT_SEED),
         ["train", name, "--seed", seed] => seed
             .parse()
             .map_err(|_| format!("--seed wants an integer, got `{seed}`"))
             .and_then(|seed| train::train(&workspace(), name, seed)),
         _ => Err(
-            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | web | train MODEL [--seed N] | bench [--commands | --imports | --vs-snarkjs] [--write]"
+            "usage: cargo xtask costs | gen-circom --out DIR | gen-circom MODEL --out DIR [--weights committed] | zoo-fixture | classic | web | scale-model mlp|cnn WEIGHTS --out DIR | train MODEL [--seed N] | bench [--commands | --imports | --pieces | --vs-snarkjs] [--write]"
                 .to_string(),
         ),
     };

@@ -32,9 +32,9 @@ const RUNS: usize = 3;
 /// One finished process: wall time, CPU seconds, peak memory, its JSON.
 pub(crate) struct Measured {
     pub(crate) wall: Duration,
-    cpu: f64,
-    peak_mib: f64,
-    summary: Value,
+    pub(crate) cpu: f64,
+    pub(crate) peak_mib: f64,
+    pub(crate) summary: Value,
 }
 
 /// Runs `exe args` to its end and measures it; fails on a non-zero exit.

@@ -226,3 +226,24 @@ fn chunk_arguments_are_checked() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("piece 3"));
 }
+
+#[test]
+fn a_model_beyond_the_machines_memory_is_refused_whole_and_proved_in_pieces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    // mlp-fixture with committed weights is about 37k constraints: more
+    // than 60 MiB by the estimate.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_section9"))
+        .args(["prove", "mlp-fixture", "--out", path(&tmp.path().join("w"))])
+        .env("SECTION9_KEYS", &keys)
+        .env("SECTION9_MEMORY", (60u64 << 20).to_string())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--chunks auto") && err.contains("MiB"), "{err}");
+    assert!(!tmp.path().join("w").exists(), "nothing written before the refusal");
+    let info = ok(section9(&keys, &["info", "mlp-fixture", "--chunks", "2"]));
+    assert!(info.contains("proving        whole: about"), "{info}");
+    assert_eq!(info.matches("\npiece ").count(), 2, "{info}");
+}

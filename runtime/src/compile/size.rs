@@ -76,7 +76,18 @@ pub fn piece_constraint_count(
 /// The number of values `model`'s tensors hold, or an error when it is more
 /// than `limit`: a check that needs no synthesis.
 pub fn check_values(model: &Model, limit: usize) -> Result<usize, GraphError> {
-    let values = model.nodes.iter().map(|n| n.len()).fold(0usize, usize::saturating_add);
+    check_piece_values(model, &Piece::whole(model), limit)
+}
+
+/// [`check_values`] for the tensors one piece holds (its own and those it
+/// reads through its link).
+pub fn check_piece_values(model: &Model, piece: &Piece, limit: usize) -> Result<usize, GraphError> {
+    let values = piece
+        .nodes
+        .iter()
+        .chain(&piece.link_in)
+        .map(|&at| model.nodes[at].len())
+        .fold(0usize, usize::saturating_add);
     if values > limit {
         return Err(GraphError::TooManyValues {
             model: model.name.clone(),

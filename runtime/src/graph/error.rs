@@ -22,7 +22,7 @@ pub enum GraphError {
     Io { path: String, why: String },
     #[error(
         "model `{model}`: its circuit needs {needs} constraints, more than the limit of {limit} \
-         (raise the limit, `--max-constraints`, to build it)"
+         (raise the limit, `--max-constraints`, to build it, or prove it in pieces, `--chunks auto`)"
     )]
     TooLarge { model: String, needs: String, limit: usize },
     #[error(

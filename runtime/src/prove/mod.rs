@@ -34,6 +34,7 @@
 //! equal).
 
 pub mod cache;
+pub mod estimate;
 mod fft;
 mod fixed_base;
 mod layout;

@@ -4,8 +4,32 @@ use super::{load_model, CliResult, WeightsArg};
 use section9::compile::{compile, weight_commitment};
 use section9::field::fr_to_decimal;
 use section9::graph::{Model, NodeKind};
+use section9::prove::estimate::{estimate, machine_memory};
 use section9::r1cs::Builder;
 use std::process::ExitCode;
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes.div_ceil(1 << 20))
+}
+
+/// Estimated peak memory and key size of proving `constraints`, and how
+/// that compares with this machine.
+pub fn resources(constraints: usize) -> String {
+    let e = estimate(constraints);
+    let fits = match machine_memory() {
+        Some(m) if e.peak_bytes > m => format!(
+            ", more than this machine's {}: prove in pieces, `--chunks auto`",
+            mib(m)
+        ),
+        Some(m) => format!(" of this machine's {}", mib(m)),
+        None => String::new(),
+    };
+    format!(
+        "about {} peak{fits}, key {} (estimated)",
+        mib(e.peak_bytes),
+        mib(e.key_bytes)
+    )
+}
 
 /// Show a model's nodes with shapes, bounds and constraints per node, and
 /// the total (the line starting `total`).
@@ -24,6 +48,10 @@ pub struct Args {
     /// before it is built.
     #[arg(long, default_value_t = section9::compile::DEFAULT_MAX_CONSTRAINTS)]
     max_constraints: usize,
+    /// Also show how `prove --chunks` would cut the model: each piece's
+    /// constraints and estimated memory.
+    #[command(flatten)]
+    cut: super::pieces::CutArgs,
 }
 
 fn list() {
@@ -99,5 +127,9 @@ pub fn run(a: Args) -> CliResult {
         None => "weights as circuit constants",
     };
     println!("total {total} constraints, {} wires ({mode})", c.cs.num_wires());
+    println!("proving        whole: {}", resources(total));
+    if a.cut.chunks.is_some() {
+        super::pieces::print_cut(&model, a.weights, a.cut, a.max_constraints)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

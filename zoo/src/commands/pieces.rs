@@ -72,6 +72,22 @@ impl CutArgs {
     }
 }
 
+/// The cut `prove --chunks` would make: each piece's nodes, exact
+/// constraints (counted, not built) and estimated resources.
+pub fn print_cut(model: &Model, weights: WeightsArg, c: CutArgs, max_constraints: usize) -> Result<(), CliError> {
+    let pieces = cut(model, weights.into(), c.chunks())?;
+    let sizes = section9::pieces::piece_sizes(model, &pieces, weights.into(), max_constraints)?;
+    for (p, size) in pieces.iter().zip(sizes) {
+        let (first, last) = first_last(model, p);
+        let size = match size {
+            Some(n) => format!("{n} constraints, {}", super::info::resources(n)),
+            None => format!("more than {max_constraints} constraints (`--max-constraints`)"),
+        };
+        println!("piece {:<8} {first} .. {last}: {size}", p.index);
+    }
+    Ok(())
+}
+
 /// What `pieces plan` decided, for the other verbs (`plan.json`).
 #[derive(Serialize, Deserialize)]
 struct Plan {

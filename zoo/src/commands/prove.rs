@@ -377,6 +377,7 @@ pub fn run(
     }
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
+    check_memory(&model, a.weights)?;
     prepare_out(&a.out)?;
     let source = match zkey {
         Some(path) => KeySource::Zkey(path),

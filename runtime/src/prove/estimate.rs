@@ -1,0 +1,73 @@
+//! What proving a circuit will take, from its constraint count alone, so
+//! that `info` can say it and `prove` can refuse a circuit the machine
+//! cannot hold before spending minutes on it.
+//!
+//! The figures are fitted to whole `section9 prove` runs with a fresh key
+//! cache (the setup is the peak) on seeded MLPs of 10k to 400k committed
+//! weights (BENCHMARKS.md, "Models in pieces"): peak resident memory and
+//! the key cache file grow linearly with the constraints.
+
+/// Peak resident bytes per constraint of a first proof (setup included).
+const PEAK_PER_CONSTRAINT: f64 = 1450.0;
+/// What any run holds besides: the program, the model, thread stacks.
+const PEAK_BASE: f64 = 40.0 * 1024.0 * 1024.0;
+/// Bytes of the key cache file per constraint.
+const KEY_PER_CONSTRAINT: f64 = 330.0;
+
+/// Estimated resources of proving a circuit.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Estimate {
+    pub constraints: usize,
+    /// Peak resident memory of a first proof (setup and proof), bytes.
+    pub peak_bytes: u64,
+    /// Size of the proving key as cached, bytes.
+    pub key_bytes: u64,
+}
+
+/// The estimate for a circuit of `constraints` constraints.
+pub fn estimate(constraints: usize) -> Estimate {
+    let n = constraints as f64;
+    Estimate {
+        constraints,
+        peak_bytes: (PEAK_BASE + PEAK_PER_CONSTRAINT * n) as u64,
+        key_bytes: (KEY_PER_CONSTRAINT * n) as u64,
+    }
+}
+
+/// The memory this process may use, in bytes: `$SECTION9_MEMORY` when
+/// set (bytes), else the smaller of the machine's (`MemTotal` of
+/// /proc/meminfo) and the control group's limit (`memory.max`, what a
+/// container is allowed), when the system says.
+pub fn machine_memory() -> Option<u64> {
+    if let Some(v) = std::env::var_os("SECTION9_MEMORY") {
+        return v.to_str()?.trim().parse().ok();
+    }
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let total = line.split_whitespace().nth(1)?.parse::<u64>().ok()?.checked_mul(1024)?;
+    let group = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    Some(group.map_or(total, |g| g.min(total)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_grow_with_the_circuit() {
+        let small = estimate(1000);
+        let large = estimate(1_000_000);
+        assert!(large.peak_bytes > 100 * small.peak_bytes / 2);
+        assert!(large.key_bytes > small.key_bytes);
+        assert!(small.peak_bytes >= PEAK_BASE as u64);
+    }
+
+    #[test]
+    fn the_machine_has_memory() {
+        if std::path::Path::new("/proc/meminfo").exists() {
+            assert!(machine_memory().unwrap() > 1 << 20);
+        }
+    }
+}
