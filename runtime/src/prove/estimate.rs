@@ -2,17 +2,19 @@
 //! that `info` can say it and `prove` can refuse a circuit the machine
 //! cannot hold before spending minutes on it.
 //!
-//! The figures are fitted to whole `section9 prove` runs with a fresh key
-//! cache (the setup is the peak) on seeded MLPs of 10k to 400k committed
-//! weights (BENCHMARKS.md, "Models in pieces"): peak resident memory and
-//! the key cache file grow linearly with the constraints.
+//! The figures are fitted to whole `section9 prove` runs of the release
+//! binary with a fresh key cache (the setup is the peak) on seeded MLPs of
+//! 10k and 100k committed weights (128,391 and 1,256,789 constraints: peak
+//! 183 and 1,564 MiB, key files 49 and 536 MB; BENCHMARKS.md, "Models in
+//! pieces"), rounded up: peak resident memory and the key cache file grow
+//! linearly with the constraints.
 
 /// Peak resident bytes per constraint of a first proof (setup included).
-const PEAK_PER_CONSTRAINT: f64 = 1450.0;
+const PEAK_PER_CONSTRAINT: f64 = 1300.0;
 /// What any run holds besides: the program, the model, thread stacks.
-const PEAK_BASE: f64 = 40.0 * 1024.0 * 1024.0;
+const PEAK_BASE: f64 = 30.0 * 1024.0 * 1024.0;
 /// Bytes of the key cache file per constraint.
-const KEY_PER_CONSTRAINT: f64 = 330.0;
+const KEY_PER_CONSTRAINT: f64 = 430.0;
 
 /// Estimated resources of proving a circuit.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]

@@ -363,6 +363,23 @@ impl Proved {
     }
 }
 
+/// Refuses, before any work, a whole-model proof whose estimated peak
+/// memory is more than the machine has.
+fn check_memory(model: &Model, weights: WeightsArg) -> Result<(), CliError> {
+    let constraints: usize = section9::pieces::node_costs(model, weights.into())?.iter().sum();
+    let need = section9::prove::estimate::estimate(constraints).peak_bytes;
+    match section9::prove::estimate::machine_memory() {
+        Some(have) if need > have => Err(CliError::Usage(format!(
+            "proving `{}` whole ({constraints} constraints, estimated) needs about {} MiB, more than the {} MiB \
+             this machine has: prove it in pieces, `--chunks auto`",
+            model.name,
+            need >> 20,
+            have >> 20
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub fn run(
     Args {
         run: a,
