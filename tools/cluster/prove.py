@@ -144,7 +144,10 @@ def prove_piece(binary, piece, plan, job, model, key_info, key, die_once):
         keys = folder / "keys"
         keys.mkdir()
         (keys / key_info["key"]).write_bytes(key)
-        section9(binary, ["pieces", "prove", tmp, "--piece", str(piece), "--keys", str(keys)], piece)
+        # --no-setup: a shipped key for another circuit is an error, not a
+        # silent setup on the worker.
+        args = ["pieces", "prove", tmp, "--piece", str(piece), "--keys", str(keys), "--no-setup"]
+        section9(binary, args, piece)
         files = {name: (folder / f"piece-{piece}" / name).read_bytes() for name in PIECE_FILES}
     node, host = here()
     return {

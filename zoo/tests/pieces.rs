@@ -221,6 +221,29 @@ fn chunk_arguments_are_checked() {
     .unwrap();
     assert_eq!(s["pieces"], 1);
     assert_eq!(verify(&keys, &one.join("manifest.json"), &[]).0, Some(0));
+    // A worker that must not make keys says so when it lacks them.
+    let empty = tmp.path().join("empty-keys");
+    let o = section9(
+        &keys,
+        &[
+            "pieces",
+            "prove",
+            path(&one),
+            "--piece",
+            "0",
+            "--no-setup",
+            "--keys",
+            path(&empty),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no keys"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = section9(&keys, &["pieces", "prove", path(&one), "--piece", "0", "--no-setup"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // A piece that is not in the plan is named.
     let o = section9(&keys, &["pieces", "prove", path(&one), "--piece", "3"]);
     assert_eq!(o.status.code(), Some(2));

@@ -273,6 +273,7 @@ fn prove_piece(
     piece: &Piece,
     dir: &Path,
     keys: KeyArgs,
+    may_setup: bool,
     ui: Ui,
 ) -> Result<Proved, CliError> {
     let fail = |e: String| CliError::Other(format!("piece {}: {e}", piece.index));
@@ -281,8 +282,19 @@ fn prove_piece(
     let cache = key_cache(keys.keys);
     let started = Instant::now();
     let what = format!("piece {}: keys", piece.index);
-    let (loaded, _) = ui.step(&what, || cache.load_or_setup(&digest, &c.cs, &mut rand::rngs::OsRng));
-    let (keys, _) = loaded.map_err(|e| fail(e.to_string()))?;
+    let loaded = ui.step(&what, || match may_setup {
+        true => cache
+            .load_or_setup(&digest, &c.cs, &mut rand::rngs::OsRng)
+            .map(|(k, _)| Some(k)),
+        false => cache.load(&digest),
+    });
+    let keys = loaded.0.map_err(|e| fail(e.to_string()))?.ok_or_else(|| {
+        fail(format!(
+            "{} has no keys for this piece's circuit {} (and --no-setup)",
+            cache.dir().display(),
+            digest_hex(&digest)
+        ))
+    })?;
     let keys_time = seconds(started.elapsed());
     let what = format!("piece {}: proving", piece.index);
     let (proof, prove_time) = ui.step(&what, || prove(&c.cs, &keys.pk, &mut rand::rngs::OsRng));
@@ -474,7 +486,7 @@ pub fn prove_all(run: &super::RunArgs, cut_args: CutArgs, keys: KeyArgs, ui: Ui)
         &run.out,
     )?;
     for piece in &pieces {
-        prove_piece(&plan, &model, piece, &run.out, keys.clone(), ui)?;
+        prove_piece(&plan, &model, piece, &run.out, keys.clone(), true, ui)?;
     }
     let manifest = gather(&plan, &pieces, &run.out)?;
     print(&summarize(&run.out, &manifest)?, ui);
@@ -496,7 +508,14 @@ pub enum Args {
     /// Make one piece's keys (cached); prints the key file.
     Setup(PieceArgs),
     /// Prove one piece with its cached keys (made if missing).
-    Prove(PieceArgs),
+    Prove {
+        #[command(flatten)]
+        piece: PieceArgs,
+        /// Refuse to make the keys when the cache lacks them (a driver that
+        /// ships keys to workers: a key of another circuit is then an error).
+        #[arg(long)]
+        no_setup: bool,
+    },
     /// Check every piece and write manifest.json.
     Gather {
         /// The run's folder (as `plan --out` made it).
@@ -540,9 +559,17 @@ pub fn run(args: Args, ui: Ui) -> CliResult {
             ui.say(format!("keys         {}", path.display()));
             ui.json(&serde_json::json!({ "piece": a.piece, "keys": path }));
         }
-        Args::Prove(a) => {
+        Args::Prove { piece: a, no_setup } => {
             let (plan, model, pieces) = load_plan(&a.dir)?;
-            let proved = prove_piece(&plan, &model, piece_of(&pieces, a.piece)?, &a.dir, a.keys, ui)?;
+            let proved = prove_piece(
+                &plan,
+                &model,
+                piece_of(&pieces, a.piece)?,
+                &a.dir,
+                a.keys,
+                !no_setup,
+                ui,
+            )?;
             ui.say(format!(
                 "piece {}      {} constraints, proved",
                 a.piece, proved.constraints
