@@ -47,6 +47,8 @@ pub struct Outcome {
     /// Gas the transaction paid: intrinsic and calldata gas included.
     pub gas: u64,
     pub created: Option<Address>,
+    /// Every event the transaction emitted: its topics and data.
+    pub logs: Vec<(Vec<[u8; 32]>, Vec<u8>)>,
 }
 
 impl Outcome {
@@ -96,6 +98,11 @@ impl Chain {
             gas: result.tx_gas_used(),
             created: result.created_address(),
             output: result.output().map(|b| b.to_vec()).unwrap_or_default(),
+            logs: result
+                .logs()
+                .iter()
+                .map(|l| (l.topics().iter().map(|t| t.0).collect(), l.data.data.to_vec()))
+                .collect(),
         })
     }
 

@@ -411,6 +411,59 @@ fn export_solidity_and_calldata_from_the_proof_files() {
     assert!(stderr(&o).contains("proof.json"), "{}", stderr(&o));
 }
 
+#[test]
+fn export_solidity_and_calldata_from_a_manifest_of_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, keys, sol) = (dir.path().join("p"), dir.path().join("k"), dir.path().join("sol"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let o = section9(&[
+        "prove",
+        "mlp-fixture",
+        "--chunks",
+        "2",
+        "--out",
+        &s(&out),
+        "--keys",
+        &s(&keys),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = s(&out.join("manifest.json"));
+    let o = section9(&["export-solidity", "--manifest", &manifest, "--out", &s(&sol)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["Groth16Verifier0", "Groth16Verifier1"] {
+        let text = std::fs::read_to_string(sol.join(format!("{name}.sol"))).unwrap();
+        assert!(text.contains(&format!("contract {name} {{")), "{name}");
+    }
+    let aggregator = std::fs::read_to_string(sol.join("Section9Pieces.sol")).unwrap();
+    // Piece 0 publishes its link and commitment, piece 1 the ten outputs,
+    // its link in and its commitment.
+    assert!(
+        aggregator.contains("uint256[8][2] calldata proofs, uint256[14] calldata input"),
+        "{aggregator}"
+    );
+    assert!(aggregator.contains("if (input[0] != input[12]) revert BrokenLink(0);"));
+    assert!(!sol.join("Groth16Verifier.sol").exists());
+
+    let o = section9(&["calldata", "--manifest", &manifest]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches("\"0x").count(), 2 * 8 + 14);
+    let o = section9(&["calldata", "--manifest", &manifest, "--abi", "accept"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim().len(), 2 + 2 * (4 + 32 * (2 * 8 + 14)));
+    let o = section9(&["calldata", "--manifest", &manifest, "--abi", "verifyProof"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // A key file other than the one the manifest names is refused.
+    std::fs::write(out.join("piece-1/verification_key.json"), "{}").unwrap();
+    let o = section9(&["export-solidity", "--manifest", &manifest, "--out", &s(&sol)]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is not the key the manifest names"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// `section9 info m | head -1`: a reader that goes away ends the program
 /// quietly, never with a panic.
 #[test]

@@ -57,7 +57,7 @@ impl CallArgs {
     }
 
     /// Every argument word in ABI order.
-    fn words(&self) -> impl Iterator<Item = &Word> {
+    pub(super) fn words(&self) -> impl Iterator<Item = &Word> {
         self.a
             .iter()
             .chain(self.b.iter().flatten())
@@ -66,8 +66,15 @@ impl CallArgs {
     }
 }
 
+/// The first four bytes of Keccak-256 of a function's signature: how a
+/// call names the function it calls.
+pub(super) fn selector(signature: &str) -> [u8; 4] {
+    let digest = Keccak256::digest(signature.as_bytes());
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
 /// A word as snarkjs prints it: quoted, `0x` and 64 hex digits.
-fn quoted(w: &Word) -> String {
+pub(super) fn quoted(w: &Word) -> String {
     format!("\"0x{}\"", hex::encode(w))
 }
 
@@ -95,7 +102,7 @@ pub fn encode_verify_call(function: &str, args: &CallArgs) -> Vec<u8> {
         "{function}(uint256[2],uint256[2][2],uint256[2],uint256[{}])",
         args.input.len()
     );
-    let mut out = Keccak256::digest(signature.as_bytes())[..4].to_vec();
+    let mut out = selector(&signature).to_vec();
     for w in args.words() {
         out.extend_from_slice(w);
     }

@@ -7,6 +7,7 @@ mod calldata;
 mod forgeries;
 mod gas;
 mod mint;
+mod pieces;
 mod storage;
 mod verdict;
 mod zoo;

@@ -10,8 +10,9 @@
 use super::prove::{key_cache, prepare_out, KeyArgs, PRIVATE};
 use super::ui::{seconds, Ui};
 use super::{load_inputs, load_model, read_text, CliError, CliResult, WeightsArg};
+use ark_bn254::Bn254;
 use section9::compile::{circuit_digest, compile_piece, Compiled, Ends, Piece};
-use section9::field::fr_to_decimal;
+use section9::field::{fr_to_decimal, Fr};
 use section9::files::write_atomic;
 use section9::graph::Model;
 use section9::pieces::{
@@ -19,8 +20,10 @@ use section9::pieces::{
     MANIFEST_FORMAT, MANIFEST_VERSION,
 };
 use section9::prove::cache::digest_hex;
-use section9::prove::snarkjs::{proof_to_json, public_from_json, public_to_json, vk_to_json};
-use section9::prove::{prove, public_inputs, verify};
+use section9::prove::snarkjs::{
+    proof_from_json, proof_to_json, public_from_json, public_to_json, vk_from_json, vk_to_json,
+};
+use section9::prove::{prove, public_inputs, verify, Proof, VerifyingKey};
 use section9::r1cs::Builder;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -374,7 +377,7 @@ fn gather(plan: &Plan, pieces: &[Piece], dir: &Path) -> Result<Manifest, CliErro
     Ok(manifest)
 }
 
-fn read_public(path: &Path) -> Result<Vec<section9::field::Fr>, CliError> {
+fn read_public(path: &Path) -> Result<Vec<Fr>, CliError> {
     public_from_json(&read_text(path)?).map_err(super::malformed(path))
 }
 
@@ -387,6 +390,50 @@ fn inside(dir: &Path, name: &str) -> Result<PathBuf, CliError> {
         )));
     }
     Ok(dir.join(path))
+}
+
+/// The manifest at `path` and the folder its paths are relative to.
+pub fn read_manifest(path: &Path) -> Result<(Manifest, PathBuf), CliError> {
+    let manifest = read_json(path)?;
+    Ok((manifest, path.parent().unwrap_or(Path::new(".")).to_path_buf()))
+}
+
+/// Every piece's verifying key, each checked against the digest the
+/// manifest names for it.
+pub fn piece_keys(manifest: &Manifest, dir: &Path) -> Result<Vec<VerifyingKey<Bn254>>, CliError> {
+    manifest
+        .model
+        .pieces
+        .iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let path = inside(dir, &key.verification_key)?;
+            let text = read_text(&path)?;
+            if file_digest(text.as_bytes()) != key.verification_key_sha256 {
+                return Err(CliError::Other(format!(
+                    "piece {k}: {} is not the key the manifest names",
+                    path.display()
+                )));
+            }
+            vk_from_json(&text).map_err(super::malformed(&path))
+        })
+        .collect()
+}
+
+/// A piece's proof and its public values.
+pub type ProvedPiece = (Proof<Bn254>, Vec<Fr>);
+
+/// Every piece's proof and public values, as the manifest lists them.
+pub fn piece_proofs(manifest: &Manifest, dir: &Path) -> Result<Vec<ProvedPiece>, CliError> {
+    manifest
+        .proofs
+        .iter()
+        .map(|files| {
+            let path = inside(dir, &files.proof)?;
+            let proof = proof_from_json(&read_text(&path)?).map_err(super::malformed(&path))?;
+            Ok((proof, read_public(&inside(dir, &files.public)?)?))
+        })
+        .collect()
 }
 
 /// Checks every piece's key digest and proof, then the links and the
@@ -411,9 +458,8 @@ pub fn check_manifest(manifest: &Manifest, dir: &Path) -> Result<Result<(), Stri
         }
         let proof_path = inside(dir, &files.proof)?;
         let public_path = inside(dir, &files.public)?;
-        let vk = section9::prove::snarkjs::vk_from_json(&vk_text).map_err(super::malformed(&vk_path))?;
-        let proof = section9::prove::snarkjs::proof_from_json(&read_text(&proof_path)?)
-            .map_err(super::malformed(&proof_path))?;
+        let vk = vk_from_json(&vk_text).map_err(super::malformed(&vk_path))?;
+        let proof = proof_from_json(&read_text(&proof_path)?).map_err(super::malformed(&proof_path))?;
         let public = read_public(&public_path)?;
         match verify(&vk, &public, &proof) {
             Ok(true) => {}

@@ -64,10 +64,8 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
 /// A manifest's pieces: every proof, every link, the combined commitment,
 /// and the identity when one is demanded.
 fn check_pieces(path: &Path, identity: Option<&str>, ui: Ui) -> Result<Result<(), String>, CliError> {
-    let manifest: section9::pieces::Manifest =
-        serde_json::from_str(&read_text(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let verdict = super::pieces::check_manifest(&manifest, dir)?;
+    let (manifest, dir) = super::pieces::read_manifest(path)?;
+    let verdict = super::pieces::check_manifest(&manifest, &dir)?;
     ui.say(format!(
         "model        {} in {} pieces",
         manifest.model.name,
