@@ -97,36 +97,10 @@ struct Plan {
     /// The model as given: a built-in name or a model file's path.
     model: String,
     weights: WeightsArg,
-    chunks: Chunks2,
+    chunks: Chunks,
     max_constraints: usize,
     /// The first and last node of each piece, to tell a changed model.
     pieces: Vec<(String, String)>,
-}
-
-/// [`Chunks`] as stored in the plan.
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Chunks2 {
-    Count(usize),
-    Budget(usize),
-}
-
-impl From<Chunks> for Chunks2 {
-    fn from(c: Chunks) -> Self {
-        match c {
-            Chunks::Count(n) => Chunks2::Count(n),
-            Chunks::Budget(b) => Chunks2::Budget(b),
-        }
-    }
-}
-
-impl From<Chunks2> for Chunks {
-    fn from(c: Chunks2) -> Self {
-        match c {
-            Chunks2::Count(n) => Chunks::Count(n),
-            Chunks2::Budget(b) => Chunks::Budget(b),
-        }
-    }
 }
 
 /// What `pieces prove` records beside a piece's proof (`piece.json`).
@@ -187,7 +161,7 @@ fn plan(
     let plan = Plan {
         model: model_arg.to_string(),
         weights,
-        chunks: chunks.into(),
+        chunks,
         max_constraints,
         pieces: pieces.iter().map(|p| first_last(model, p)).collect(),
     };
@@ -198,11 +172,29 @@ fn plan(
     Ok((plan, pieces))
 }
 
+/// The run's model and inputs, planned into its output folder.
+fn plan_run(run: &super::RunArgs, c: CutArgs) -> Result<(Plan, Model, Vec<Piece>), CliError> {
+    let model = load_model(&run.model)?;
+    let inputs = load_inputs(&model, run.input.as_deref(), run.seed)?;
+    prepare_out(&run.out)?;
+    let chunks = c.chunks();
+    let (plan, pieces) = plan(
+        &run.model,
+        &model,
+        &inputs,
+        run.weights,
+        chunks,
+        run.max_constraints,
+        &run.out,
+    )?;
+    Ok((plan, model, pieces))
+}
+
 /// The plan in `dir`, its model and its cut, checked to still agree.
 fn load_plan(dir: &Path) -> Result<(Plan, Model, Vec<Piece>), CliError> {
     let plan: Plan = read_json(&dir.join("plan.json"))?;
     let model = load_model(&plan.model)?;
-    let pieces = cut(&model, plan.weights.into(), plan.chunks.into())?;
+    let pieces = cut(&model, plan.weights.into(), plan.chunks)?;
     let now: Vec<(String, String)> = pieces.iter().map(|p| first_last(&model, p)).collect();
     if now != plan.pieces {
         return Err(CliError::Other(format!(
@@ -519,18 +511,7 @@ fn print(summary: &Summary, ui: Ui) {
 /// `section9 prove MODEL --chunks ...`: every piece in this process, one
 /// after another.
 pub fn prove_all(run: &super::RunArgs, cut_args: CutArgs, keys: KeyArgs, ui: Ui) -> CliResult {
-    let model = load_model(&run.model)?;
-    let inputs = load_inputs(&model, run.input.as_deref(), run.seed)?;
-    prepare_out(&run.out)?;
-    let (plan, pieces) = plan(
-        &run.model,
-        &model,
-        &inputs,
-        run.weights,
-        cut_args.chunks(),
-        run.max_constraints,
-        &run.out,
-    )?;
+    let (plan, model, pieces) = plan_run(run, cut_args)?;
     for piece in &pieces {
         prove_piece(&plan, &model, piece, &run.out, keys.clone(), true, ui)?;
     }
@@ -583,18 +564,7 @@ pub struct PieceArgs {
 pub fn run(args: Args, ui: Ui) -> CliResult {
     match args {
         Args::Plan { run, cut: c } => {
-            let model = load_model(&run.model)?;
-            let inputs = load_inputs(&model, run.input.as_deref(), run.seed)?;
-            prepare_out(&run.out)?;
-            let (_, pieces) = plan(
-                &run.model,
-                &model,
-                &inputs,
-                run.weights,
-                c.chunks(),
-                run.max_constraints,
-                &run.out,
-            )?;
+            let (_, _, pieces) = plan_run(&run, c)?;
             ui.say(format!("pieces       {}", pieces.len()));
             ui.say(format!("wrote        {}", run.out.join("plan.json").display()));
             ui.json(&serde_json::json!({ "pieces": pieces.len(), "plan": run.out.join("plan.json") }));
