@@ -134,8 +134,8 @@ fn a_link_of_other_values_or_another_salt_does_not_match() {
 #[test]
 fn a_piece_cannot_publish_another_link_value_or_read_out_of_bound() {
     let jobs = cnn_jobs();
-    for k in 0..2 {
-        let (_, mut c) = cnn_piece(k, &jobs[k]);
+    for (k, job) in jobs.iter().enumerate().take(2) {
+        let (_, mut c) = cnn_piece(k, job);
         // The link out is the first public wire: any other value breaks
         // the circuit.
         let wire = c.output_wires[0];
