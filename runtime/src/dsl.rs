@@ -178,14 +178,16 @@ pub fn check_len(tensor: &'static str, dims: &[i128], got: usize) -> Result<(), 
 }
 
 /// Checks every element of a reference input against its declared bound.
-pub fn check_values(tensor: &'static str, bound: Bound, values: &[i64]) -> Result<(), OpError> {
-    match values.iter().position(|&v| !bound.contains(v as i128)) {
+/// Inputs are `i64` (a model's tensors) or `i128` (a nested operator's
+/// argument, which may be wider: a packed value).
+pub fn check_values<T: Copy + Into<i128>>(tensor: &'static str, bound: Bound, values: &[T]) -> Result<(), OpError> {
+    match values.iter().position(|&v| !bound.contains(v.into())) {
         None => Ok(()),
         Some(index) => Err(OpError::OutOfBound {
             op: "",
             tensor,
             index,
-            value: values[index] as i128,
+            value: values[index].into(),
             bound,
         }),
     }
@@ -203,8 +205,13 @@ pub fn arity<T>(inputs: &[T], expected: usize) -> Result<(), OpError> {
 }
 
 /// Reads an element of a reference tensor.
-pub fn read(tensor: &'static str, data: &[i64], dims: &[i128], index: &[i128]) -> Result<i128, OpError> {
-    Ok(data[offset(tensor, dims, index)?] as i128)
+pub fn read<T: Copy + Into<i128>>(
+    tensor: &'static str,
+    data: &[T],
+    dims: &[i128],
+    index: &[i128],
+) -> Result<i128, OpError> {
+    Ok(data[offset(tensor, dims, index)?].into())
 }
 
 /// Reads an element of a circuit tensor.

@@ -126,14 +126,9 @@ impl Ctx<'_> {
                     let args: Vec<TokenStream> = args.iter().map(|a| self.fval(a, false)).collect();
                     quote! { #tr::reference(&#op, &[#(&[#args][..]),*])? }
                 } else {
-                    let args: Vec<TokenStream> = args
-                        .iter()
-                        .map(|a| {
-                            let v = self.int(a, false);
-                            quote! { #d::to_i64(#v)? }
-                        })
-                        .collect();
-                    quote! { ::section9::ZkOp::reference(&#op, &[#(&[#args][..]),*])? }
+                    // Arguments go as i128: a packed value may pass 64 bits.
+                    let args: Vec<TokenStream> = args.iter().map(|a| self.int(a, false)).collect();
+                    quote! { ::section9::ZkOp::reference_wide(&#op, &[#(&[#args][..]),*])? }
                 };
                 if n == 0 {
                     quote! { let _ = #run; }

@@ -370,7 +370,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
 
         #allow
         impl #name {
-            fn __reference(&self, __inputs: &[&[i64]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+            fn __reference<__T: ::std::marker::Copy + ::std::convert::Into<i128>>(&self, __inputs: &[&[__T]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
                 #prologue
                 #ref_inputs
                 #ref_outs
@@ -454,6 +454,10 @@ fn generate(ctx: &Ctx) -> TokenStream {
             }
 
             fn reference(&self, inputs: &[&[i64]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+                self.__reference(inputs).map_err(|e| e.in_op(#op_name))
+            }
+
+            fn reference_wide(&self, inputs: &[&[i128]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
                 self.__reference(inputs).map_err(|e| e.in_op(#op_name))
             }
 

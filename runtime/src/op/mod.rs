@@ -54,6 +54,9 @@ pub trait ZkOp: Send + Sync {
     /// Runs the operator on native integers. Inputs outside their declared
     /// bounds are refused with an error naming tensor, index and bound.
     fn reference(&self, inputs: &[&[i64]]) -> Result<Vec<Vec<i64>>, OpError>;
+    /// [`ZkOp::reference`] on wider inputs: how an operator body runs the
+    /// gadgets it calls, whose arguments (a packed value) may pass 64 bits.
+    fn reference_wide(&self, inputs: &[&[i128]]) -> Result<Vec<Vec<i64>>, OpError>;
     /// Adds the operator's constraints and witness to `cs`; returns the
     /// output signals. Inputs are trusted to lie within their bounds (a
     /// model proves that where they enter).
