@@ -2,13 +2,13 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RoundShift};
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
-    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, ConvTranspose2d, CvmClip, CvmLeftShift, CvmPrecision,
-    CvmRightShift, Dense, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d,
-    Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV,
-    BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, CvmClip, CvmLeftShift,
+    CvmPrecision, CvmRightShift, Dense, DenseRequant, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape,
+    StridedSlice, SumPool2d, Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling, Where, BROADCAST_ADD,
+    BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -55,6 +55,47 @@ fn row<O: ZkOp + 'static>(
         unit,
         units,
     })
+}
+
+/// `dense` 64x64 and the `requant` after it, as one operator.
+fn fused_dense() -> DenseRequant {
+    DenseRequant {
+        s: 10,
+        p: 8,
+        m: 1,
+        k: 64,
+        n: 64,
+        px: 8,
+        pw: 8,
+        pb: 8,
+    }
+}
+
+/// `conv(8)` and the `requant` after it, as one operator.
+fn fused_conv() -> Conv2dRequant {
+    let c = conv(8);
+    Conv2dRequant {
+        sh: c.sh,
+        sw: c.sw,
+        ph: c.ph,
+        pw: c.pw,
+        dh: c.dh,
+        dw: c.dw,
+        groups: c.groups,
+        s: 9,
+        p: 8,
+        nb: c.nb,
+        c: c.c,
+        h: c.h,
+        w: c.w,
+        px: c.px,
+        o: c.o,
+        cg: c.cg,
+        kh: c.kh,
+        kw: c.kw,
+        pk: c.pk,
+        pb: c.pb,
+    }
 }
 
 /// A DCGAN upsampling step: 4x4 kernel, stride 2, padding 1.
@@ -237,6 +278,34 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             &[],
             "output",
             256,
+        )?,
+        row(
+            fused_dense(),
+            "1x64 -> 64, int8, s = 10, constant weights",
+            &[false, true, true],
+            "MAC",
+            64 * 64,
+        )?,
+        row(
+            fused_dense(),
+            "1x64 -> 64, int8, s = 10, private weights",
+            &[false, false, false],
+            "MAC",
+            64 * 64,
+        )?,
+        row(
+            fused_conv(),
+            "3x3, 8x8x4 -> 4, pad 1, s = 9, constant weights",
+            &[false, true, true],
+            "MAC",
+            conv_macs,
+        )?,
+        row(
+            fused_conv(),
+            "3x3, 8x8x4 -> 4, pad 1, s = 9, private weights",
+            &[false, false, false],
+            "MAC",
+            conv_macs,
         )?,
         row(
             CvmRightShift {
@@ -642,6 +711,18 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
         row(OneHot { n: 16 }, "n = 16", &[], "call", 1)?,
         row(RoundShift { s: 4, k: 8 }, "s = 4, k = 8", &[], "call", 1)?,
+        row(
+            RequantPacked {
+                s: 4,
+                p: 8,
+                kq: 12,
+                g: 3,
+            },
+            "three 16-bit accumulators, s = 4",
+            &[],
+            "call",
+            1,
+        )?,
         row(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8", &[], "call", 1)?,
     ])
 }

@@ -1,4 +1,4 @@
-use crate::gadgets::Bits;
+use crate::gadgets::{Bits, IsZero};
 use crate::zk_op;
 
 /// `floor((x + 2^(s-1)) / 2^s)`: division by `2^s` rounding half toward
@@ -21,4 +21,53 @@ pub fn round_shift(
         acc += v[s + j] * (1 << j);
     }
     q = acc;
+}
+
+/// `requant` of `g` accumulators at once: `v` packs the offset
+/// accumulators `x_j + 2^(s-1) + 2^(d-1)` (`d = s + kq`) as digits of base
+/// `2^d`, and each output is `cvm_clip(p)(floor((x_j + 2^(s-1)) / 2^s))`
+/// of the non-negative part.
+///
+/// One decomposition of `v` into `g * d` bits proves every digit: `v` is
+/// below `2^126`, far from the field size, so its bits are unique and each
+/// run of `d` of them is the digit of that place; a digit is the one the
+/// caller packed because each packed digit lies in `[0, 2^d)`. Within a
+/// digit, as in [`RoundShift`]: the low `s` bits are the remainder, the
+/// top bit is the quotient's sign (relu commutes with the monotone shift),
+/// and the quotient's bits above `p - 1` are zero exactly when no clip is
+/// needed, which one is-zero test decides. A caller that packs several
+/// products per multiplication (the strands of `dense_requant` and
+/// `conv2d_requant`) needs no other proof that its sums split back into
+/// accumulators. `g * (d + 4) + 1` constraints, or `g * (d + 2) + 1` when
+/// the quotient cannot exceed `p - 1` bits.
+#[zk_op(derive(d = s + kq), require(g * (s + kq) <= 126))]
+pub fn requant_packed(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [2, 64])] p: u32,
+    #[attr(range = [2, 94])] kq: u32,
+    #[attr(range = [1, 126])] g: u32,
+    #[input(range = [0, (1 << (g * (s + kq))) - 1])] v: Scalar,
+    #[output(shape = [g], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    let lowbits = min(p - 1, kq - 1);
+    let b = call!(Bits { k: g * d }, v);
+    for j in 0..g {
+        let at = j * d + s;
+        let mut low = 0;
+        for i in 0..lowbits {
+            low += b[at + i] * (1 << i);
+        }
+        if kq - 1 > lowbits {
+            let mut high = 0;
+            for i in lowbits..(kq - 1) {
+                high += b[at + i] * (1 << (i - lowbits));
+            }
+            let fits = call!(IsZero { p: kq + 1 }, high);
+            let kept = wire!(fits * (low - m));
+            y[j] = b[at + kq - 1] * (kept + m);
+        } else {
+            y[j] = b[at + kq - 1] * low;
+        }
+    }
 }

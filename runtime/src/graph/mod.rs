@@ -13,6 +13,7 @@ mod engine;
 mod error;
 mod file;
 mod fold;
+mod fuse;
 mod json;
 mod model;
 mod names;

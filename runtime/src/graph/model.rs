@@ -8,6 +8,7 @@ use super::axes::check_middle_axis;
 use super::error::GraphError;
 use super::file::{AttrValue, ModelFile, NodeSpec, Params, Visibility};
 use super::fold::fold_batch_norms;
+use super::fuse::fuse_requants;
 use super::names::check_names;
 use super::reads::check_structural_reads;
 use super::registry::{self, OpKind};
@@ -115,6 +116,17 @@ impl Model {
             param_values(spec, params)?;
         }
         let (file, params) = &fold_batch_norms(file, params)?;
+        // Built as written first, so a mistake is reported on the node the
+        // file names; then with each layer fused into the requantization
+        // after it, which proves the same values with fewer constraints.
+        let model = Model::from_folded(file, params)?;
+        match fuse_requants(file) {
+            Some(fused) => Model::from_folded(&fused, params),
+            None => Ok(model),
+        }
+    }
+
+    fn from_folded(file: &ModelFile, params: &Params) -> Result<Model, GraphError> {
         let order = evaluation_order(&file.nodes)?;
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::with_capacity(order.len());

@@ -64,6 +64,8 @@ pub fn operators() -> Vec<OpKind> {
         kind::<CvmRightShift>(&[]),
         kind::<CvmLeftShift>(&[]),
         kind::<Requant>(&[]),
+        kind::<DenseRequant>(&[]),
+        kind::<Conv2dRequant>(&[]),
         kind::<MaxPool2d>(&[]),
         kind::<SumPool2d>(&[]),
         alias::<SumPool2d>("avg_pool2d", &[("average", 1)]),

@@ -5,12 +5,18 @@
 use crate::zk_op;
 
 /// `y[i][j] = b[j] + sum_t x[i][t] * w[j][t]`.
-#[zk_op]
+///
+/// The output's bound is the largest sum the operands' bounds allow
+/// (`k` products of the largest magnitudes, plus the bias), not the CVM
+/// rule `px + pw + bits(k)`, which overshoots it by up to two bits: every
+/// requantization after a layer decomposes its whole width, so each bit
+/// saved here saves a constraint per activation there.
+#[zk_op(derive(top = k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1))]
 pub fn dense(
     #[input(shape = [m, k], prec = px)] x: Tensor,
     #[input(shape = [n, k], prec = pw)] w: Tensor,
     #[input(shape = [n], prec = pb)] b: Tensor,
-    #[output(shape = [m, n], prec = max(px + pw + bits(k), pb) + 1)] y: Tensor,
+    #[output(shape = [m, n], range = [-top, top])] y: Tensor,
 ) {
     for i in 0..m {
         for j in 0..n {
@@ -25,9 +31,11 @@ pub fn dense(
 }
 
 /// 2-D convolution over NCHW input and OIHW weights with stride, padding,
-/// dilation and groups; taps outside the image count 0.
+/// dilation and groups; taps outside the image count 0. The output's
+/// bound is the largest sum the operands allow, as for [`dense`].
 #[zk_op(
     derive(
+        top = cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
         oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1,
         ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1,
     ),
@@ -44,7 +52,7 @@ pub fn conv2d(
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [o, cg, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
-    #[output(shape = [nb, o, oh, ow], prec = max(px + pk + bits(cg * kh * kw), pb) + 1)] y: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [-top, top])] y: Tensor,
 ) {
     let per_group = o / groups;
     for bi in 0..nb {
@@ -76,13 +84,14 @@ pub fn conv2d(
 /// dilation and groups, so DCGAN-style generators upsample without a
 /// detour. Written as a gather: output `(oy, ox)` takes input `(iy, ix)`
 /// through tap `(ky, kx)` when `oy = iy * sh - ph + ky * dh`, and likewise
-/// for columns.
+/// for columns. The output's bound is that of [`conv2d`].
 #[zk_op(
     derive(
         cg = c / groups,
         og = o / groups,
         oh = (h - 1) * sh + dh * (kh - 1) + oph + 1 - 2 * ph,
         ow = (w - 1) * sw + dw * (kw - 1) + opw + 1 - 2 * pw,
+        top = cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
     ),
     require(
         c % groups == 0,
@@ -107,7 +116,7 @@ pub fn conv_transpose2d(
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [c, og, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
-    #[output(shape = [nb, o, oh, ow], prec = max(px + pk + bits(cg * kh * kw), pb) + 1)] y: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [-top, top])] y: Tensor,
 ) {
     for bi in 0..nb {
         for oc in 0..o {

@@ -1,6 +1,6 @@
 //! Clipping, shifts and requantization: how accumulators return to 8 bits.
 
-use crate::gadgets::{Bits, Clamp, IsNonneg, IsZero, RoundShift};
+use crate::gadgets::{Clamp, IsNonneg, RequantPacked, RoundShift};
 use crate::zk_op;
 
 /// `max(x, 0)`: one sign test and one product per element.
@@ -95,36 +95,26 @@ pub fn cvm_left_shift(
 /// `cvm_right_shift(p, s)(relu(x))` in one pass: the requantization after a
 /// layer, back to a non-negative `p`-bit activation.
 ///
-/// As in [`RoundShift`], one decomposition proves the division; its
-/// top bit is the sign of the quotient (relu commutes with the monotone
-/// shift), and the quotient's bits above `p - 1` are zero exactly when no
-/// clip is needed, which one is-zero test decides. About `px + 6`
-/// constraints per element.
-#[zk_op(derive(kq = max(px - s + 1, 2)))]
+/// Elements go to [`RequantPacked`] in groups as large as 126 bits hold,
+/// so one decomposition, and one linear constraint, serves each group.
+/// About `px + 5` constraints per element.
+#[zk_op(derive(kq = max(px - s + 1, 2), d = s + kq, per = 126 / d))]
 pub fn requant(
     #[attr(range = [1, 32])] s: u32,
     #[attr(range = [2, 64])] p: u32,
     #[input(shape = [n], prec = px)] x: Tensor,
     #[output(shape = [n], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
 ) {
-    let m = (1 << (p - 1)) - 1;
-    let lowbits = min(p - 1, kq - 1);
-    for i in 0..n {
-        let v = call!(Bits { k: s + kq }, x[i] + (1 << (s - 1)) + (1 << (s + kq - 1)));
-        let mut low = 0;
-        for j in 0..lowbits {
-            low += v[s + j] * (1 << j);
+    for gi in 0..(n + per - 1) / per {
+        let first = gi * per;
+        let g = min(per, n - first);
+        let mut packed = 0;
+        for j in 0..g {
+            packed += (x[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
         }
-        if kq - 1 > lowbits {
-            let mut high = 0;
-            for j in lowbits..(kq - 1) {
-                high += v[s + j] * (1 << (j - lowbits));
-            }
-            let fits = call!(IsZero { p: kq + 1 }, high);
-            let kept = wire!(fits * (low - m));
-            y[i] = v[s + kq - 1] * (kept + m);
-        } else {
-            y[i] = v[s + kq - 1] * low;
+        let q = call!(RequantPacked { s, p, kq, g }, packed);
+        for j in 0..g {
+            y[first + j] = q[j];
         }
     }
 }

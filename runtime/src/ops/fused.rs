@@ -1,0 +1,127 @@
+//! A layer and the requantization after it as one operator, so products
+//! with private weights can share multiplications (ZEN's stranded
+//! encoding): a field element holds several accumulators as digits of
+//! base `2^d`, one multiplication adds a product to each, and the
+//! requantization's decomposition, which it needs anyway, splits them
+//! back. The compiler fuses a layer whose only reader is a `requant`
+//! ([`crate::graph`]); the values are those of the two operators apart.
+//!
+//! The quotient's width comes from the accumulator's exact bound `top`
+//! rather than its precision: `q` needs `kq` bits when
+//! `top + 2^(s-1) < 2^(s + kq - 1)`, often one fewer than the precision
+//! gives, and each bit saved is a constraint per output.
+//!
+//! A strand is `sum_j u_j * 2^(j d)` over the `g` outputs of a group: for
+//! `dense`, the weights of `g` output columns; for `conv2d`, the input
+//! pixels `g` output positions read through the same tap. A private
+//! product of a strand costs one constraint for `g` multiply-accumulates.
+
+use crate::gadgets::RequantPacked;
+use crate::zk_op;
+
+/// `requant(s, p)(dense(x, w, b))`: `y[i][j]` is the requantized
+/// `b[j] + sum_t x[i][t] * w[j][t]`. Groups of `per` output columns share
+/// one multiplication per input element, `x[i][t]` times the strand of
+/// their weights.
+#[zk_op(derive(
+    top = k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1,
+    kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
+    d = s + kq,
+    per = 126 / d,
+))]
+pub fn dense_requant(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [2, 64])] p: u32,
+    #[input(shape = [m, k], prec = px)] x: Tensor,
+    #[input(shape = [n, k], prec = pw)] w: Tensor,
+    #[input(shape = [n], prec = pb)] b: Tensor,
+    #[output(shape = [m, n], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+) {
+    for i in 0..m {
+        for gi in 0..(n + per - 1) / per {
+            let first = gi * per;
+            let g = min(per, n - first);
+            let mut packed = 0;
+            for j in 0..g {
+                packed += (b[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+            }
+            for t in 0..k {
+                let mut strand = 0;
+                for j in 0..g {
+                    strand += w[first + j][t] * (1 << (j * d));
+                }
+                let prods = wire!(x[i][t] * strand);
+                packed += prods;
+            }
+            let q = call!(RequantPacked { s, p, kq, g }, packed);
+            for j in 0..g {
+                y[i][first + j] = q[j];
+            }
+        }
+    }
+}
+
+/// `requant(s, p)(conv2d(x, wt, b))` with `conv2d`'s attributes. Groups of
+/// `per` consecutive output positions of one channel share one
+/// multiplication per tap: the weight times the strand of the pixels those
+/// positions read through it (padding contributes nothing to a strand).
+#[zk_op(
+    derive(
+        oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1,
+        ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1,
+        top = cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
+        kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
+        d = s + kq,
+        per = 126 / d,
+    ),
+    require(c == cg * groups, o % groups == 0, h + 2 * ph > dh * (kh - 1), w + 2 * pw > dw * (kw - 1))
+)]
+pub fn conv2d_requant(
+    #[attr(range = [1, 64])] sh: usize,
+    #[attr(range = [1, 64])] sw: usize,
+    #[attr(range = [0, 64])] ph: usize,
+    #[attr(range = [0, 64])] pw: usize,
+    #[attr(range = [1, 64])] dh: usize,
+    #[attr(range = [1, 64])] dw: usize,
+    #[attr(range = [1, 4096])] groups: usize,
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [2, 64])] p: u32,
+    #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
+    #[input(shape = [o, cg, kh, kw], prec = pk)] wt: Tensor,
+    #[input(shape = [o], prec = pb)] b: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+) {
+    let per_group = o / groups;
+    for bi in 0..nb {
+        for oc in 0..o {
+            for gi in 0..(oh * ow + per - 1) / per {
+                let first = gi * per;
+                let g = min(per, oh * ow - first);
+                let mut packed = 0;
+                for j in 0..g {
+                    packed += (b[oc] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+                }
+                for ic in 0..cg {
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let mut strand = 0;
+                            for j in 0..g {
+                                let iy = ((first + j) / ow) * sh + ky * dh - ph;
+                                let ix = ((first + j) % ow) * sw + kx * dw - pw;
+                                if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                    strand += x[bi][(oc / per_group) * cg + ic][iy][ix] * (1 << (j * d));
+                                }
+                            }
+                            let taps = wire!(strand * wt[oc][ic][ky][kx]);
+                            packed += taps;
+                        }
+                    }
+                }
+                let q = call!(RequantPacked { s, p, kq, g }, packed);
+                for j in 0..g {
+                    y[bi][oc][(first + j) / ow][(first + j) % ow] = q[j];
+                }
+            }
+        }
+    }
+}
