@@ -170,7 +170,7 @@ fn export_r1cs_writes_the_three_files() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("constraints     1610"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("constraints     1457"), "{}", stdout(&o));
     for f in ["circuit.r1cs", "witness.wtns", "circuit.sym"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -619,7 +619,7 @@ fn concurrent_first_proofs_share_one_key() {
 
 #[test]
 fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
-    // mlp-fixture with committed weights has about 32,000 constraints.
+    // mlp-fixture with committed weights has about 30,000 constraints.
     let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
@@ -644,7 +644,7 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("32303") && err.contains("20000"), "{err}");
+    assert!(err.contains("30550") && err.contains("20000"), "{err}");
 }
 
 /// A cached run reads the keys its model compiled to last time while it

@@ -35,11 +35,13 @@ pub fn round_shift(
 /// digit, as in [`RoundShift`]: the low `s` bits are the remainder, the
 /// top bit is the quotient's sign (relu commutes with the monotone shift),
 /// and the quotient's bits above `p - 1` are zero exactly when no clip is
-/// needed, which one is-zero test decides. A caller that packs several
-/// products per multiplication (the strands of `dense_requant` and
-/// `conv2d_requant`) needs no other proof that its sums split back into
-/// accumulators. `g * (d + 4) + 1` constraints, or `g * (d + 2) + 1` when
-/// the quotient cannot exceed `p - 1` bits.
+/// needed. With `t` the digit's top bit (1 for a non-negative quotient),
+/// one is-zero test of `high + 1 - t` decides `kept` (non-negative and in
+/// range), and `y = kept * low + (t - kept) * m` is 0, `low` or `m`. A caller
+/// that packs several products per multiplication (the strands of
+/// `dense_requant` and `conv2d_requant`) needs no other proof that its
+/// sums split back into accumulators. `g * (d + 3) + 1` constraints, or
+/// `g * (d + 1) + 1` when the quotient cannot exceed `p - 1` bits.
 #[zk_op(derive(d = s + kq), require(g * (s + kq) <= 126))]
 pub fn requant_packed(
     #[attr(range = [1, 32])] s: u32,
@@ -63,9 +65,9 @@ pub fn requant_packed(
             for i in lowbits..(kq - 1) {
                 high += b[at + i] * (1 << (i - lowbits));
             }
-            let fits = call!(IsZero { p: kq + 1 }, high);
-            let kept = wire!(fits * (low - m));
-            y[j] = b[at + kq - 1] * (kept + m);
+            let kept = call!(IsZero { p: kq + 1 }, high + 1 - b[at + kq - 1]);
+            let part = wire!(kept * low);
+            y[j] = part + (b[at + kq - 1] - kept) * m;
         } else {
             y[j] = b[at + kq - 1] * low;
         }

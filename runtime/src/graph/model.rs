@@ -119,11 +119,12 @@ impl Model {
         // Built as written first, so a mistake is reported on the node the
         // file names; then with each layer fused into the requantization
         // after it, which proves the same values with fewer constraints.
+        // A fused operator refuses accumulators too wide to pack (more than
+        // 126 bits a digit); the model then stays as written.
         let model = Model::from_folded(file, params)?;
-        match fuse_requants(file) {
-            Some(fused) => Model::from_folded(&fused, params),
-            None => Ok(model),
-        }
+        Ok(fuse_requants(file)
+            .and_then(|fused| Model::from_folded(&fused, params).ok())
+            .unwrap_or(model))
     }
 
     fn from_folded(file: &ModelFile, params: &Params) -> Result<Model, GraphError> {

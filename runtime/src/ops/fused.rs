@@ -23,12 +23,15 @@ use crate::zk_op;
 /// `b[j] + sum_t x[i][t] * w[j][t]`. Groups of `per` output columns share
 /// one multiplication per input element, `x[i][t]` times the strand of
 /// their weights.
-#[zk_op(derive(
-    top = k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1,
-    kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
-    d = s + kq,
-    per = 126 / d,
-))]
+#[zk_op(
+    derive(
+        top = k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1,
+        kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
+        d = s + kq,
+        per = 126 / d,
+    ),
+    require(d <= 126)
+)]
 pub fn dense_requant(
     #[attr(range = [1, 32])] s: u32,
     #[attr(range = [2, 64])] p: u32,
@@ -74,7 +77,13 @@ pub fn dense_requant(
         d = s + kq,
         per = 126 / d,
     ),
-    require(c == cg * groups, o % groups == 0, h + 2 * ph > dh * (kh - 1), w + 2 * pw > dw * (kw - 1))
+    require(
+        c == cg * groups,
+        o % groups == 0,
+        h + 2 * ph > dh * (kh - 1),
+        w + 2 * pw > dw * (kw - 1),
+        d <= 126,
+    )
 )]
 pub fn conv2d_requant(
     #[attr(range = [1, 64])] sh: usize,
