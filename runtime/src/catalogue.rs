@@ -753,7 +753,7 @@ pub fn markdown() -> Result<String, OpError> {
 /// bounded integers and so stand apart from [`examples`]: Poseidon at every
 /// width circomlib supports, and the weight commitment built on it.
 pub fn field_markdown() -> Result<String, OpError> {
-    use crate::commit::enforce_commitment;
+    use crate::commit::{enforce_commitment_groups, input_bits, Entry};
     use crate::poseidon::Poseidon;
     use crate::r1cs::Builder;
     use crate::{Bound, FieldOp};
@@ -772,8 +772,8 @@ pub fn field_markdown() -> Result<String, OpError> {
         (100_000, "100,000 int8 weights"),
     ] {
         let mut cs = Builder::counting();
-        let values: Vec<_> = (0..n).map(|_| cs.input("w", &[], 0, false)).collect();
-        enforce_commitment(&mut cs, "commitment", &values, Bound::prec(8))?;
+        let (values, _) = input_bits(&mut cs, "w", &vec![0; n], Bound::prec(8))?;
+        enforce_commitment_groups(&mut cs, "commitment", &[(&values, Bound::prec(8))], Entry::Proven)?;
         let c = cs.num_constraints();
         out.push_str(&format!(
             "| `commitment` | {what} | {c} | {:.2} per weight |\n",

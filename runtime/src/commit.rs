@@ -42,23 +42,26 @@
 //!
 //! # Cost in the circuit
 //!
-//! Each value is range-checked by [`InRange`]: `w` boolean bits of `u`
-//! and one constraint tying them to `u` (`w + 1`), and, when `hi - lo + 1`
-//! is not a power of two, the values above `hi` that `w` bits allow are
-//! excluded: one constraint each when there are at most `w + 1` of them
-//! (int8's `[-127, 127]` excludes only 128), else `w + 1` more for a
-//! decomposition of `hi - v`. Packing is linear and free; the header hashes constants
-//! and is free; each full group costs 609 (606 for the first, whose chain
-//! input is a constant); the public wire costs 1. For int8 weights that is
-//! `8 + 1 + 1 = 10` per weight plus `609 / 465 = 1.31` for hashing, about
-//! 11.3 constraints per weight.
+//! A model's private weights enter the circuit as their own bits
+//! ([`input_bits`]): `w` boolean input wires per value, the value their
+//! weighted sum plus `lo`, and, when `hi - lo + 1` is not a power of two,
+//! the values above `hi` that `w` bits allow excluded by [`AtMost`]: one
+//! constraint each when there are at most `w + 1` of them (int8's
+//! `[-127, 127]` excludes only 128), else `w + 1` for a decomposition of
+//! `hi - v`. Values that arrive as wires (hashed inputs, links between
+//! pieces) are range-checked by [`InRange`] instead, one constraint more:
+//! the row tying the bits to the wire. Packing is linear and free; the
+//! header hashes constants and is free; each full group costs 609 (606 for
+//! the first, whose chain input is a constant); the public wire costs 1.
+//! For int8 weights that is `8 + 1 = 9` per weight plus `609 / 465 = 1.31`
+//! for hashing, about 10.3 constraints per weight.
 
 use crate::bound::{bits, Bound};
 use crate::error::OpError;
 use crate::field::{fr_from_i128, Fr};
-use crate::gadgets::InRange;
+use crate::gadgets::{AtMost, InRange};
 use crate::poseidon::{hash, Poseidon};
-use crate::r1cs::{Builder, FQuad, FSig, Sig};
+use crate::r1cs::{Builder, FQuad, FSig, Quad, Sig, Wire};
 use crate::{FieldOp, ZkOp};
 use ark_ff::Field;
 
@@ -66,6 +69,16 @@ use ark_ff::Field;
 pub const GROUP: usize = 15;
 /// Bits a packed element may use: it stays below `2^253 < r`.
 pub const PACK_BITS: u32 = 253;
+
+/// Whether the values a commitment absorbs still need their range check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Each value is range-checked by [`InRange`] on the way in.
+    Check,
+    /// The values were proven in bound where they entered the circuit
+    /// ([`input_bits`]).
+    Proven,
+}
 
 /// How values within a bound are packed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,13 +179,18 @@ pub fn commitment_groups(groups: &[(&[i64], Bound)]) -> Result<Fr, OpError> {
 /// Wires and rows are named under `name` (`name/range[i]/..`,
 /// `name/chain[g]/..`).
 pub fn enforce_commitment(cs: &mut Builder, name: &str, values: &[Sig], bound: Bound) -> Result<Fr, OpError> {
-    enforce_commitment_groups(cs, name, &[(values, bound)])
+    enforce_commitment_groups(cs, name, &[(values, bound)], Entry::Check)
 }
 
 /// [`enforce_commitment`] for several groups, as [`commitment_groups`]
 /// hashes them; still one public wire.
-pub fn enforce_commitment_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> Result<Fr, OpError> {
-    let h = hash_groups(cs, name, groups)?;
+pub fn enforce_commitment_groups(
+    cs: &mut Builder,
+    name: &str,
+    groups: &[(&[Sig], Bound)],
+    entry: Entry,
+) -> Result<Fr, OpError> {
+    let h = hash_groups(cs, name, groups, entry)?;
     cs.enter(name, &[]);
     let public = cs.input_f("commitment", &[], h.val, true);
     let equal = cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()));
@@ -180,15 +198,61 @@ pub fn enforce_commitment_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig]
     equal.map(|()| h.val)
 }
 
+/// Private values that enter the circuit as their own bits, proven within
+/// `bound` on the way: value `i` is `lo + sum_j b[i][j] 2^j` over the
+/// commitment's `w` bits per value, boolean input wires `name[i][j]`
+/// (returned: the sources a determinism check starts from), and
+/// [`AtMost`] excludes what `w` bits allow above `hi`. A value is a
+/// combination of its bits, not a wire of its own, so no row ties the two:
+/// `w + excess` constraints per value (9 for int8), one fewer than a wire
+/// and [`InRange`]. Commit to the values with [`Entry::Proven`].
+pub fn input_bits(
+    cs: &mut Builder,
+    name: &str,
+    values: &[i64],
+    bound: Bound,
+) -> Result<(Vec<Sig>, Vec<Wire>), OpError> {
+    let packing = Packing::new(bound)?;
+    check_values(values.iter().map(|&v| v as i128), bound)?;
+    let at_most = AtMost {
+        lo: bound.lo as i64,
+        hi: bound.hi as i64,
+    };
+    let mut sigs = Vec::with_capacity(values.len());
+    let mut sources = Vec::with_capacity(values.len() * packing.width as usize);
+    for (i, &v) in values.iter().enumerate() {
+        let u = v as i128 - bound.lo;
+        let mut x = Sig::constant(bound.lo);
+        for j in 0..packing.width as i128 {
+            let b = cs.input(name, &[i as i128, j], (u >> j) & 1, false);
+            sources.push(b.lc.terms[0].0);
+            let less_one = b.sub(&Sig::constant(1))?;
+            cs.enforce(
+                "b * (b - 1) == 0",
+                &[i as i128, j],
+                Quad::mul(b.clone(), less_one)?,
+                Quad::lin(Sig::constant(0)),
+            )?;
+            x = x.add(&b.scale(1 << j)?)?;
+        }
+        cs.enter("at_most", &[i as i128]);
+        let y = at_most.synthesize(cs, &[std::slice::from_ref(&x)]);
+        cs.leave();
+        sigs.push(y?.remove(0).remove(0));
+    }
+    Ok((sigs, sources))
+}
+
 /// The hash [`commitment_groups`] computes, as a signal of the circuit:
-/// every value range-checked, packed and hashed, and no public wire (the
-/// caller decides what the hash must equal).
-pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> Result<FSig, OpError> {
+/// every value range-checked (unless `entry` says it was), packed and
+/// hashed, and no public wire (the caller decides what the hash must
+/// equal).
+pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], entry: Entry) -> Result<FSig, OpError> {
     cs.enter(name, &[]);
     let mut h: Option<FSig> = None;
     for (g, &(values, bound)) in groups.iter().enumerate() {
         cs.enter("group", &[g as i128]);
-        let out = absorb(cs, h.take(), values, bound);
+        let out = absorb(cs, h.take(), values, bound, entry);
         cs.leave();
         h = match out {
             Ok(h) => Some(h),
@@ -206,8 +270,9 @@ pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)]) -> 
     })
 }
 
-/// Range-checks, packs and hashes one group onto the chain value `h`.
-fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound) -> Result<FSig, OpError> {
+/// Range-checks (for [`Entry::Check`]), packs and hashes one group onto
+/// the chain value `h`.
+fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound, entry: Entry) -> Result<FSig, OpError> {
     let packing = Packing::new(bound)?;
     check_values(values.iter().map(|s| s.val), bound)?;
     let in_range = InRange {
@@ -216,10 +281,15 @@ fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound) -> Re
     };
     let mut offsets = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        cs.enter("range", &[i as i128]);
-        let checked = in_range.synthesize(cs, &[std::slice::from_ref(v)]);
-        cs.leave();
-        let checked = checked?.remove(0).remove(0);
+        let checked = match entry {
+            Entry::Proven => v.clone(),
+            Entry::Check => {
+                cs.enter("range", &[i as i128]);
+                let checked = in_range.synthesize(cs, &[std::slice::from_ref(v)]);
+                cs.leave();
+                checked?.remove(0).remove(0)
+            }
+        };
         offsets.push(FSig::from_sig(&checked.sub(&Sig::constant(bound.lo))?));
     }
     let two_w = Fr::from(2u64).pow([packing.width as u64]);

@@ -8,7 +8,7 @@
 //! because operators trust the bounds of what they read.
 
 use crate::bound::Bound;
-use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups, Packing};
+use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups, input_bits, Entry, Packing};
 use crate::error::OpError;
 use crate::field::Fr;
 use crate::gadgets::InRange;
@@ -162,10 +162,10 @@ fn synthesize(
                 values.iter().map(|&v| Sig::constant(v as i128)).collect()
             }
             NodeKind::Param { values, .. } => {
-                let raw = wire_values(&mut cs, "w", values, false);
-                source_wires.extend(raw.iter().map(|s| s.lc.terms[0].0));
-                group(&mut committed, node.bound).extend(raw.iter().cloned());
-                raw
+                let (sigs, bits) = input_bits(&mut cs, "w", values, node.bound).map_err(fail)?;
+                source_wires.extend(bits);
+                group(&mut committed, node.bound).extend(sigs.iter().cloned());
+                sigs
             }
             NodeKind::View => signals[node.inputs[0]].clone(),
             NodeKind::Op(op) => {
@@ -184,8 +184,8 @@ fn synthesize(
         Weights::Committed => {
             let groups: Vec<(&[Sig], Bound)> = committed.iter().map(|(b, s)| (s.as_slice(), *b)).collect();
             let before = cs.num_constraints();
-            let value =
-                enforce_commitment_groups(&mut cs, "commitment", &groups).map_err(GraphError::op("commitment"))?;
+            let value = enforce_commitment_groups(&mut cs, "commitment", &groups, Entry::Proven)
+                .map_err(GraphError::op("commitment"))?;
             commitment_cost = cs.num_constraints() - before;
             Some(value)
         }

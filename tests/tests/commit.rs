@@ -3,7 +3,9 @@
 //! commitment, limb or internal value is rejected.
 
 use proptest::prelude::*;
-use section9::commit::{commitment, commitment_groups, enforce_commitment, enforce_commitment_groups, Packing};
+use section9::commit::{
+    commitment, commitment_groups, enforce_commitment, enforce_commitment_groups, input_bits, Entry, Packing,
+};
 use section9::field::Fr;
 use section9::r1cs::{check_determinism_from, Builder, Sig, Wire, WireKind};
 use section9::{Bound, OpError};
@@ -188,7 +190,13 @@ fn groups_of_different_bounds_commit_together() {
     let mut cs = Builder::new();
     let mut wire = |v: &[i64]| -> Vec<Sig> { v.iter().map(|&x| cs.input("v", &[], x as i128, false)).collect() };
     let (ws, bs) = (wire(&w), wire(&b));
-    let value = enforce_commitment_groups(&mut cs, "weights", &[(&ws, int8()), (&bs, Bound::prec(16))]).unwrap();
+    let value = enforce_commitment_groups(
+        &mut cs,
+        "weights",
+        &[(&ws, int8()), (&bs, Bound::prec(16))],
+        Entry::Check,
+    )
+    .unwrap();
     assert_eq!(value, native);
     assert!(cs.is_satisfied());
     assert_eq!(
@@ -201,4 +209,72 @@ fn groups_of_different_bounds_commit_together() {
         commitment_groups(&[(&b, Bound::prec(16)), (&w, int8())]).unwrap(),
         native
     );
+}
+
+/// Values entered as their own bits (as a model's private weights are):
+/// `input_bits`, then the commitment without a second range check.
+fn commit_bits(values: &[i64], bound: Bound) -> Result<(Builder, Vec<Wire>, Fr), OpError> {
+    let mut cs = Builder::with_names();
+    let (sigs, bits) = input_bits(&mut cs, "w", values, bound)?;
+    let value = enforce_commitment_groups(&mut cs, "weights", &[(&sigs, bound)], Entry::Proven)?;
+    Ok((cs, bits, value))
+}
+
+/// The same commitment at one constraint fewer per value, determined by
+/// the bits, and every other wire pinned.
+#[test]
+fn values_entered_as_bits_commit_alike_for_less() {
+    for (n, bound) in [
+        (0, int8()),
+        (40, int8()),
+        (500, int8()),
+        (10, Bound::range(0, 255)),
+        (10, Bound::range(-5, 9)),
+        (7, Bound::range(3, 3)),
+        (9, Bound::prec(16)),
+    ] {
+        let values = seeded(n, 3 + n as u64, bound);
+        let (cs, bits, value) = commit_bits(&values, bound).unwrap();
+        assert_eq!(value, commitment(&values, bound).unwrap(), "n = {n}, bound {bound}");
+        assert!(cs.is_satisfied(), "{:?}", cs.which_unsatisfied());
+        let public = cs
+            .kinds()
+            .iter()
+            .position(|k| *k == WireKind::Input { public: true })
+            .unwrap() as Wire;
+        let report = check_determinism_from(&cs, &bits, &[public]);
+        assert!(report.is_ok(), "{}", report.describe(&cs));
+        let wired = commit_in_circuit(&values, bound, &[]).unwrap().cs.num_constraints();
+        assert_eq!(cs.num_constraints() + n, wired, "n = {n}, bound {bound}");
+        for w in (1..cs.num_wires() as Wire).filter(|w| !bits.contains(w)) {
+            let (mut forged, _, _) = commit_bits(&values, bound).unwrap();
+            let v = forged.value(w);
+            forged.set_value(w, v + Fr::from(1u64));
+            assert!(
+                forged.which_unsatisfied().is_some(),
+                "changing {} keeps every constraint",
+                forged.wire_name(w)
+            );
+        }
+    }
+    assert!(matches!(
+        input_bits(&mut Builder::new(), "w", &[0, 128], int8()),
+        Err(OpError::OutOfBound { index: 1, .. })
+    ));
+}
+
+/// Bits that are not boolean, or that spell a value above the bound (128
+/// for int8: all eight set), break a constraint.
+#[test]
+fn bits_outside_the_bound_are_rejected() {
+    let (cs, bits, _) = commit_bits(&[0, 5], int8()).unwrap();
+    let mut two = commit_bits(&[0, 5], int8()).unwrap().0;
+    two.set_value(bits[8], Fr::from(2u64));
+    assert!(two.which_unsatisfied().is_some());
+    let mut above = commit_bits(&[0, 5], int8()).unwrap().0;
+    for &b in &bits[..8] {
+        above.set_value(b, Fr::from(1u64));
+    }
+    assert!(above.which_unsatisfied().is_some());
+    assert!(cs.is_satisfied());
 }

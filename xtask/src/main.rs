@@ -53,9 +53,10 @@ fn costs() -> Result<(), String> {
          less their constant ones give the cost per private multiply-accumulate.\n\n{table}\n\
          ## Field operators\n\nPoseidon (`#[zk_op(field)]`, circomlib's `Poseidon(n)`) costs \
          `3 (8 t + partial rounds) - 3` with `t = n + 1`: 240 for two inputs, as circomlib's \
-         optimized template. The weight commitment (`section9::commit`) range-checks every \
-         weight (10 constraints for int8), packs 31 int8 weights per field element and hashes \
-         15 elements per 16-input Poseidon.\n\n{field}\n{}",
+         optimized template. The weight commitment (`section9::commit`) enters every private \
+         weight as its own bits (9 constraints for int8: eight booleans and the excluded 128), \
+         packs 31 int8 weights per field element and hashes 15 elements per 16-input \
+         Poseidon.\n\n{field}\n{}",
         classic_costs()?
     );
     let path = workspace().join("docs/costs.md");
@@ -93,7 +94,7 @@ fn classic_costs() -> Result<String, String> {
          product per branch and score, except that a choice between two constant leaves is linear. A \
          complete tree of depth d with one score costs `(2^d - 1) * 19 + 2^(d-1) - 1` public and \
          `(2^d - 1) * 20` committed, plus the commitment to its `2^d - 1` thresholds and `2^d` leaves \
-         (about 22 constraints per 16-bit weight: the range check, packing and Poseidon). A tree as it \
+         (about 20 constraints per 16-bit weight: the range check, packing and Poseidon). A tree as it \
          is pays the same per real branch and leaf.\n\nThe built-in classic models \
          (`section9_zoo::classic`), whole circuits with the outputs' binding, their trees complete (as \
          built in: the shapes hidden) and as they are (`--trees exact`):\n\n\

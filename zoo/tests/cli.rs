@@ -644,7 +644,7 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("30550") && err.contains("20000"), "{err}");
+    assert!(err.contains("28140") && err.contains("20000"), "{err}");
 }
 
 /// A cached run reads the keys its model compiled to last time while it

@@ -16,7 +16,7 @@
 
 use super::piece::{Ends, Piece};
 use crate::bound::Bound;
-use crate::commit::{commitment_groups, hash_groups};
+use crate::commit::{commitment_groups, hash_groups, Entry};
 use crate::error::OpError;
 use crate::field::Fr;
 use crate::graph::Model;
@@ -66,7 +66,7 @@ fn private_wires(cs: &mut Builder, name: &str, values: &[i64]) -> Vec<Sig> {
 /// The hash of the link's values and salt, constrained equal to a public
 /// wire.
 fn enforce_hash(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], public: Wire) -> Result<Fr, OpError> {
-    let h = hash_groups(cs, name, groups)?;
+    let h = hash_groups(cs, name, groups, Entry::Check)?;
     cs.set_value(public, h.val);
     let public = FSig {
         lc: FLc::wire(public),

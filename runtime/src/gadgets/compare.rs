@@ -73,13 +73,10 @@ pub fn max2(
 /// Operators trust their inputs' bounds, so a model input or a private
 /// weight must be proven in range before any operator reads it. `x - lo`
 /// gets a `k`-bit decomposition (`k = bits(hi - lo)`), which proves
-/// `lo <= x <= lo + 2^k - 1`, far from the field size, so nothing wraps.
-/// The `excess` values above `hi` that this admits are then excluded:
-/// one at a time when there are few (`x - v` has an inverse, one
-/// constraint each; int8's `[-127, 127]` excludes only 128), otherwise by
-/// a second decomposition of `hi - x`. `k + 1 + excess` or `2k + 2`
+/// `lo <= x <= lo + 2^k - 1`, far from the field size, so nothing wraps;
+/// [`AtMost`] excludes the values above `hi`. `k + 1 + excess` or `2k + 2`
 /// constraints.
-#[zk_op(derive(k = max(bits(hi - lo), 1), excess = (1 << k) - 1 - (hi - lo)), require(lo <= hi))]
+#[zk_op(derive(k = max(bits(hi - lo), 1)), require(lo <= hi))]
 pub fn in_range(
     #[attr] lo: i64,
     #[attr] hi: i64,
@@ -87,6 +84,23 @@ pub fn in_range(
     #[output(range = [lo, hi])] y: Scalar,
 ) {
     let above = call!(Bits { k }, x - lo);
+    let checked = call!(AtMost { lo, hi }, x);
+    y = checked;
+}
+
+/// `x`, known to lie in `[lo, lo + 2^k - 1]` (`k = bits(hi - lo)`, as a
+/// `k`-bit decomposition proves), proven at most `hi`. The `excess`
+/// values above `hi` are excluded one at a time when there are few (`x - v`
+/// has an inverse, one constraint each; int8's `[-127, 127]` excludes only
+/// 128), otherwise by a decomposition of `hi - x`. `excess` or `k + 1`
+/// constraints.
+#[zk_op(derive(k = max(bits(hi - lo), 1), excess = (1 << k) - 1 - (hi - lo)), require(lo <= hi))]
+pub fn at_most(
+    #[attr] lo: i64,
+    #[attr] hi: i64,
+    #[input(range = [lo, lo + (1 << k) - 1])] x: Scalar,
+    #[output(range = [lo, hi])] y: Scalar,
+) {
     if excess <= k + 1 {
         for e in 0..excess {
             let inv = hint!(field_inv(x - hi - 1 - e));

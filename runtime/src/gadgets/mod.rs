@@ -8,7 +8,7 @@ mod select;
 mod shift;
 
 pub use bits::Bits;
-pub use compare::{Clamp, InRange, IsNonneg, IsZero, Max2};
+pub use compare::{AtMost, Clamp, InRange, IsNonneg, IsZero, Max2};
 pub use divide::DivTrunc;
 pub use select::OneHot;
 pub use shift::{RequantPacked, RoundShift};

@@ -1,7 +1,7 @@
 //! in_range: every value of a small window around the interval, for
 //! intervals of every size class, is accepted exactly when it lies inside.
 
-use section9::gadgets::InRange;
+use section9::gadgets::{AtMost, InRange};
 use section9::r1cs::Builder;
 use section9::ZkOp;
 use section9_tests::harness::check_all;
@@ -45,4 +45,25 @@ fn costs_one_decomposition_and_few_exclusions() {
     assert_eq!(count(-127, 127), 10);
     assert_eq!(count(3, 9), 4 + 1);
     assert_eq!(count(0, 128), 2 * (8 + 1));
+}
+
+/// at_most: of the values `k` bits above `lo` allow, exactly those up to
+/// `hi` are accepted, by exclusions or by a second decomposition.
+#[test]
+fn at_most_accepts_exactly_up_to_hi() {
+    for (lo, hi) in [(0, 254), (-127, 127), (3, 9), (0, 128), (-1, 0), (5, 5)] {
+        let op = AtMost { lo, hi };
+        let k = 64 - ((hi - lo) as u64).leading_zeros().min(63);
+        for x in lo..lo + (1i64 << k) {
+            let mut cs = Builder::new();
+            let sig = cs.input("x", &[], x as i128, false);
+            let accepted = op.synthesize(&mut cs, &[&[sig]]).is_ok() && cs.is_satisfied();
+            assert_eq!(accepted, x <= hi, "[{lo}, {hi}] at {x}");
+        }
+        for x in lo..=hi {
+            check_all(&op, &[vec![x]], &[]).unwrap();
+        }
+    }
+    assert_eq!(AtMost { lo: -127, hi: 127 }.constraint_count(&[]).unwrap(), 1);
+    assert_eq!(AtMost { lo: 0, hi: 128 }.constraint_count(&[]).unwrap(), 8 + 1);
 }

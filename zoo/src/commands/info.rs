@@ -118,7 +118,7 @@ pub fn run(a: Args) -> CliResult {
     let mode = match c.commitment {
         Some(_) => {
             println!(
-                "commitment     {} constraints: weights range-checked, packed and hashed (Poseidon) into 1 public value",
+                "commitment     {} constraints: weights packed and hashed (Poseidon) into 1 public value (their range checks are on the param lines)",
                 c.commitment_cost
             );
             println!("               {}", fr_to_decimal(&weight_commitment(&model)?));
