@@ -57,47 +57,6 @@ fn row<O: ZkOp + 'static>(
     })
 }
 
-/// `dense` 64x64 and the `requant` after it, as one operator.
-fn fused_dense() -> DenseRequant {
-    DenseRequant {
-        s: 10,
-        p: 8,
-        m: 1,
-        k: 64,
-        n: 64,
-        px: 8,
-        pw: 8,
-        pb: 8,
-    }
-}
-
-/// `conv(8)` and the `requant` after it, as one operator.
-fn fused_conv() -> Conv2dRequant {
-    let c = conv(8);
-    Conv2dRequant {
-        sh: c.sh,
-        sw: c.sw,
-        ph: c.ph,
-        pw: c.pw,
-        dh: c.dh,
-        dw: c.dw,
-        groups: c.groups,
-        s: 9,
-        p: 8,
-        nb: c.nb,
-        c: c.c,
-        h: c.h,
-        w: c.w,
-        px: c.px,
-        o: c.o,
-        cg: c.cg,
-        kh: c.kh,
-        kw: c.kw,
-        pk: c.pk,
-        pb: c.pb,
-    }
-}
-
 /// A DCGAN upsampling step: 4x4 kernel, stride 2, padding 1.
 fn upconv() -> ConvTranspose2d {
     ConvTranspose2d {
@@ -280,28 +239,28 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             256,
         )?,
         row(
-            fused_dense(),
+            DenseRequant::fusing(&dense, 10, 8),
             "1x64 -> 64, int8, s = 10, constant weights",
             &[false, true, true],
             "MAC",
             64 * 64,
         )?,
         row(
-            fused_dense(),
+            DenseRequant::fusing(&dense, 10, 8),
             "1x64 -> 64, int8, s = 10, private weights",
             &[false, false, false],
             "MAC",
             64 * 64,
         )?,
         row(
-            fused_conv(),
+            Conv2dRequant::fusing(&conv(8), 9, 8),
             "3x3, 8x8x4 -> 4, pad 1, s = 9, constant weights",
             &[false, true, true],
             "MAC",
             conv_macs,
         )?,
         row(
-            fused_conv(),
+            Conv2dRequant::fusing(&conv(8), 9, 8),
             "3x3, 8x8x4 -> 4, pad 1, s = 9, private weights",
             &[false, false, false],
             "MAC",

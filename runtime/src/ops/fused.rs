@@ -16,6 +16,7 @@
 //! pixels `g` output positions read through the same tap. A private
 //! product of a strand costs one constraint for `g` multiply-accumulates.
 
+use super::{Conv2d, Dense};
 use crate::gadgets::RequantPacked;
 use crate::zk_op;
 
@@ -131,6 +132,71 @@ pub fn conv2d_requant(
                     y[bi][oc][(first + j) / ow][(first + j) % ow] = q[j];
                 }
             }
+        }
+    }
+}
+
+impl DenseRequant {
+    /// `layer` followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &Dense, s: u32, p: u32) -> DenseRequant {
+        let Dense { m, k, px, n, pw, pb } = *layer;
+        DenseRequant {
+            s,
+            p,
+            m,
+            k,
+            px,
+            n,
+            pw,
+            pb,
+        }
+    }
+}
+
+impl Conv2dRequant {
+    /// `layer` followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &Conv2d, s: u32, p: u32) -> Conv2dRequant {
+        let Conv2d {
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+            groups,
+            nb,
+            c,
+            h,
+            w,
+            px,
+            o,
+            cg,
+            kh,
+            kw,
+            pk,
+            pb,
+        } = *layer;
+        Conv2dRequant {
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+            groups,
+            s,
+            p,
+            nb,
+            c,
+            h,
+            w,
+            px,
+            o,
+            cg,
+            kh,
+            kw,
+            pk,
+            pb,
         }
     }
 }

@@ -55,45 +55,10 @@ fn conv_shape() -> impl Strategy<Value = (Conv2d, u32, u32)> {
         })
 }
 
-fn fused_conv(c: &Conv2d, s: u32, p: u32) -> Conv2dRequant {
-    Conv2dRequant {
-        sh: c.sh,
-        sw: c.sw,
-        ph: c.ph,
-        pw: c.pw,
-        dh: c.dh,
-        dw: c.dw,
-        groups: c.groups,
-        s,
-        p,
-        nb: c.nb,
-        c: c.c,
-        h: c.h,
-        w: c.w,
-        px: c.px,
-        o: c.o,
-        cg: c.cg,
-        kh: c.kh,
-        kw: c.kw,
-        pk: c.pk,
-        pb: c.pb,
-    }
-}
-
 #[test]
 fn a_private_product_serves_several_outputs() {
     // 64 outputs of 64 products each: one constraint per product apart,
     // one per strand of 6 outputs fused (21-bit digits, 6 to 126 bits).
-    let fused = DenseRequant {
-        s: 10,
-        p: 8,
-        m: 1,
-        k: 64,
-        n: 64,
-        px: 8,
-        pw: 8,
-        pb: 8,
-    };
     let layer = Dense {
         m: 1,
         k: 64,
@@ -102,6 +67,7 @@ fn a_private_product_serves_several_outputs() {
         pw: 8,
         pb: 8,
     };
+    let fused = DenseRequant::fusing(&layer, 10, 8);
     let rq = Requant {
         s: 10,
         p: 8,
@@ -126,7 +92,7 @@ proptest! {
             })
     ) {
         let layer = Dense { m, k, n, px: 8, pw: 8, pb: 14 };
-        let op = DenseRequant { s, p, m, k, n, px: 8, pw: 8, pb: 14 };
+        let op = DenseRequant::fusing(&layer, s, p);
         let inputs = [x, w, b];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&layer, s, p, &inputs));
         check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
@@ -139,7 +105,7 @@ proptest! {
             (Just((conv, s, p)), values(8, xs), values(8, ws), values(12, bs), any::<bool>())
         })
     ) {
-        let op = fused_conv(&conv, s, p);
+        let op = Conv2dRequant::fusing(&conv, s, p);
         let inputs = [x, w, b];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&conv, s, p, &inputs));
         check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
