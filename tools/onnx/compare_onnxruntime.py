@@ -1,8 +1,9 @@
 """Measures onnxruntime's own static int8 quantization of the ONNX fixtures.
 
 A reference point for the importer's fixed-point results, not part of the
-test suite. For digits-cnn, digits-mlp and digits-res: each model goes
-through onnxruntime.quantization.shape_inference.quant_pre_process, then
+test suite. For digits-cnn, digits-mlp, digits-res and digits-gated: each
+model goes through onnxruntime.quantization.shape_inference.quant_pre_process,
+then
 quantize_static in QDQ format with signed int8 activations and weights
 (MinMax calibration on calibration.npy), once with per-tensor and once with
 per-channel weight scales. Float and int8 models run in onnxruntime on
@@ -52,7 +53,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLASSIFIERS = ["digits-cnn", "digits-mlp", "digits-res"]
+CLASSIFIERS = ["digits-cnn", "digits-mlp", "digits-res", "digits-gated"]
 MODES = {"int8-per-tensor": False, "int8-per-channel": True}
 PEAK = 2.0
 

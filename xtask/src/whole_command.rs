@@ -19,10 +19,11 @@ const IMPORTS_END: &str = "<!-- cargo xtask bench --imports: end -->";
 
 /// The committed ONNX fixtures (`zoo/tests/onnx`): model, calibration,
 /// evaluation samples, and whether labels go with them.
-const FIXTURES: [(&str, &str, &str, bool); 5] = [
+const FIXTURES: [(&str, &str, &str, bool); 6] = [
     ("digits-mlp", "calibration.npy", "eval.npy", true),
     ("digits-cnn", "calibration.npy", "eval.npy", true),
     ("digits-res", "calibration.npy", "eval.npy", true),
+    ("digits-gated", "calibration.npy", "eval.npy", true),
     ("digits-sk-mlp", "sk-calibration.npy", "sk-eval.npy", true),
     ("digits-gan", "gan-latent.npy", "gan-eval-latent.npy", false),
 ];

@@ -146,10 +146,12 @@ fn out_channels(layer: &Layer) -> usize {
 /// Batch norm folded into the linear layer before it, and the pixel map
 /// `(x + 1) / 2` into the linear layer before it, so that each linear layer
 /// is followed by at most a plain clamp or relu. A layer whose output is
-/// read elsewhere cannot take such a fold; references to later layers are
-/// renumbered.
+/// read elsewhere cannot take such a fold; a batch norm with no linear
+/// layer to fold into becomes one of its own ([`per_channel_layer`]).
+/// References to later layers are renumbered.
 fn fold(net: &FloatNet) -> Result<Vec<Layer>, QuantizeError> {
     let reads = referenced(&net.layers);
+    let mut shapes = None;
     let mut out: Vec<Layer> = Vec::with_capacity(net.layers.len());
     let mut index = Vec::with_capacity(net.layers.len());
     let refuse = |layer: usize, why: String| Err(QuantizeError::Layer { layer, why });
@@ -163,22 +165,29 @@ fn fold(net: &FloatNet) -> Result<Vec<Layer>, QuantizeError> {
                 var,
                 eps,
             } => {
-                let Some(prev) = out.last_mut().filter(|_| after_linear) else {
-                    return refuse(
-                        i,
-                        "batch norm must follow a dense or convolution layer that nothing else reads, to be folded"
-                            .into(),
-                    );
-                };
-                let o = out_channels(prev);
-                if [gamma, beta, mean, var].iter().any(|t| t.len() != o) {
-                    return refuse(
-                        i,
-                        format!("batch norm over {} channels follows a layer with {o}", gamma.len()),
-                    );
+                let o = gamma.len();
+                if [beta, mean, var].iter().any(|t| t.len() != o) {
+                    return refuse(i, format!("batch norm with {o} scales and {} biases", beta.len()));
                 }
                 let k: Vec<f32> = (0..o).map(|c| gamma[c] / (var[c] + eps).sqrt()).collect();
-                scale_channels(prev, &k, |c, b| (b - mean[c]) * k[c] + beta[c]);
+                match out.last_mut().filter(|_| after_linear) {
+                    Some(prev) if out_channels(prev) == o => {
+                        scale_channels(prev, &k, |c, b| (b - mean[c]) * k[c] + beta[c]);
+                    }
+                    Some(prev) => {
+                        let n = out_channels(prev);
+                        return refuse(i, format!("batch norm over {o} channels follows a layer with {n}"));
+                    }
+                    None => {
+                        let bias = (0..o).map(|c| beta[c] - mean[c] * k[c]).collect();
+                        let known = match shapes.take() {
+                            Some(known) => known,
+                            None => input_shapes(net)?,
+                        };
+                        out.extend(per_channel_layer(i, &known[i], k, bias)?);
+                        shapes = Some(known);
+                    }
+                }
                 index.push(out.len() - 1);
                 continue;
             }
@@ -200,13 +209,61 @@ fn fold(net: &FloatNet) -> Result<Vec<Layer>, QuantizeError> {
     Ok(out)
 }
 
+/// The shape of the tensor each layer reads as its current one: traced
+/// once on a zero input.
+fn input_shapes(net: &FloatNet) -> Result<Vec<Vec<usize>>, QuantizeError> {
+    let zeros = FloatTensor {
+        shape: net.input_shape.clone(),
+        values: vec![0.0; net.input_shape.iter().product()],
+    };
+    let trace = net.trace(&zeros)?;
+    Ok(std::iter::once(net.input_shape.clone())
+        .chain(trace.into_iter().map(|t| t.shape))
+        .collect())
+}
+
+/// `x * k[c] + b[c]` over channel axis 1 of a tensor of `shape`, as a
+/// 1x1 convolution with one weight per channel (groups = channels), so
+/// that it quantizes like any linear layer. A tensor that is not an image
+/// is viewed as `[1, channels, rest, 1]` around it.
+fn per_channel_layer(layer: usize, shape: &[usize], k: Vec<f32>, b: Vec<f32>) -> Result<Vec<Layer>, QuantizeError> {
+    let channels = k.len();
+    if shape.len() < 2 || shape[1] != channels {
+        return Err(QuantizeError::Layer {
+            layer,
+            why: format!("{channels} per-channel factors for a tensor of shape {shape:?} (channels on axis 1)"),
+        });
+    }
+    let conv = Layer::Conv2d {
+        out: channels,
+        kernel: 1,
+        stride: 1,
+        pad: 0,
+        dilation: 1,
+        groups: channels,
+        w: k,
+        b,
+    };
+    if shape.len() == 4 {
+        return Ok(vec![conv]);
+    }
+    let rest = shape[2..].iter().product();
+    Ok(vec![
+        Layer::Reshape {
+            shape: vec![shape[0], channels, rest, 1],
+        },
+        conv,
+        Layer::Reshape { shape: shape.to_vec() },
+    ])
+}
+
 impl Layer {
     /// Points references at the layers' new positions.
     fn renumber(&mut self, index: &[usize]) {
         let map = |r: &mut Option<usize>| *r = r.map(|j| index[j]);
         match self {
             Layer::Recall { from } => map(from),
-            Layer::Add { from } => from.iter_mut().for_each(map),
+            Layer::Add { from } | Layer::Sub { from } | Layer::Mul { from } => from.iter_mut().for_each(map),
             Layer::Concat { from, .. } => from.iter_mut().for_each(map),
             _ => {}
         }
@@ -463,15 +520,25 @@ impl Emitter {
         Ok(self.m.op(&name, "broadcast_mul", &[x, &factor], &[]))
     }
 
-    /// The sum of two earlier outputs, at the finer of their scales.
-    fn add(&mut self, from: [Option<usize>; 2]) -> Result<i32, QuantizeError> {
+    /// The sum, difference (at the finer of the two scales) or product of
+    /// two earlier outputs; returns the result's scale.
+    fn binary(&mut self, layer: &Layer, from: [Option<usize>; 2]) -> Result<i32, QuantizeError> {
         let ((a, ea), (b, eb)) = (self.read(from[0]), self.read(from[1]));
+        self.open_linear = false;
+        let (kind, op) = match layer {
+            Layer::Sub { .. } => ("sub", "broadcast_sub"),
+            Layer::Mul { .. } => ("mul", "broadcast_mul"),
+            _ => ("add", "broadcast_add"),
+        };
+        let name = self.name(kind);
+        if kind == "mul" {
+            self.tensor = self.m.op(&name, op, &[&a, &b], &[]);
+            return Ok(ea + eb);
+        }
         let e = ea.min(eb);
         let a = self.times_power_of_two(&a, ea - e)?;
         let b = self.times_power_of_two(&b, eb - e)?;
-        self.open_linear = false;
-        let name = self.name("add");
-        self.tensor = self.m.op(&name, "broadcast_add", &[&a, &b], &[]);
+        self.tensor = self.m.op(&name, op, &[&a, &b], &[]);
         Ok(e)
     }
 
@@ -693,14 +760,22 @@ impl Emitter {
         // An output read elsewhere must exist on its own: nothing fuses
         // into it.
         let next = layers.get(i + 1).filter(|_| !reads.contains(&i));
+        let wide = |e: &mut Emitter, acc: i32| {
+            if reads.contains(&i) && i + 1 < layers.len() {
+                // Every reader gets the same int8 tensor, with nothing fused.
+                e.rescale(i, acc, exponent_for(cal.max[i]), Rescale::Signed).map(|_| 1)
+            } else {
+                e.finish_accumulator(i, acc, next, cal).map(|n| n + 1)
+            }
+        };
         match &layers[i] {
             l if is_linear(l) => {
                 let acc = self.linear(i, l)?;
-                self.finish_accumulator(i, acc, next, cal).map(|n| n + 1)
+                wide(self, acc)
             }
-            Layer::Add { from } => {
-                let acc = self.add(*from)?;
-                self.finish_accumulator(i, acc, next, cal).map(|n| n + 1)
+            Layer::Add { from } | Layer::Sub { from } | Layer::Mul { from } => {
+                let acc = self.binary(&layers[i], *from)?;
+                wide(self, acc)
             }
             Layer::Relu => {
                 self.op("relu", "relu", &[]);

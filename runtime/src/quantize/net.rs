@@ -84,8 +84,19 @@ pub enum Layer {
     Recall {
         from: Option<usize>,
     },
-    /// The sum of two earlier outputs of one shape (a residual connection).
+    /// The sum of two earlier outputs (a residual connection), shapes
+    /// broadcast as numpy does (aligned from the last axis, a length of 1
+    /// stretched).
     Add {
+        from: [Option<usize>; 2],
+    },
+    /// `a - b` of two earlier outputs, broadcast as [`Layer::Add`].
+    Sub {
+        from: [Option<usize>; 2],
+    },
+    /// `a * b` of two earlier outputs, broadcast as [`Layer::Add`]: a gate
+    /// (`x * sigmoid(x)`, squeeze-and-excitation).
+    Mul {
         from: [Option<usize>; 2],
     },
     /// Earlier outputs joined along `axis` (batch axis included).
@@ -264,7 +275,7 @@ impl Layer {
             Layer::Clip { min, max } => map(x, |a| a.clamp(*min, *max)),
             Layer::Tanh => map(x, f32::tanh),
             Layer::Sigmoid => map(x, |a| 1.0 / (1.0 + (-a).exp())),
-            Layer::Recall { .. } | Layer::Add { .. } | Layer::Concat { .. } => {
+            Layer::Recall { .. } | Layer::Add { .. } | Layer::Sub { .. } | Layer::Mul { .. } | Layer::Concat { .. } => {
                 return Err(fail(
                     layer,
                     "reads earlier layers: run it through FloatNet::trace".into(),
@@ -529,7 +540,7 @@ impl Layer {
     pub fn sources(&self) -> Vec<Option<usize>> {
         match self {
             Layer::Recall { from } => vec![*from],
-            Layer::Add { from } => from.to_vec(),
+            Layer::Add { from } | Layer::Sub { from } | Layer::Mul { from } => from.to_vec(),
             Layer::Concat { from, .. } => from.clone(),
             _ => Vec::new(),
         }
@@ -545,17 +556,9 @@ impl Layer {
         };
         match self {
             Layer::Recall { from } => get(from).cloned(),
-            Layer::Add { from } => {
-                let (a, b) = (get(&from[0])?, get(&from[1])?);
-                if a.shape != b.shape {
-                    return Err(fail(i, format!("adds shapes {:?} and {:?}", a.shape, b.shape)));
-                }
-                let values = a.values.iter().zip(&b.values).map(|(x, y)| x + y).collect();
-                Ok(FloatTensor {
-                    shape: a.shape.clone(),
-                    values,
-                })
-            }
+            Layer::Add { from } => broadcast(i, get(&from[0])?, get(&from[1])?, |x, y| x + y),
+            Layer::Sub { from } => broadcast(i, get(&from[0])?, get(&from[1])?, |x, y| x - y),
+            Layer::Mul { from } => broadcast(i, get(&from[0])?, get(&from[1])?, |x, y| x * y),
             Layer::Concat { from, axis } => {
                 let parts = from.iter().map(get).collect::<Result<Vec<_>, _>>()?;
                 concat(i, &parts, *axis)
@@ -563,6 +566,54 @@ impl Layer {
             _ => self.forward(i, outs.last().unwrap_or(input)),
         }
     }
+}
+
+/// `f` of two tensors elementwise, shapes aligned from their last axis
+/// and an axis of length 1 stretched to the other's length (numpy's
+/// rule).
+fn broadcast(
+    layer: usize,
+    a: &FloatTensor,
+    b: &FloatTensor,
+    f: impl Fn(f32, f32) -> f32,
+) -> Result<FloatTensor, QuantizeError> {
+    let rank = a.shape.len().max(b.shape.len());
+    let padded = |s: &[usize]| -> Vec<usize> {
+        std::iter::repeat_n(1, rank - s.len())
+            .chain(s.iter().copied())
+            .collect()
+    };
+    let (sa, sb) = (padded(&a.shape), padded(&b.shape));
+    let mut shape = Vec::with_capacity(rank);
+    for (&x, &y) in sa.iter().zip(&sb) {
+        if x != y && x != 1 && y != 1 {
+            return Err(fail(
+                layer,
+                format!("cannot broadcast shapes {:?} and {:?}", a.shape, b.shape),
+            ));
+        }
+        shape.push(if x == 1 { y } else { x });
+    }
+    // The flat index of `at` (an output position) in a tensor of shape `s`.
+    let offset = |s: &[usize], at: &[usize]| {
+        s.iter()
+            .zip(at)
+            .fold(0, |o, (&d, &i)| o * d + if d == 1 { 0 } else { i })
+    };
+    let len: usize = shape.iter().product();
+    let mut at = vec![0; rank];
+    let mut values = Vec::with_capacity(len);
+    for _ in 0..len {
+        values.push(f(a.values[offset(&sa, &at)], b.values[offset(&sb, &at)]));
+        for d in (0..rank).rev() {
+            at[d] += 1;
+            if at[d] < shape[d] {
+                break;
+            }
+            at[d] = 0;
+        }
+    }
+    Ok(FloatTensor { shape, values })
 }
 
 /// Tensors joined along `axis`; every other axis must agree.

@@ -14,7 +14,8 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("MatMul", "dense, with a constant right operand"),
     (
         "Add",
-        "the bias of the Gemm, MatMul or Conv just before it, or the sum of two tensors of one shape",
+        "a constant (one, or one per channel): the bias of the linear layer just before it, else a per-channel \
+         layer; two computed tensors: their sum, broadcast",
     ),
     (
         "Conv",
@@ -26,7 +27,8 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ),
     (
         "BatchNormalization",
-        "folded into the Gemm, MatMul, Conv or ConvTranspose just before it",
+        "folded into the Gemm, MatMul, Conv or ConvTranspose just before it, else a per-channel layer (a 1x1 \
+         convolution, one weight per channel)",
     ),
     ("Relu", "fused into the layer's requantization, or relu"),
     (
@@ -42,15 +44,16 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("Sigmoid", "a 255-entry table (take)"),
     ("Concat", "concatenate, the parts brought to one scale"),
     ("Resize", "upsampling: nearest, one integer factor for height and width"),
-    ("Sub", "a constant folded into the bias of the linear layer before it"),
+    (
+        "Sub",
+        "x - c or c - x for a constant as Add; two computed tensors: their difference, broadcast",
+    ),
     (
         "Mul",
-        "a constant (one, or one per channel) folded into the linear layer before it",
+        "a constant (one, or one per channel) folded into the linear layer before it, else a per-channel layer; \
+         two computed tensors: their product, broadcast (a gate, squeeze-and-excitation, x * sigmoid(x))",
     ),
-    (
-        "Div",
-        "a constant (one, or one per channel) folded into the linear layer before it",
-    ),
+    ("Div", "by a constant (one, or one per channel), as Mul"),
     ("Squeeze", "reshape"),
     ("Pad", "pad: zeros around height and width (mode constant, value 0)"),
     ("Transpose", "transpose, the batch axis first"),
@@ -319,7 +322,7 @@ impl<'a> Translator<'a> {
         self.check_outputs(n)?;
         let data = self.data_inputs(n)?;
         match n.op.as_str() {
-            "Add" if data.len() == 2 => return self.add(n, &data),
+            "Add" | "Sub" | "Mul" if data.len() == 2 => return self.binary(n, &data),
             "Concat" => return self.concat(n, &data),
             _ => {}
         }
@@ -329,7 +332,11 @@ impl<'a> Translator<'a> {
                 format!("reads {} computed tensors; one is supported here", data.len()),
             ));
         };
-        let first = if matches!(n.op.as_str(), "Add" | "Mul") { 1 } else { 0 };
+        let first = if matches!(n.op.as_str(), "Add" | "Sub" | "Mul") {
+            1
+        } else {
+            0
+        };
         if position > first {
             return Err(OnnxError::node(
                 n,
@@ -367,7 +374,7 @@ impl<'a> Translator<'a> {
                 let slope = if v.len() == 1 {
                     v.to_vec()
                 } else {
-                    broadcast_bias(n, c, v, channels)?
+                    broadcast_bias(n, c, v, channels, self.shape.len())?
                 };
                 self.leaky(n, slope)?
             }
@@ -495,20 +502,16 @@ impl<'a> Translator<'a> {
         self.push_layer(&n.name, layer).map_err(|why| OnnxError::node(n, why))
     }
 
-    /// The sum of two computed tensors: a residual connection.
-    fn add(&mut self, n: &Node, data: &[(usize, Option<usize>)]) -> Result<(), OnnxError> {
-        let (a, b) = (data[0].1, data[1].1);
-        if self.shape_of(a) != self.shape_of(b) {
-            return Err(OnnxError::node(
-                n,
-                format!(
-                    "adds shapes {:?} and {:?}; tensors of one shape are supported",
-                    self.shape_of(a),
-                    self.shape_of(b)
-                ),
-            ));
-        }
-        self.push(n, Layer::Add { from: [a, b] })?;
+    /// The sum, difference or product of two computed tensors (a residual
+    /// connection, a gate), shapes broadcast as ONNX does.
+    fn binary(&mut self, n: &Node, data: &[(usize, Option<usize>)]) -> Result<(), OnnxError> {
+        let from = [data[0].1, data[1].1];
+        let layer = match n.op.as_str() {
+            "Sub" => Layer::Sub { from },
+            "Mul" => Layer::Mul { from },
+            _ => Layer::Add { from },
+        };
+        self.push(n, layer)?;
         self.producer.insert(n.outputs[0].clone(), self.current());
         self.linear_output = None;
         Ok(())
@@ -617,7 +620,7 @@ impl<'a> Translator<'a> {
         };
         let w = dense_rows(bv, k, out, trans_b).into_iter().map(|v| v * alpha).collect();
         let b = match self.floats(n, 2)? {
-            Some((c, v)) => broadcast_bias(n, c, v, out)?.into_iter().map(|v| v * beta).collect(),
+            Some((c, v)) => broadcast_bias(n, c, v, out, 2)?.into_iter().map(|v| v * beta).collect(),
             None => vec![0.0; out],
         };
         self.push(n, Layer::Dense { out, w, b })
@@ -659,12 +662,13 @@ impl<'a> Translator<'a> {
         linear && self.linear_output.as_ref() == Some(x) && self.readers(x) == 1
     }
 
-    /// `Add` of a constant right after a linear layer: its bias.
+    /// `Add` of a constant: the bias of the linear layer just before it, or
+    /// a per-channel layer of its own.
     fn add_bias(&mut self, n: &Node) -> Result<(), OnnxError> {
         let other = usize::from(self.producer.contains_key(&n.inputs[0]));
         let (c, v) = self.required(n, other, "constant addend")?;
         let channels = self.shape.get(1).copied().unwrap_or(0);
-        let bias = broadcast_bias(n, c, v, channels)?;
+        let bias = broadcast_bias(n, c, v, channels, self.shape.len())?;
         let just_before = self.folds_into_linear(n, 1 - other);
         match self.out.layers.last_mut() {
             Some(
@@ -676,11 +680,7 @@ impl<'a> Translator<'a> {
                 b.iter_mut().zip(&bias).for_each(|(b, a)| *b += a);
                 Ok(())
             }
-            _ => Err(OnnxError::node(
-                n,
-                "Add of a constant is supported as the bias of the Gemm, MatMul, Conv or ConvTranspose just before \
-                 it (and read by nothing else)",
-            )),
+            _ => self.push(n, per_channel(vec![1.0; channels], bias)),
         }
     }
 
@@ -708,7 +708,8 @@ impl<'a> Translator<'a> {
         };
         let out = wc.dims[out_axis] * groups;
         let b = match self.floats(n, 2)? {
-            Some((c, v)) => broadcast_bias(n, c, v, out)?,
+            // One bias per output channel, as for a [1, out] row.
+            Some((c, v)) => broadcast_bias(n, c, v, out, 2)?,
             None => vec![0.0; out],
         };
         Ok((wc, w, b))
@@ -846,39 +847,28 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// `x - c`, `x * c`, `c * x` or `x / c` right after a linear layer,
-    /// with a float constant of one value or one per channel: a per-channel
-    /// affine map, folded into that layer like a batch norm.
+    /// `x - c`, `c - x`, `x * c`, `c * x` or `x / c` with a float constant
+    /// of one value or one per channel: a per-channel affine map, folded
+    /// like a batch norm into a linear layer just before it, or a layer of
+    /// its own.
     fn affine(&mut self, n: &Node, position: usize) -> Result<(), OnnxError> {
         let channels = self.shape.get(1).copied().unwrap_or(0);
         let (c, v) = self.required(n, 1 - position, "constant operand")?;
-        let per_channel = broadcast_bias(n, c, v, channels)?;
-        if !self.folds_into_linear(n, position) {
-            return Err(OnnxError::node(
-                n,
-                format!(
-                    "{} by a constant is supported right after a Gemm, MatMul, Conv or ConvTranspose that nothing \
-                     else reads (folded into it)",
-                    n.op
-                ),
-            ));
-        }
-        let (gamma, beta) = match n.op.as_str() {
-            "Sub" => (vec![1.0; channels], per_channel.iter().map(|c| -c).collect()),
-            "Mul" => (per_channel, vec![0.0; channels]),
-            _ => (per_channel.iter().map(|c| 1.0 / c).collect(), vec![0.0; channels]),
+        let per_channel_values = broadcast_bias(n, c, v, channels, self.shape.len())?;
+        let (gamma, beta) = match (n.op.as_str(), position) {
+            ("Sub", 0) => (vec![1.0; channels], per_channel_values.iter().map(|c| -c).collect()),
+            ("Sub", _) => (vec![-1.0; channels], per_channel_values),
+            ("Mul", _) => (per_channel_values, vec![0.0; channels]),
+            // Div: node() lets only its input 0 be computed.
+            _ => (
+                per_channel_values.iter().map(|c| 1.0 / c).collect(),
+                vec![0.0; channels],
+            ),
         };
         if let Some(g) = gamma.iter().find(|g| !g.is_finite()) {
             return Err(OnnxError::node(n, format!("a factor of {g}")));
         }
-        let layer = Layer::BatchNorm {
-            gamma,
-            beta,
-            mean: vec![0.0; channels],
-            var: vec![1.0; channels],
-            eps: 0.0,
-        };
-        self.push(n, layer)
+        self.push(n, per_channel(gamma, beta))
     }
 
     /// Constant zero padding of the last two axes: pads from input 1
@@ -990,12 +980,6 @@ impl<'a> Translator<'a> {
     fn batch_norm(&mut self, n: &Node) -> Result<(), OnnxError> {
         if n.int("training_mode", 0)? != 0 {
             return Err(OnnxError::node(n, "training_mode = 1 is not supported"));
-        }
-        if !self.folds_into_linear(n, 0) {
-            return Err(OnnxError::node(
-                n,
-                "batch norm must follow a Gemm, MatMul, Conv or ConvTranspose that nothing else reads, to be folded",
-            ));
         }
         let channels = self.shape.get(1).copied().unwrap_or(0);
         let mut stats = Vec::with_capacity(4);
@@ -1172,16 +1156,43 @@ fn dense_rows(v: &[f32], k: usize, out: usize, transposed: bool) -> Vec<f32> {
     (0..out).flat_map(|o| (0..k).map(move |i| v[i * out + o])).collect()
 }
 
-/// A bias of `n` values from a constant of shape `[n]`, `[1, n]`,
-/// `[n, 1, 1]`, `[1, n, 1, 1]` or a single value.
-fn broadcast_bias(node: &Node, c: &Const, v: &[f32], n: usize) -> Result<Vec<f32>, OnnxError> {
-    let non_unit: Vec<usize> = c.dims.iter().copied().filter(|&d| d != 1).collect();
-    match (v.len(), non_unit.as_slice()) {
-        (1, _) => Ok(vec![v[0]; n]),
-        (len, [d]) if len == n && *d == n && c.dims.iter().position(|&x| x == n) <= Some(1) => Ok(v.to_vec()),
+/// `x * gamma[c] + beta[c]` per channel: a batch norm with unit variance,
+/// which folds into the linear layer before it or becomes a layer of its
+/// own.
+fn per_channel(gamma: Vec<f32>, beta: Vec<f32>) -> Layer {
+    let channels = gamma.len();
+    Layer::BatchNorm {
+        gamma,
+        beta,
+        mean: vec![0.0; channels],
+        var: vec![1.0; channels],
+        eps: 0.0,
+    }
+}
+
+/// A constant of shape `c.dims` broadcast (aligned from the last axis, as
+/// ONNX does) against a tensor of `rank` axes with `n` channels on axis 1,
+/// as one value per channel.
+fn broadcast_bias(node: &Node, c: &Const, v: &[f32], n: usize, rank: usize) -> Result<Vec<f32>, OnnxError> {
+    // Aligned from the last axis, the constant's axis `p` lands on axis
+    // `lead + p` of the tensor: only axis 1 may hold more than one value.
+    let lead = rank.checked_sub(c.dims.len());
+    let fits = lead.is_some_and(|lead| {
+        c.dims
+            .iter()
+            .enumerate()
+            .all(|(p, &d)| d == 1 || (lead + p == 1 && d == n))
+    });
+    match v.len() {
+        1 if fits => Ok(vec![v[0]; n]),
+        len if fits && len == n => Ok(v.to_vec()),
         _ => Err(OnnxError::node(
             node,
-            format!("bias of shape {:?} for {n} channels", c.dims),
+            format!(
+                "a constant of shape {:?} against {rank} axes with {n} channels on axis 1: one value, or one per \
+                 channel, is supported",
+                c.dims
+            ),
         )),
     }
 }
