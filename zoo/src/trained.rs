@@ -63,6 +63,7 @@ pub fn options(name: &str) -> Option<Options<'static>> {
         pack_outputs: !classifier,
         argmax: classifier,
         per_channel: false,
+        bias_correction: false,
     })
 }
 

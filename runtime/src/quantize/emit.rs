@@ -19,6 +19,9 @@ pub struct Options<'a> {
     /// One power-of-two weight scale per output channel instead of one per
     /// tensor: each channel's int8 weights use their full range.
     pub per_channel: bool,
+    /// Bias correction: each linear layer's bias absorbs the mean shift its
+    /// rounded weights cause on the calibration inputs.
+    pub bias_correction: bool,
 }
 
 /// A quantized model and the scale of its (first) output.
@@ -281,35 +284,89 @@ impl FloatNet {
     }
 }
 
-/// Largest magnitude and shape of each layer's output over the
+/// Largest magnitude, shape and mean of each layer's output over the
 /// calibration inputs.
 fn calibrate(net: &FloatNet, calibration: &[Vec<i64>]) -> Result<Calibrated, QuantizeError> {
     if calibration.is_empty() {
         return Err(QuantizeError::Input("no calibration inputs".into()));
     }
     let mut max = vec![0f32; net.layers.len()];
-    let mut shapes = Vec::new();
+    let mut sums: Vec<FloatTensor> = Vec::new();
     for input in calibration {
-        let trace = net.trace(&net.dequantize_input(input))?;
+        let x = net.dequantize_input(input);
+        let trace = net.trace(&x)?;
         for (m, t) in max.iter_mut().zip(&trace) {
             *m = t.values.iter().fold(*m, |a, v| a.max(v.abs()));
         }
-        if shapes.is_empty() {
-            shapes = trace.into_iter().map(|t| t.shape).collect();
+        let outputs = std::iter::once(x).chain(trace);
+        if sums.is_empty() {
+            sums = outputs.collect();
+        } else {
+            for (sum, t) in sums.iter_mut().zip(outputs) {
+                sum.values.iter_mut().zip(&t.values).for_each(|(a, v)| *a += v);
+            }
         }
     }
-    Ok(Calibrated { max, shapes })
+    let n = calibration.len() as f32;
+    let mut means: Vec<FloatTensor> = sums
+        .into_iter()
+        .map(|mut t| {
+            t.values.iter_mut().for_each(|v| *v /= n);
+            t
+        })
+        .collect();
+    let input_mean = means.remove(0);
+    let shapes = means.iter().map(|t| t.shape.clone()).collect();
+    Ok(Calibrated {
+        max,
+        shapes,
+        means,
+        input_mean,
+    })
 }
 
 fn int(v: usize) -> AttrValue {
     AttrValue::Int(v as i64)
 }
 
-/// What calibration learnt of each layer: its largest magnitude and the
-/// shape of its output.
+/// What calibration learnt of each layer: its largest magnitude, the
+/// shape of its output and its mean (element by element), and the mean
+/// input.
 struct Calibrated {
     max: Vec<f32>,
     shapes: Vec<Vec<usize>>,
+    means: Vec<FloatTensor>,
+    input_mean: FloatTensor,
+}
+
+impl Calibrated {
+    /// The mean of the tensor layer `i` reads as its current one.
+    fn mean_input(&self, i: usize) -> &FloatTensor {
+        i.checked_sub(1).map_or(&self.input_mean, |j| &self.means[j])
+    }
+}
+
+/// What rounding the weights of the linear `layer` (at layer `i`) to
+/// `rounded` shifts each output channel by, on average over the
+/// calibration inputs: the layer with the weight errors as weights and no
+/// bias, applied to the mean input (exact by linearity, padding
+/// included), averaged over each channel's positions.
+fn rounding_shift(i: usize, layer: &Layer, rounded: &[f32], mean: &FloatTensor) -> Result<Vec<f32>, QuantizeError> {
+    let mut errors = layer.clone();
+    let (Layer::Dense { w, b, .. } | Layer::Conv2d { w, b, .. } | Layer::ConvTranspose2d { w, b, .. }) = &mut errors
+    else {
+        unreachable!("called on linear layers only")
+    };
+    w.iter_mut().zip(rounded).for_each(|(w, r)| *w = r - *w);
+    b.iter_mut().for_each(|b| *b = 0.0);
+    let channels = b.len();
+    let shift = errors.forward(i, mean)?;
+    let per = shift.values.len() / channels.max(1);
+    Ok(shift
+        .values
+        .chunks(per.max(1))
+        .map(|c| c.iter().sum::<f32>() / per.max(1) as f32)
+        .collect())
 }
 
 /// Emits the layers one by one, tracking the current tensor and its scale.
@@ -325,6 +382,7 @@ struct Emitter {
     /// Whether the last entry of `scales` still waits for its rescale.
     open_linear: bool,
     per_channel: bool,
+    bias_correction: bool,
 }
 
 /// How a layer's output is brought back to int8.
@@ -362,7 +420,7 @@ impl Emitter {
     }
 
     /// A linear layer at the current scale; returns the accumulator's scale.
-    fn linear(&mut self, i: usize, layer: &Layer) -> Result<i32, QuantizeError> {
+    fn linear(&mut self, i: usize, layer: &Layer, cal: &Calibrated) -> Result<i32, QuantizeError> {
         let (kind, w, b, shape, op, attrs): (_, _, _, Vec<usize>, _, Vec<(&str, AttrValue)>) = match layer {
             Layer::Dense { out, w, b } => ("fc", w, b, vec![*out, w.len() / (*out).max(1)], "dense", vec![]),
             Layer::Conv2d {
@@ -456,10 +514,19 @@ impl Emitter {
             .enumerate()
             .map(|(k, &v)| (v * (-exp_of(channel(k)) as f32).exp2()).round().clamp(-127.0, 127.0) as i64)
             .collect();
+        let shift = if self.bias_correction {
+            let rounded: Vec<f32> = (w_int.iter().enumerate())
+                .map(|(k, &q)| q as f32 * (exp_of(channel(k)) as f32).exp2())
+                .collect();
+            rounding_shift(i, layer, &rounded, cal.mean_input(i))?
+        } else {
+            vec![0.0; out]
+        };
         let b_int: Vec<i64> = b
             .iter()
+            .zip(&shift)
             .enumerate()
-            .map(|(c, &v)| (v * (-(self.exp + exp_of(c)) as f32).exp2()).round() as i64)
+            .map(|(c, (&v, d))| ((v - d) * (-(self.exp + exp_of(c)) as f32).exp2()).round() as i64)
             .collect();
         let b_max = b_int.iter().fold(0u64, |a, v| a.max(v.unsigned_abs()));
         if b_max >= 1 << 40 {
@@ -770,7 +837,7 @@ impl Emitter {
         };
         match &layers[i] {
             l if is_linear(l) => {
-                let acc = self.linear(i, l)?;
+                let acc = self.linear(i, l, cal)?;
                 wide(self, acc)
             }
             Layer::Add { from } | Layer::Sub { from } | Layer::Mul { from } => {
@@ -878,6 +945,7 @@ pub fn quantize(net: &FloatNet, calibration: &[Vec<i64>], opts: &Options) -> Res
         outs: Vec::with_capacity(folded.layers.len()),
         open_linear: false,
         per_channel: opts.per_channel,
+        bias_correction: opts.bias_correction,
     };
     let layers = &folded.layers;
     let reads = referenced(layers);

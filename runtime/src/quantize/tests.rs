@@ -83,6 +83,7 @@ fn opts(argmax: bool) -> Options<'static> {
         pack_outputs: false,
         argmax,
         per_channel: false,
+        bias_correction: false,
     }
 }
 
@@ -189,4 +190,79 @@ fn misplaced_or_misshapen_layers_are_named() {
     assert!(err.to_string().contains("no calibration inputs"), "{err}");
     let err = quantize(&net, &[vec![0; 3]], &opts(false)).unwrap_err();
     assert!(err.to_string().contains("3 values given"), "{err}");
+}
+
+/// The mean of `integer - float` over `samples` and over the positions of
+/// each of the `channels` output channels.
+fn mean_error(net: &FloatNet, q: &super::Quantized, samples: &[Vec<i64>], channels: usize) -> Vec<f32> {
+    let model = Model::new(&q.file, &q.params).unwrap();
+    let mut sum: Vec<f32> = Vec::new();
+    for x in samples {
+        let float = net.forward(&net.dequantize_input(x)).unwrap().values;
+        let ints = dequantize(&model.run(std::slice::from_ref(x)).unwrap()[0], q.output_exp).values;
+        sum.resize(float.len(), 0.0);
+        sum.iter_mut()
+            .zip(ints.iter().zip(&float))
+            .for_each(|(s, (i, f))| *s += i - f);
+    }
+    let per = sum.len() / channels;
+    sum.chunks(per)
+        .map(|c| c.iter().sum::<f32>() / (per * samples.len()) as f32)
+        .collect()
+}
+
+/// Weights all 0.3 of a step above the int8 grid round down together: the
+/// outputs drift by a mean the corrected biases take back, to within the
+/// bias's own rounding (half an accumulator step), on a dense layer and on
+/// a padded convolution.
+#[test]
+fn bias_correction_removes_the_mean_shift_of_rounded_weights() {
+    let skewed = |n: usize| {
+        (0..n)
+            .map(|k| (1.3 + (k % 5) as f32) * 2f32.powi(-7))
+            .collect::<Vec<f32>>()
+    };
+    let dense = FloatNet {
+        input_shape: vec![1, 16],
+        input_exp: -7,
+        input_range: [0, 127],
+        layers: vec![Layer::Dense {
+            out: 3,
+            w: skewed(48),
+            b: vec![0.0; 3],
+        }],
+    };
+    let mut conv_net = dense.clone();
+    conv_net.input_shape = vec![1, 1, 4, 4];
+    conv_net.layers = vec![Layer::Conv2d {
+        out: 2,
+        kernel: 3,
+        stride: 1,
+        pad: 1,
+        dilation: 1,
+        groups: 1,
+        w: skewed(18),
+        b: vec![0.0; 2],
+    }];
+    for (net, channels) in [(dense, 3), (conv_net, 2)] {
+        let calibration = inputs(&net, 64, 400);
+        let plain = quantize(&net, &calibration, &opts(false)).unwrap();
+        let corrected = quantize(
+            &net,
+            &calibration,
+            &Options {
+                bias_correction: true,
+                ..opts(false)
+            },
+        )
+        .unwrap();
+        let step = (corrected.output_exp as f32).exp2();
+        let before = mean_error(&net, &plain, &calibration, channels);
+        let after = mean_error(&net, &corrected, &calibration, channels);
+        assert!(before.iter().all(|e| e.abs() > 4.0 * step), "{before:?} at step {step}");
+        assert!(
+            after.iter().all(|e| e.abs() <= 0.5 * step + 1e-6),
+            "{after:?} at step {step}"
+        );
+    }
 }

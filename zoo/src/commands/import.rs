@@ -58,6 +58,10 @@ pub struct Args {
     /// (each channel's int8 weights use their whole range).
     #[arg(long, value_enum, default_value_t = WeightScales::Channel)]
     weight_scales: WeightScales,
+    /// Correct each linear layer's bias for the mean shift its rounded
+    /// weights cause on the calibration inputs.
+    #[arg(long)]
+    bias_correction: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +100,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         input: a.input.into(),
         trees: a.trees,
         per_channel: a.weight_scales == WeightScales::Channel,
+        bias_correction: a.bias_correction,
     };
     let files = DataFiles {
         calibration: &a.calibration,

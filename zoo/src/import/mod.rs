@@ -43,6 +43,8 @@ pub struct Options {
     pub trees: TreeLayout,
     /// One weight scale per output channel rather than per tensor.
     pub per_channel: bool,
+    /// Biases corrected for the mean shift of rounded weights.
+    pub bias_correction: bool,
 }
 
 impl Options {
@@ -56,6 +58,7 @@ impl Options {
             input: Visibility::Private,
             trees: TreeLayout::Complete,
             per_channel: true,
+            bias_correction: false,
         }
     }
 }
@@ -192,6 +195,7 @@ fn import_network(
         pack_outputs: opts.pack_outputs,
         argmax: opts.argmax || translation.label || translation.head.is_some_and(|h| h.is_classifier()),
         per_channel: opts.per_channel,
+        bias_correction: opts.bias_correction,
     };
     let quantized = quantize::quantize(&net, &ints, &options)?;
     let integer = Model::new(&quantized.file, &quantized.params)?;
