@@ -1,7 +1,7 @@
 //! Selections: by an index the circuit does not know, each selected element
 //! proven to be the one the index names; by an index it knows, free wiring.
 
-use crate::gadgets::{Bits, Clamp, OneHot};
+use crate::gadgets::{Bits, Clamp};
 use crate::zk_op;
 
 /// CVM's `take` along an axis, with indices that are signals:
@@ -10,18 +10,23 @@ use crate::zk_op;
 /// flattened; `axis = None` is `outer = inner = 1`) and the indices flat
 /// (their shape, like keepdims, is the graph's business).
 ///
-/// Each index is clamped into range ([`Clamp`]), split into its low `kl`
-/// and high `k - kl` bits (one [`Bits`]), and each half becomes an
-/// indicator vector ([`OneHot`], `2 m` and `2 nh` constraints). Then
-/// `y = sum_u lo[u] * (sum_v hi[v] * x[v m + u])`: every factor is fixed by
-/// the index, so the output is too. Splitting the index costs `2 sqrt(n)`
-/// equality tests where one indicator over all `n` would cost `2 n`. Per
-/// output element, `m` products, plus one per entry of `x` when `x` is
-/// private; a constant `x` (a lookup table) makes the inner sums free.
+/// Each index is clamped into range ([`Clamp`]) and split into its bits
+/// ([`Bits`]): the low `kl` and the high `kh = k - kl` make the two halves
+/// of the index, and each half becomes its indicator vector straight from
+/// its bits. Every product of a set of a half's `w` bits gets a wire, made
+/// from a smaller product and one more bit (`2^w - w - 1` constraints),
+/// and the indicator of `u` is the signed sum of the products of the sets
+/// that contain `u`'s bits (inclusion-exclusion, linear, free). Then
+/// `y = sum_u lo[u] * (sum_v hi[v] * x[v m + u])`: every factor is a
+/// product of bits the index fixes, so the output is fixed too. For a
+/// 255-entry table that is 22 products for both indicators, where an
+/// equality test per entry of each half would cost 64. Per output element,
+/// `m` products more, plus one per entry of `x` when `x` is private; a
+/// constant `x` (a lookup table) makes the inner sums free.
 ///
 /// Indices known when the circuit is built (a model's parameters) use
 /// [`TakeConstant`] instead, which costs nothing.
-#[zk_op(derive(k = bits(n - 1), kl = k / 2, m = 1 << kl, nh = (n + m - 1) / m))]
+#[zk_op(derive(k = bits(n - 1), kl = k / 2, kh = k - kl, m = 1 << kl, mh = 1 << kh, nh = (n + m - 1) / m))]
 pub fn take(
     #[input(shape = [outer, n, inner], prec = px)] x: Tensor,
     #[input(shape = [ni], prec = pi)] indices: Tensor,
@@ -44,16 +49,32 @@ pub fn take(
                 indices[j]
             );
             let b = call!(Bits { k }, at);
-            let mut low = 0;
-            for t in 0..kl {
-                low += b[t] * (1 << t);
+            // Half `h` has `w` bits from bit `h * kl`: first the products
+            // of its bit sets (`ind[h][s]`, set `s`), then, in place, the
+            // indicators.
+            let mut ind = [[0; mh]; 2];
+            for h in 0..2 {
+                let w = kl + h * (kh - kl);
+                ind[h][0] = 1;
+                for t in 0..kh {
+                    for s in 0..mh {
+                        if t < w && s == 0 {
+                            ind[h][1 << t] = b[h * kl + t];
+                        }
+                        if t < w && s > 0 && s < (1 << t) {
+                            let both = wire!(ind[h][s] * b[h * kl + t]);
+                            ind[h][s + (1 << t)] = both;
+                        }
+                    }
+                }
+                for t in 0..kh {
+                    for s in 0..mh {
+                        if t < w && s < (1 << w) && bit(s, t) == 0 {
+                            ind[h][s] -= ind[h][s + (1 << t)];
+                        }
+                    }
+                }
             }
-            let mut high = 0;
-            for t in kl..k {
-                high += b[t] * (1 << (t - kl));
-            }
-            let lo = call!(OneHot { n: m }, low);
-            let hi = call!(OneHot { n: nh }, high);
             for o in 0..outer {
                 for i in 0..inner {
                     let mut acc = 0;
@@ -61,15 +82,15 @@ pub fn take(
                         let mut column = 0;
                         for v in 0..nh {
                             if v * m + u < n {
-                                let pick = wire!(hi[v] * x[o][v * m + u][i]);
+                                let pick = wire!(ind[1][v] * x[o][v * m + u][i]);
                                 column += pick;
                             }
                         }
                         if u + 1 < m {
-                            let part = wire!(lo[u] * column);
+                            let part = wire!(ind[0][u] * column);
                             acc += part;
                         } else {
-                            y[o][j][i] = acc + lo[u] * column;
+                            y[o][j][i] = acc + ind[0][u] * column;
                         }
                     }
                 }

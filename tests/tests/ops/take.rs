@@ -61,13 +61,14 @@ fn cvm_lut_reads_a_table_and_clips() {
 }
 
 #[test]
-fn a_constant_table_of_256_costs_100_per_lookup() {
+fn a_constant_table_of_256_costs_58_per_lookup() {
     // Clamp at 0 (a 9-bit sign test and a product; 255 is out of an int8's
-    // reach), 8 index bits, two indicators of 16, 16 products.
+    // reach), 8 index bits, two indicators of 16 from 4 bits each (11
+    // products each), 16 products.
     let op = take(1, 256, 1, 64, 8);
-    assert_eq!(op.constraint_count(&[true, false]).unwrap(), 64 * 100);
+    assert_eq!(op.constraint_count(&[true, false]).unwrap(), 64 * 58);
     // A private table adds one product per entry.
-    assert_eq!(op.constraint_count(&[false, false]).unwrap(), 64 * (100 + 256));
+    assert_eq!(op.constraint_count(&[false, false]).unwrap(), 64 * (58 + 256));
     assert_eq!(take(2, 1, 3, 4, 8).constraint_count(&[false, false]).unwrap(), 0);
 }
 
