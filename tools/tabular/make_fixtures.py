@@ -74,7 +74,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E
 from sklearn.metrics import r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import Binarizer, StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 SEED = 9
@@ -233,6 +233,36 @@ MODELS = [
         "RandomForestClassifier(100 trees, depth 4)",
     ),
     ("sybil-xgb", "sybil", "xgboost", xgb_classifier, "XGBClassifier(100 trees, depth 4)"),
+    (
+        "cancer-scaled-forest",
+        "cancer",
+        "sklearn",
+        lambda: Pipeline(
+            [
+                ("scale", StandardScaler()),
+                (
+                    "forest",
+                    RandomForestClassifier(
+                        n_estimators=30, max_depth=4, random_state=SEED, n_jobs=1
+                    ),
+                ),
+            ]
+        ),
+        "Pipeline(StandardScaler, RandomForestClassifier(30 trees, depth 4))",
+    ),
+    (
+        "sybil-binarized-tree",
+        "sybil",
+        "sklearn",
+        lambda: Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("binarize", Binarizer(threshold=0.0)),
+                ("tree", DecisionTreeClassifier(max_depth=5, random_state=SEED)),
+            ]
+        ),
+        "Pipeline(StandardScaler, Binarizer(0), DecisionTreeClassifier(depth 5))",
+    ),
     ("diabetes-linear", "diabetes", "sklearn", LinearRegression, "LinearRegression"),
     (
         "diabetes-forest",
@@ -514,7 +544,8 @@ def readme(out, rows, data):
         "# Tabular ONNX-ML fixtures",
         "",
         "Classic tabular models exported to ONNX with the `ai.onnx.ml` operators",
-        "(`LinearClassifier`, `LinearRegressor`, `Scaler`, `Normalizer`, `ZipMap`,",
+        "(`LinearClassifier`, `LinearRegressor`, `Scaler`, `Binarizer`, `Normalizer`,",
+        "`ZipMap`,",
         "`TreeEnsembleClassifier`, `TreeEnsembleRegressor`), with their data and",
         "the training library's own predictions. Every model reads one input,",
         "`features`, float32 `[N, n_features]`. Classifiers are exported without",

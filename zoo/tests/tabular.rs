@@ -20,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// Every committed model and the data set it was trained on.
-const MODELS: [(&str, &str); 14] = [
+const MODELS: [(&str, &str); 16] = [
     ("cancer-logreg", "cancer"),
     ("cancer-forest", "cancer"),
     ("cancer-xgb", "cancer"),
@@ -32,6 +32,8 @@ const MODELS: [(&str, &str); 14] = [
     ("sybil-logreg", "sybil"),
     ("sybil-forest", "sybil"),
     ("sybil-xgb", "sybil"),
+    ("cancer-scaled-forest", "cancer"),
+    ("sybil-binarized-tree", "sybil"),
     ("diabetes-linear", "diabetes"),
     ("diabetes-forest", "diabetes"),
     ("diabetes-xgb", "diabetes"),
@@ -279,6 +281,21 @@ fn boosted_regression_trees_as_they_are_import_prove_and_verify() {
     assert!((float - int).abs() < 0.01, "{eval}");
 }
 
+/// A scaler and a binarizer before a tree fold into its thresholds: the
+/// integer tree reads the raw features and agrees with the library on
+/// every held-out row.
+#[test]
+fn a_scaled_and_binarized_tree_imports_proves_and_verifies() {
+    let report = end_to_end("sybil-binarized-tree", "sybil", &[]);
+    assert_eq!(report["kind"], "TreeEnsembleClassifier");
+    assert_eq!(
+        report["eval"]["label_agreement"].as_f64(),
+        Some(1.0),
+        "{}",
+        report["eval"]
+    );
+}
+
 // ---- bad ONNX-ML files, made by editing the committed exports ----
 
 /// What reading `model` says after `edit` changes its classic node.
@@ -321,6 +338,16 @@ fn a_transform_a_regressor_would_lose_is_refused() {
         }),
         "post_transform `SOFTMAX`",
     );
+}
+
+/// A Binarizer has no integer form before a linear model here; before a
+/// tree it folds into the thresholds.
+#[test]
+fn a_binarizer_before_a_linear_model_is_refused() {
+    let mut onnx = read("sybil-logreg");
+    onnx.nodes[0].op = "ai.onnx.ml.Binarizer".into();
+    let err = ml::read(&onnx).unwrap_err().to_string();
+    assert!(err.contains("a Binarizer before a linear model"), "{err}");
 }
 
 #[test]

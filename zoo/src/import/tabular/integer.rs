@@ -150,29 +150,48 @@ impl FeatureScales {
     /// The float each integer stands for: exact in float32, since the
     /// integers have at most 24 bits.
     pub fn dequantize(&self, q: &[i64]) -> Vec<f32> {
-        q.iter()
-            .zip(&self.exp)
-            .map(|(&v, &e)| (v as f64 * f64::powi(2.0, e)) as f32)
-            .collect()
+        q.iter().enumerate().map(|(j, &v)| self.dequantize_one(j, v)).collect()
     }
 
     /// The integer `T` with `q <= T` exactly when `rule` sends the float
-    /// `q * 2^e` to the left (`yes`) branch, and whether the branches
-    /// swap (rules `>=` and `>`, whose left branch is the rule's `no`).
-    /// `T` is clamped to `[lo - 1, hi]`, which decides every integer in
-    /// range the same way.
-    fn threshold(&self, feature: usize, t: f32, rule: Rule) -> (i64, bool) {
-        let scaled = t as f64 * f64::powi(2.0, -self.exp[feature]);
-        // q <= t' when q <= floor(t'); q < t' when q <= ceil(t') - 1.
-        let (bound, swap) = match rule {
-            Rule::Leq => (scaled.floor(), false),
-            Rule::Lt => (scaled.ceil() - 1.0, false),
-            Rule::Gt => (scaled.floor(), true),
-            Rule::Gte => (scaled.ceil() - 1.0, true),
-        };
-        let clamped = bound.clamp((self.range[0] - 1) as f64, self.range[1] as f64);
-        (clamped as i64, swap)
+    /// `prepare(q * 2^e)` (the feature after any scaler or binarizer) to
+    /// the left branch, and whether the branches swap (the left branch is
+    /// then the rule's `no`).
+    ///
+    /// `prepare` is monotone (a scaler with a positive or negative scale, a
+    /// binarizer) and the dequantized feature exact in float32, so the
+    /// rule's answer over the integers in range changes at most once: a
+    /// binary search finds where, evaluating the rule exactly as ONNX
+    /// Runtime does. An answer that never changes gives `T = hi` (all
+    /// left) or `T = lo - 1` (all right).
+    fn threshold(&self, feature: usize, t: f32, rule: Rule, prepare: impl Fn(f32) -> f32) -> (i64, bool) {
+        let yes = |q: i64| rule.holds(prepare(self.dequantize_one(feature, q)), t);
+        let [lo, hi] = self.range;
+        match (yes(lo), yes(hi)) {
+            (true, true) => (hi, false),
+            (false, false) => (lo - 1, false),
+            (true, false) => (last_where(lo, hi, &yes), false),
+            (false, true) => (last_where(lo, hi, |q| !yes(q)), true),
+        }
     }
+
+    fn dequantize_one(&self, feature: usize, q: i64) -> f32 {
+        (q as f64 * f64::powi(2.0, self.exp[feature])) as f32
+    }
+}
+
+/// The largest `q` in `[lo, hi]` with `holds(q)`, for `holds` true at `lo`,
+/// false at `hi` and changing once between.
+fn last_where(mut lo: i64, mut hi: i64, holds: impl Fn(i64) -> bool) -> i64 {
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The integer model and the scale of its scores.
@@ -211,7 +230,9 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
             let (score, exp) = linear(&mut m, &x, c, coef, intercept, scales, w);
             (score, exp, 0, 0)
         }
-        Body::Trees { trees, targets } => trees_node(&mut m, &x, trees, &columns(c, *targets), scales, w, names.trees),
+        Body::Trees { trees, targets } => {
+            trees_node(&mut m, &x, c, trees, &columns(c, *targets), scales, w, names.trees)
+        }
     };
     let mut outputs = vec![score.clone()];
     match c.task {
@@ -358,6 +379,7 @@ impl Forest {
 fn trees_node(
     m: &mut ModelBuilder,
     x: &str,
+    c: &Classic,
     trees: &[Tree],
     columns: &[usize],
     scales: &FeatureScales,
@@ -372,6 +394,7 @@ fn trees_node(
         .iter()
         .map(|tree| {
             Placement {
+                classic: c,
                 tree,
                 columns,
                 scales,
@@ -408,6 +431,7 @@ fn trees_node(
 
 /// Places one tree into the forest.
 struct Placement<'a> {
+    classic: &'a Classic,
     tree: &'a Tree,
     columns: &'a [usize],
     scales: &'a FeatureScales,
@@ -428,7 +452,8 @@ impl Placement<'_> {
                 yes,
                 no,
             } => {
-                let (t, swap) = self.scales.threshold(*feature, *threshold, *rule);
+                let prepare = |v| self.classic.prepare(*feature, v);
+                let (t, swap) = self.scales.threshold(*feature, *threshold, *rule, prepare);
                 let (left, right) = if swap { (*no, *yes) } else { (*yes, *no) };
                 let below = levels.map(|d| d.saturating_sub(1));
                 self.branch(*feature as i64, t, |p| [p.node(left, below), p.node(right, below)])
@@ -485,19 +510,29 @@ mod tests {
     proptest! {
         /// The statement the import rests on: for every integer `q` in
         /// range, `q <= T` (left) exactly when the float rule, applied to
-        /// `q * 2^e` as ONNX Runtime applies it in float32, takes the
-        /// branch placed left.
+        /// `q * 2^e` as ONNX Runtime applies it in float32 (after a scaler
+        /// of either sign, or a binarizer, when the model has one), takes
+        /// the branch placed left.
         #[test]
         fn every_decision_on_the_grid_is_the_float_decision(
             exp in -20i32..=6,
             t in prop_oneof![any::<f32>().prop_filter("finite", |t| t.is_finite()), -300f32..300f32],
             rule in prop_oneof![Just(Rule::Leq), Just(Rule::Lt), Just(Rule::Gte), Just(Rule::Gt)],
+            pre in 0..4,
+            offset in -50f64..50.0,
+            scale in 0.01f64..20.0,
         ) {
+            let prepare = |v: f32| match pre {
+                0 => v,
+                1 => ((v as f64 - offset) * scale) as f32,
+                2 => ((v as f64 - offset) * -scale) as f32,
+                _ => f32::from(u8::from(v > offset as f32)),
+            };
             let s = scales(exp, 10);
-            let (bound, swap) = s.threshold(0, t, rule);
+            let (bound, swap) = s.threshold(0, t, rule, prepare);
             for q in s.range[0]..=s.range[1] {
                 let x = s.dequantize(&[q])[0];
-                let yes = rule.holds(x, t);
+                let yes = rule.holds(prepare(x), t);
                 let left = if swap { !yes } else { yes };
                 prop_assert_eq!(q <= bound, left, "q = {}, x = {}, t = {}", q, x, t);
             }
@@ -532,7 +567,7 @@ mod tests {
             prop_assume!(clipped == 0);
             let grid = s.dequantize(&q)[0];
             let between = (grid.min(x) < t && t < grid.max(x)) || (t == grid && t != x);
-            let (bound, swap) = s.threshold(0, t, rule);
+            let (bound, swap) = s.threshold(0, t, rule, |v| v);
             let yes = rule.holds(x, t);
             let left = if swap { !yes } else { yes };
             prop_assert!(
@@ -548,16 +583,17 @@ mod tests {
     #[test]
     fn thresholds_on_the_grid_and_between_it() {
         let s = scales(-2, 8);
+        let same = |v: f32| v;
         // 1.25 is the integer 5 on a 2^-2 grid.
-        assert_eq!(s.threshold(0, 1.25, Rule::Leq), (5, false));
-        assert_eq!(s.threshold(0, 1.25, Rule::Lt), (4, false));
-        assert_eq!(s.threshold(0, 1.25, Rule::Gt), (5, true));
-        assert_eq!(s.threshold(0, 1.25, Rule::Gte), (4, true));
-        assert_eq!(s.threshold(0, 1.3, Rule::Leq), (5, false));
-        assert_eq!(s.threshold(0, 1.3, Rule::Lt), (5, false));
+        assert_eq!(s.threshold(0, 1.25, Rule::Leq, same), (5, false));
+        assert_eq!(s.threshold(0, 1.25, Rule::Lt, same), (4, false));
+        assert_eq!(s.threshold(0, 1.25, Rule::Gt, same), (5, true));
+        assert_eq!(s.threshold(0, 1.25, Rule::Gte, same), (4, true));
+        assert_eq!(s.threshold(0, 1.3, Rule::Leq, same), (5, false));
+        assert_eq!(s.threshold(0, 1.3, Rule::Lt, same), (5, false));
         // Beyond the range: every input on one side.
-        assert_eq!(s.threshold(0, 1e9, Rule::Leq), (127, false));
-        assert_eq!(s.threshold(0, -1e9, Rule::Leq), (-128, false));
+        assert_eq!(s.threshold(0, 1e9, Rule::Leq, same), (127, false));
+        assert_eq!(s.threshold(0, -1e9, Rule::Leq, same), (-128, false));
     }
 
     #[test]

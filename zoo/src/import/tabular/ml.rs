@@ -16,6 +16,9 @@ pub const MAX_DEPTH: usize = 12;
 pub struct Classic {
     pub features: usize,
     pub scaler: Option<Scaler>,
+    /// A Binarizer's threshold, after the scaler: a feature becomes 1 when
+    /// above it, else 0.
+    pub binarizer: Option<f32>,
     pub body: Body,
     pub task: Task,
     /// The ONNX node holding the model.
@@ -132,15 +135,21 @@ impl Tree {
 }
 
 impl Classic {
-    pub fn scores(&self, x: &[f32]) -> Vec<f64> {
-        let x: Vec<f32> = match &self.scaler {
-            Some(s) => x
-                .iter()
-                .enumerate()
-                .map(|(j, &v)| ((v as f64 - s.offset[j]) * s.scale[j]) as f32)
-                .collect(),
-            None => x.to_vec(),
+    /// Feature `j` of value `v` as the model's body reads it, after the
+    /// scaler and binarizer.
+    pub fn prepare(&self, j: usize, v: f32) -> f32 {
+        let v = match &self.scaler {
+            Some(s) => ((v as f64 - s.offset[j]) * s.scale[j]) as f32,
+            None => v,
         };
+        match self.binarizer {
+            Some(t) => f32::from(u8::from(v > t)),
+            None => v,
+        }
+    }
+
+    pub fn scores(&self, x: &[f32]) -> Vec<f64> {
+        let x: Vec<f32> = x.iter().enumerate().map(|(j, &v)| self.prepare(j, v)).collect();
         match &self.body {
             Body::Linear { coef, intercept } => coef
                 .iter()
@@ -200,6 +209,7 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
     let features = *features;
     let mut current = model.input.clone();
     let mut scaler = None;
+    let mut binarizer = None;
     let mut nodes = model.nodes.iter();
     let main = loop {
         let Some(n) = nodes.next() else {
@@ -213,7 +223,12 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
         }
         match n.op.as_str() {
             "Cast" | "Identity" => {}
-            "ai.onnx.ml.Scaler" if scaler.is_none() => scaler = Some(read_scaler(n, features)?),
+            "ai.onnx.ml.Scaler" if scaler.is_none() && binarizer.is_none() => scaler = Some(read_scaler(n, features)?),
+            "ai.onnx.ml.Binarizer" if binarizer.is_none() => {
+                let t = n.float("threshold", 0.0)?;
+                finite(n, "threshold", &[t])?;
+                binarizer = Some(t);
+            }
             op if MODELS.contains(&op) => break n,
             "ai.onnx.ml.Normalizer" => {
                 return Err(OnnxError::node(
@@ -231,16 +246,17 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
         "ai.onnx.ml.TreeEnsembleClassifier" => trees(main, features, true)?,
         _ => trees(main, features, false)?,
     };
-    if scaler.is_some() && matches!(body, Body::Trees { .. }) {
+    if binarizer.is_some() && matches!(body, Body::Linear { .. }) {
         return Err(OnnxError::node(
             main,
-            "a Scaler before a tree ensemble: its thresholds would be compared with rounded scaled features, so no integer threshold is exact; export the trees without the scaler (trees need no scaling)",
+            "a Binarizer before a linear model is not supported (before a tree ensemble it folds into the thresholds)",
         ));
     }
     check_after(model, main, nodes.as_slice())?;
     Ok(Classic {
         features,
         scaler,
+        binarizer,
         body,
         task,
         node: main.name.clone(),
