@@ -170,7 +170,7 @@ impl FeatureScales {
         match (yes(lo), yes(hi)) {
             (true, true) => (hi, false),
             (false, false) => (lo - 1, false),
-            (true, false) => (last_where(lo, hi, &yes), false),
+            (true, false) => (last_where(lo, hi, yes), false),
             (false, true) => (last_where(lo, hi, |q| !yes(q)), true),
         }
     }
@@ -230,9 +230,7 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
             let (score, exp) = linear(&mut m, &x, c, coef, intercept, scales, w);
             (score, exp, 0, 0)
         }
-        Body::Trees { trees, targets } => {
-            trees_node(&mut m, &x, c, trees, &columns(c, *targets), scales, w, names.trees)
-        }
+        Body::Trees { .. } => trees_node(&mut m, &x, c, scales, w, names.trees),
     };
     let mut outputs = vec![score.clone()];
     match c.task {
@@ -380,12 +378,14 @@ fn trees_node(
     m: &mut ModelBuilder,
     x: &str,
     c: &Classic,
-    trees: &[Tree],
-    columns: &[usize],
     scales: &FeatureScales,
     w: Widths,
     layout: TreeLayout,
 ) -> (String, i32, usize, usize) {
+    let Body::Trees { trees, targets } = &c.body else {
+        unreachable!("called on tree ensembles only")
+    };
+    let columns = &columns(c, *targets);
     let deepest = trees.iter().map(Tree::depth).max().unwrap_or(0);
     // The op needs one branch: a forest of single leaves is padded.
     let pad_to = (layout == TreeLayout::Complete || deepest == 0).then_some(deepest.max(1));
