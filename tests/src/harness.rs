@@ -201,12 +201,28 @@ pub fn check_determined(op_name: &str, run: &Run) -> Result<(), String> {
 }
 
 /// Agreement, outputs proven determined, then every hint and every output
-/// forged.
+/// forged. An instance with a hint or an output of its own (not wiring of
+/// its inputs) must see at least one forgery rejected: otherwise every
+/// forged synthesis failed before its constraints were looked at, and the
+/// check would have checked nothing.
 pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<(), String> {
     let run = check_agreement(op, inputs, constant)?;
     check_determined(O::NAME, &run)?;
-    check_hint_forgeries(op, inputs, constant)?;
-    check_output_forgeries(op, inputs, constant)?;
+    let hints = check_hint_forgeries(op, inputs, constant)?;
+    let outputs = check_output_forgeries(op, inputs, constant)?;
+    let own_output = run
+        .outputs
+        .iter()
+        .flatten()
+        .flat_map(|s| &s.lc.terms)
+        .any(|&(w, _)| !matches!(run.cs.kind(w), WireKind::Input { .. }));
+    let forgeable = !run.cs.hints().is_empty() || own_output;
+    if forgeable && hints.is_empty() && outputs.is_empty() {
+        return Err(format!(
+            "{}: no forgery was tried against a constraint (inputs {inputs:?}): the check checked nothing",
+            O::NAME
+        ));
+    }
     Ok(())
 }
 

@@ -264,8 +264,10 @@ impl Builder {
 
     /// A hint whose value is a field element rather than an integer (an
     /// inverse). Its integer value is meaningless and reads as 0; generated
-    /// code only lets such hints appear in constraints.
+    /// code only lets such hints appear in constraints. Forgeries apply as
+    /// for [`Builder::hint_f`].
     pub fn hint_field(&mut self, name: &str, index: &[i128], value: Fr) -> Sig {
+        let value = self.forged_field(name, index, value);
         let w = self.alloc(WireKind::Hint, value, || label(name, index));
         self.hints.push(w);
         Sig {
@@ -362,20 +364,26 @@ impl Builder {
     /// `f(0)` and `f(1)` (exact for `v + 1`, `1 - v`, `-v`), so the same
     /// harness plays the cheating prover on field operators.
     pub fn hint_f(&mut self, name: &str, index: &[i128], value: Fr) -> FSig {
-        let mut value = value;
-        if self.keep == Keep::Named && !self.forgeries.is_empty() {
-            let path = self.path(label(name, index));
-            if let Some((_, f)) = self.forgeries.iter().find(|(p, _)| *p == path) {
-                // The forgery's affine extension: exact for `v + 1`, `1 - v`, ...
-                let (b, a) = (f(0), f(1) - f(0));
-                value = fr_from_i128(a) * value + fr_from_i128(b);
-            }
-        }
+        let value = self.forged_field(name, index, value);
         let w = self.alloc(WireKind::Hint, value, || label(name, index));
         self.hints.push(w);
         FSig {
             lc: FLc::wire(w),
             val: value,
+        }
+    }
+
+    /// A field hint's value after the forgery registered at its path, if
+    /// any, applied as its affine extension through `f(0)` and `f(1)`
+    /// (exact for `v + 1`, `1 - v`, `-v`).
+    fn forged_field(&self, name: &str, index: &[i128], value: Fr) -> Fr {
+        if self.keep != Keep::Named || self.forgeries.is_empty() {
+            return value;
+        }
+        let path = self.path(label(name, index));
+        match self.forgeries.iter().find(|(p, _)| *p == path) {
+            Some((_, f)) => fr_from_i128(f(1) - f(0)) * value + fr_from_i128(f(0)),
+            None => value,
         }
     }
 
@@ -557,5 +565,17 @@ mod tests {
         cs.forge("h", |v| v + 1);
         let h = cs.hint("h", &[], 10);
         assert_eq!(h.val, 11);
+    }
+
+    /// An integer operator's field hint (an inverse) is forged too, by the
+    /// forgery's affine extension.
+    #[test]
+    fn forged_field_hints_replace_honest_values() {
+        let mut cs = Builder::with_names();
+        cs.forge("inv", |v| 1 - v);
+        let inv = cs.hint_field("inv", &[], Fr::from(7u64));
+        assert_eq!(cs.eval(&inv.lc), Fr::from(1u64) - Fr::from(7u64));
+        let other = cs.hint_field("other", &[], Fr::from(7u64));
+        assert_eq!(cs.eval(&other.lc), Fr::from(7u64));
     }
 }
