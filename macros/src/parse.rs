@@ -197,8 +197,9 @@ pub struct Decl {
     pub body: Vec<St>,
 }
 
-/// The arguments of `#[zk_op(...)]`: `name = "..."`, `derive(name = expr,
-/// ...)` and `require(expr, ...)`.
+/// The arguments of `#[zk_op(...)]`: `field`, `name = "..."`,
+/// `derive(name = expr, ...)`, `require(expr, ...)` and `tables(name =
+/// path, ...)`.
 #[derive(Default)]
 struct OpArgs {
     name: Option<syn::LitStr>,
@@ -208,69 +209,90 @@ struct OpArgs {
     tables: Vec<(Ident, syn::Path)>,
 }
 
-impl Parse for OpArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut args = OpArgs::default();
-        while !input.is_empty() {
-            let key: Ident = input.parse()?;
-            if key == "field" {
-                args.field = true;
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-                continue;
-            }
-            if key == "name" {
-                input.parse::<Token![=]>()?;
-                args.name = Some(input.parse()?);
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-                continue;
-            }
-            let content;
-            syn::parenthesized!(content in input);
-            match key.to_string().as_str() {
-                "derive" => {
-                    let items = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
-                    for nv in items {
-                        let ident = nv.path.get_ident().cloned().ok_or_else(|| {
-                            syn::Error::new(nv.path.span(), "a derived value is named by a single identifier")
-                        })?;
-                        args.derived.push((ident, nv.value));
-                    }
-                }
-                "require" => {
-                    let items = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-                    args.requires.extend(items);
-                }
-                "tables" => {
-                    let items = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
-                    for nv in items {
-                        let ident = nv.path.get_ident().cloned().ok_or_else(|| {
-                            syn::Error::new(nv.path.span(), "a table is named by a single identifier")
-                        })?;
-                        let Expr::Path(p) = nv.value else {
-                            return Err(syn::Error::new(
-                                nv.value.span(),
-                                "a table is the path of a `section9::dsl::Table` constant",
-                            ));
-                        };
-                        args.tables.push((ident, p.path));
-                    }
-                }
-                _ => {
-                    let expected = "expected `field`, `name = \"..\"`, `derive(..)`, `require(..)` or `tables(..)`";
-                    let msg = format!("unknown #[zk_op] argument `{key}`; {expected}");
-                    return Err(syn::Error::new(key.span(), msg));
-                }
-            }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
+const EXPECTED_ARGS: &str = "expected `field`, `name = \"..\"`, `derive(..)`, `require(..)` or `tables(..)`";
+
+/// Reads every argument on its own, so one mistake does not hide the
+/// others; an argument given twice is refused at its second place.
+fn op_args(attr: TokenStream, errors: &mut Errors) -> OpArgs {
+    let mut args = OpArgs::default();
+    let metas = match syn::parse::Parser::parse2(Punctuated::<syn::Meta, Token![,]>::parse_terminated, attr) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(e);
+            return args;
+        }
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for meta in metas {
+        let key = meta.path().get_ident().map(Ident::to_string).unwrap_or_default();
+        if seen.contains(&key) {
+            errors.push(syn::Error::new(
+                meta.path().span(),
+                format!("`{key}` is given twice in #[zk_op]; give it once"),
+            ));
+            continue;
+        }
+        seen.push(key);
+        if let Err(e) = op_arg(&meta, &mut args) {
+            errors.push(e);
+        }
+    }
+    args
+}
+
+/// One argument into `args`.
+fn op_arg(meta: &syn::Meta, args: &mut OpArgs) -> syn::Result<()> {
+    let key = meta.path().get_ident().map(Ident::to_string).unwrap_or_default();
+    match (key.as_str(), meta) {
+        ("field", syn::Meta::Path(_)) => args.field = true,
+        ("name", syn::Meta::NameValue(nv)) => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => args.name = Some(s.clone()),
+            other => return Err(syn::Error::new(other.span(), "`name` is a string: `name = \"..\"`")),
+        },
+        ("derive", syn::Meta::List(list)) => {
+            let items = list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
+            for nv in items {
+                let ident = nv.path.get_ident().cloned().ok_or_else(|| {
+                    syn::Error::new(nv.path.span(), "a derived value is named by a single identifier")
+                })?;
+                args.derived.push((ident, nv.value));
             }
         }
-        Ok(args)
+        ("require", syn::Meta::List(list)) => {
+            args.requires
+                .extend(list.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)?);
+        }
+        ("tables", syn::Meta::List(list)) => {
+            let items = list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
+            for nv in items {
+                let ident = nv
+                    .path
+                    .get_ident()
+                    .cloned()
+                    .ok_or_else(|| syn::Error::new(nv.path.span(), "a table is named by a single identifier"))?;
+                let Expr::Path(p) = nv.value else {
+                    return Err(syn::Error::new(
+                        nv.value.span(),
+                        "a table is the path of a `section9::dsl::Table` constant",
+                    ));
+                };
+                args.tables.push((ident, p.path));
+            }
+        }
+        ("field" | "name" | "derive" | "require" | "tables", _) => {
+            return Err(syn::Error::new(
+                meta.span(),
+                format!("malformed `{key}`; {EXPECTED_ARGS}"),
+            ))
+        }
+        _ => {
+            let msg = format!("unknown #[zk_op] argument `{key}`; {EXPECTED_ARGS}");
+            return Err(syn::Error::new(meta.path().span(), msg));
+        }
     }
+    Ok(())
 }
 
 /// `call!(Target { field: expr, .. }, arg, ..)`.
@@ -295,20 +317,20 @@ impl Parse for CallArgs {
 }
 
 pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Option<Decl> {
-    let func: syn::ItemFn = match syn::parse2(item) {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
-            errors.push(e);
+            errors.push(match syn::parse2::<syn::Item>(item) {
+                Ok(other) => syn::Error::new(
+                    other.span(),
+                    "#[zk_op] declares an operator from a function: `fn name(#[input(..)] x: Tensor, ..) { .. }`",
+                ),
+                Err(_) => e,
+            });
             return None;
         }
     };
-    let op_args: OpArgs = match syn::parse2(attr) {
-        Ok(a) => a,
-        Err(e) => {
-            errors.push(e);
-            OpArgs::default()
-        }
-    };
+    let op_args = op_args(attr, errors);
     let mut p = Parser {
         errors,
         comp_counter: 0,

@@ -17,8 +17,16 @@ use std::collections::HashMap;
 
 pub fn zk_op(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let Some(decl) = parse::parse(attr, item, &mut errors) else {
-        return errors.to_compile_errors();
+    let Some(decl) = parse::parse(attr, item.clone(), &mut errors) else {
+        let errs = errors.to_compile_errors();
+        // An item that is not a function stays as written: one error, and
+        // none where it is used.
+        let other = matches!(syn::parse2::<syn::Item>(item.clone()), Ok(i) if !matches!(i, syn::Item::Fn(_)));
+        return if other {
+            quote! { #errs #item }
+        } else {
+            errs
+        };
     };
     let info = validate::validate(&decl, &mut errors);
     if !errors.is_empty() {
