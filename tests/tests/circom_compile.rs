@@ -4,7 +4,7 @@
 //! non-linear constraints equals the builder's.
 
 use section9::catalogue::examples;
-use section9::circom::model::literal;
+use section9::export::circom::literal;
 use section9::field::{fr_from_i128, fr_to_decimal};
 use section9::r1cs::{Builder, Sig};
 use section9::{seeded_inputs, wire_inputs, DynOp, Role};

@@ -19,8 +19,8 @@ mod web;
 mod whole_command;
 
 use section9::catalogue::{examples, field_markdown, markdown};
-use section9::circom::model::circom_project;
 use section9::compile::Weights;
+use section9::export::circom::circom_project;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -1,6 +1,8 @@
 //! A synthesized circuit in the iden3 formats circom writes, so that
 //! snarkjs (and anything else in the circom ecosystem) can read section9's
-//! own constraint system and witness: `.r1cs`, `.wtns` and `.sym`.
+//! own constraint system and witness: `.r1cs`, `.wtns` and `.sym`; and a
+//! whole model as a circom 2 program ([`circom`]), from the templates the
+//! operators generate.
 //!
 //! Wire order is circom's: the constant one, the public values (all
 //! declared outputs, in section9's public order, which is the order of
@@ -8,6 +10,7 @@
 //! weights), then every other wire; each group in allocation order. It is
 //! [`CircuitLayout`]'s order, the one section9's keys use.
 
+pub mod circom;
 mod iden3;
 mod sym;
 

@@ -1,10 +1,10 @@
-//! Whole models as circom programs (`section9::graph::circom_program`),
+//! Whole models as circom programs (`section9::export::circom::circom_program`),
 //! compiled by the real circom compiler: its witness calculator gives the
 //! engine's outputs on seeded inputs, and it counts the non-linear
 //! constraints the builder counts with constant weights.
 
-use section9::circom::model::{circom_input_json, circom_program, circom_project, MAIN};
 use section9::compile::{compile, weight_commitment, Weights};
+use section9::export::circom::{circom_input_json, circom_program, circom_project, MAIN};
 use section9::field::fr_to_decimal;
 use section9::graph::{Model, NodeKind};
 use section9::r1cs::Builder;

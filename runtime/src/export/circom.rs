@@ -13,8 +13,8 @@
 //! they enter, as in the builder, so the two circuits count the same
 //! non-linear constraints.
 
-use super::{library, CircomTemplate};
 use crate::bound::Bound;
+use crate::circom::{library, CircomTemplate};
 use crate::commit::{Packing, GROUP};
 use crate::compile::Weights;
 use crate::field::{fr_from_i128, fr_to_decimal};
