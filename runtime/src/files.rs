@@ -6,10 +6,9 @@
 //! a plain `fs::write` leaves a truncated file under the final name, which the
 //! next run would then trust.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A file that could not be written; `path` is the final name asked for.
 #[derive(Debug, thiserror::Error)]
@@ -71,40 +70,24 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), WriteErr
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let (tmp, mut file) = create_temp(dir, name).map_err(fail("creating a temporary file"))?;
-    let written = (|| {
-        file.write_all(bytes).map_err(fail("writing the temporary file"))?;
-        // Without this the rename can reach the disk before the data does, and
-        // a crash would leave an empty or partial file under the final name.
-        file.sync_all().map_err(fail("flushing the temporary file"))?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(fail("renaming the temporary file"))
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return written;
-    }
+    // `.<name>.<random>.tmp`: hidden, so listings ignore a leftover from a
+    // crash, and unique, so concurrent writers of one path never share one.
+    // Dropped unpersisted (any error below), tempfile removes it.
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut file = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail("creating a temporary file"))?;
+    file.write_all(bytes).map_err(fail("writing the temporary file"))?;
+    // Without this the rename can reach the disk before the data does, and a
+    // crash would leave an empty or partial file under the final name.
+    file.as_file().sync_all().map_err(fail("flushing the temporary file"))?;
+    file.persist(path)
+        .map_err(|e| fail("renaming the temporary file")(e.error))?;
     sync_dir(dir).map_err(fail("flushing the directory"))
-}
-
-/// A new file `.<name>.<pid>.<n>.tmp` next to the target. Hidden, so that
-/// directory listings ignore a leftover from a crash; unique per process and
-/// call, so concurrent writers of the same path never share one.
-fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let tmp = dir.join(tmp_name);
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
-            // A leftover of an earlier process that had our pid.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 /// Makes the rename itself durable: on Unix a directory entry reaches the disk
@@ -122,6 +105,7 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("section9-files-{name}-{}", std::process::id()));
