@@ -4,6 +4,7 @@
 
 mod errors;
 mod expand;
+mod ir;
 mod parse;
 mod validate;
 

@@ -4,7 +4,7 @@
 //! circuit is built. Computes the kind of every name for the expanders.
 
 use crate::errors::Errors;
-use crate::parse::{Aop, Bop, Decl, Ex, St, Uop};
+use crate::ir::{AssignOp, BinaryOp, Decl, Expression, Statement, UnaryOp};
 use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
 use syn::Ident;
@@ -83,39 +83,39 @@ impl Info {
 
     /// Whether an expression reads a table: its value is then a field
     /// element even where it is constant.
-    pub fn reads_table(&self, e: &Ex) -> bool {
+    pub fn reads_table(&self, e: &Expression) -> bool {
         let mut names = Vec::new();
         e.names(&mut names);
         names.iter().any(|n| matches!(self.kind(n), Some(Kind::Table)))
     }
 
     /// A constant integer: known when the circuit is built, no table entry.
-    pub fn is_int_const(&self, e: &Ex) -> bool {
+    pub fn is_int_const(&self, e: &Expression) -> bool {
         self.ty(e) == Ty::Const && !self.reads_table(e)
     }
 
     /// A field element in a field operator: signals and table entries.
-    pub fn is_field_value(&self, e: &Ex) -> bool {
+    pub fn is_field_value(&self, e: &Expression) -> bool {
         self.field && !self.is_int_const(e)
     }
 
-    pub fn ty(&self, e: &Ex) -> Ty {
+    pub fn ty(&self, e: &Expression) -> Ty {
         match e {
-            Ex::Lit(..) => Ty::Const,
-            Ex::Name(i) | Ex::Index(i, _) => match self.kind(i) {
+            Expression::Lit(..) => Ty::Const,
+            Expression::Name(i) | Expression::Index(i, _) => match self.kind(i) {
                 Some(Kind::Const { .. }) | Some(Kind::Input { constant: true, .. }) => Ty::Const,
-                Some(Kind::Table) if matches!(e, Ex::Index(..)) => Ty::Const,
+                Some(Kind::Table) if matches!(e, Expression::Index(..)) => Ty::Const,
                 Some(Kind::Table) | None => Ty::Bad,
                 Some(_) => Ty::Lin,
             },
-            Ex::Bin(op, l, r, _) => {
+            Expression::Bin(op, l, r, _) => {
                 let (a, b) = (self.ty(l), self.ty(r));
                 match op {
-                    Bop::Add | Bop::Sub => match (a, b) {
+                    BinaryOp::Add | BinaryOp::Sub => match (a, b) {
                         (Ty::Quad, Ty::Quad) => Ty::Bad,
                         _ => a.max(b),
                     },
-                    Bop::Mul => match (a, b) {
+                    BinaryOp::Mul => match (a, b) {
                         (Ty::Const, t) | (t, Ty::Const) => t,
                         (Ty::Lin, Ty::Lin) => Ty::Quad,
                         _ => Ty::Bad,
@@ -124,19 +124,19 @@ impl Info {
                     _ => Ty::Bad,
                 }
             }
-            Ex::Un(Uop::Neg, e, _) => self.ty(e),
-            Ex::Un(Uop::Not, e, _) => match self.ty(e) {
+            Expression::Un(UnaryOp::Neg, e, _) => self.ty(e),
+            Expression::Un(UnaryOp::Not, e, _) => match self.ty(e) {
                 Ty::Const => Ty::Const,
                 _ => Ty::Bad,
             },
-            Ex::Call(_, args) => {
+            Expression::Call(_, args) => {
                 if args.iter().all(|a| self.ty(a) == Ty::Const) {
                     Ty::Const
                 } else {
                     Ty::Bad
                 }
             }
-            Ex::Cond(c, a, b, _) => {
+            Expression::Cond(c, a, b, _) => {
                 if [c, a, b].iter().all(|x| self.ty(x) == Ty::Const) {
                     Ty::Const
                 } else {
@@ -234,12 +234,12 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
             v.need_const(d, "a dimension");
         }
         match &p.bound {
-            crate::parse::BoundSpec::Prec(e) => v.need_const(e, "a precision"),
-            crate::parse::BoundSpec::Range(lo, hi) => {
+            crate::ir::BoundSpec::Prec(e) => v.need_const(e, "a precision"),
+            crate::ir::BoundSpec::Range(lo, hi) => {
                 v.need_const(lo, "a bound");
                 v.need_const(hi, "a bound");
             }
-            crate::parse::BoundSpec::Field => {}
+            crate::ir::BoundSpec::Field => {}
         }
     }
     v.check(&decl.body);
@@ -288,10 +288,10 @@ impl Validator<'_> {
     }
 
     /// Binds every name the body introduces, with its first-guess kind.
-    fn declare(&mut self, body: &[St]) {
+    fn declare(&mut self, body: &[Statement]) {
         for s in body {
             match s {
-                St::Let { name, mutable, init } => {
+                Statement::Let { name, mutable, init } => {
                     let kind = if self.info.is_int_const(init) {
                         Kind::Const { mutable: *mutable }
                     } else {
@@ -299,11 +299,11 @@ impl Validator<'_> {
                     };
                     self.bind(name, kind);
                 }
-                St::Array { name, dims } => self.bind(name, Kind::Array { dims: dims.len() }),
-                St::Hint { name, expr } => {
+                Statement::Array { name, dims } => self.bind(name, Kind::Array { dims: dims.len() }),
+                Statement::Hint { name, expr } => {
                     // In a field operator every value is a field element, so
                     // an inverse is a value like any other.
-                    let field = !self.info.field && matches!(expr, Ex::Call(f, _) if f == "field_inv");
+                    let field = !self.info.field && matches!(expr, Expression::Call(f, _) if f == "field_inv");
                     self.hints.push((name.to_string(), name.span()));
                     self.bind(
                         name,
@@ -313,13 +313,13 @@ impl Validator<'_> {
                         },
                     );
                 }
-                St::Wire { name, .. } => self.bind(
+                Statement::Wire { name, .. } => self.bind(
                     name,
                     Kind::Wire {
                         loops: self.loops.clone(),
                     },
                 ),
-                St::Call { binds, comp, .. } => {
+                Statement::Call { binds, comp, .. } => {
                     for (out, b) in binds.iter().enumerate() {
                         self.bind(
                             b,
@@ -331,7 +331,7 @@ impl Validator<'_> {
                         );
                     }
                 }
-                St::For { var, body, .. } => {
+                Statement::For { var, body, .. } => {
                     // Sibling loops may reuse a variable; nested ones may not.
                     let name = var.to_string();
                     if self.loop_vars.contains(&name) && !self.loops.contains(var) {
@@ -343,17 +343,17 @@ impl Validator<'_> {
                     self.declare(body);
                     self.loops.pop();
                 }
-                St::If { then, els, .. } => {
+                Statement::If { then, els, .. } => {
                     self.declare(then);
                     self.declare(els);
                 }
-                St::Enforce { .. } | St::Assign { .. } => {}
+                Statement::Enforce { .. } | Statement::Assign { .. } => {}
             }
         }
     }
 
     /// A mutable constant that is ever assigned a signal holds signals.
-    fn widen(&mut self, body: &[St]) {
+    fn widen(&mut self, body: &[Statement]) {
         loop {
             let mut changed = false;
             self.widen_pass(body, &mut changed);
@@ -363,23 +363,23 @@ impl Validator<'_> {
         }
     }
 
-    fn widen_pass(&mut self, body: &[St], changed: &mut bool) {
+    fn widen_pass(&mut self, body: &[Statement], changed: &mut bool) {
         for s in body {
             match s {
-                St::Assign { target, value, .. }
+                Statement::Assign { target, value, .. }
                     if self.info.kind(target) == Some(&Kind::Const { mutable: true })
                         && !self.info.is_int_const(value) =>
                 {
                     self.info.kinds.insert(target.to_string(), Kind::Lin { mutable: true });
                     *changed = true;
                 }
-                St::Let { name, init, .. } if self.info.is_const(name) && !self.info.is_int_const(init) => {
+                Statement::Let { name, init, .. } if self.info.is_const(name) && !self.info.is_int_const(init) => {
                     let mutable = matches!(self.info.kind(name), Some(Kind::Const { mutable: true }));
                     self.info.kinds.insert(name.to_string(), Kind::Lin { mutable });
                     *changed = true;
                 }
-                St::For { body, .. } => self.widen_pass(body, changed),
-                St::If { then, els, .. } => {
+                Statement::For { body, .. } => self.widen_pass(body, changed),
+                Statement::If { then, els, .. } => {
                     self.widen_pass(then, changed);
                     self.widen_pass(els, changed);
                 }
@@ -389,10 +389,10 @@ impl Validator<'_> {
     }
 
     /// Every name known, every index well-formed.
-    fn names(&mut self, e: &Ex) {
+    fn names(&mut self, e: &Expression) {
         match e {
-            Ex::Lit(..) => {}
-            Ex::Name(i) => match self.info.kind(i).cloned() {
+            Expression::Lit(..) => {}
+            Expression::Name(i) => match self.info.kind(i).cloned() {
                 None => self.err(i.span(), format!("unknown name `{i}`")),
                 Some(Kind::Table) => self.err(i.span(), format!("`{i}` is a table: read it as `{i}[key][i]`")),
                 Some(Kind::Array { dims }) => self.err(
@@ -406,7 +406,7 @@ impl Validator<'_> {
                 Some(Kind::Output { .. }) => self.err(i.span(), format!("output `{i}` can be assigned but not read")),
                 _ => {}
             },
-            Ex::Index(i, idx) => {
+            Expression::Index(i, idx) => {
                 for x in idx {
                     self.names(x);
                     self.need_const(x, "an index");
@@ -435,12 +435,12 @@ impl Validator<'_> {
                     Some(_) => self.err(i.span(), format!("`{i}` is not a tensor")),
                 }
             }
-            Ex::Bin(_, l, r, _) => {
+            Expression::Bin(_, l, r, _) => {
                 self.names(l);
                 self.names(r);
             }
-            Ex::Un(_, x, _) => self.names(x),
-            Ex::Call(f, args) => {
+            Expression::Un(_, x, _) => self.names(x),
+            Expression::Call(f, args) => {
                 if f == "field_inv" {
                     self.err(
                         f.span(),
@@ -449,7 +449,7 @@ impl Validator<'_> {
                 }
                 args.iter().for_each(|a| self.names(a));
             }
-            Ex::Cond(c, a, b, _) => {
+            Expression::Cond(c, a, b, _) => {
                 self.names(c);
                 self.names(a);
                 self.names(b);
@@ -457,7 +457,7 @@ impl Validator<'_> {
         }
     }
 
-    fn need_const(&mut self, e: &Ex, what: &str) {
+    fn need_const(&mut self, e: &Expression, what: &str) {
         if self.info.ty(e) != Ty::Const {
             self.err(
                 e.span(),
@@ -476,30 +476,32 @@ impl Validator<'_> {
     /// In a field operator, signals and table entries are field elements:
     /// `+`, `-`, `*` and `field_inv` apply to them, integer operators
     /// (division, comparisons, shifts, `min`, ...) do not.
-    fn field_arith(&mut self, e: &Ex) {
+    fn field_arith(&mut self, e: &Expression) {
         if !self.info.field || !self.info.is_field_value(e) {
             return;
         }
         const MSG: &str = "works on integers; in a field operator signals and table entries are field elements: use `+`, `-`, `*` or `field_inv`";
         match e {
-            Ex::Bin(op, l, r, span) => {
-                if !matches!(op, Bop::Add | Bop::Sub | Bop::Mul) {
+            Expression::Bin(op, l, r, span) => {
+                if !matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul) {
                     self.err(*span, format!("this operator {MSG}"));
                     return;
                 }
                 self.field_arith(l);
                 self.field_arith(r);
             }
-            Ex::Un(Uop::Not, _, span) => self.err(*span, format!("`!` {MSG}")),
-            Ex::Un(Uop::Neg, x, _) => self.field_arith(x),
-            Ex::Call(f, args) if f == "field_inv" => args.iter().for_each(|a| self.field_arith(a)),
-            Ex::Call(f, _) => self.err(f.span(), format!("`{f}` {MSG}")),
-            Ex::Cond(_, _, _, span) => self.err(*span, format!("an `if` expression {MSG}; use an `if` statement")),
-            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
+            Expression::Un(UnaryOp::Not, _, span) => self.err(*span, format!("`!` {MSG}")),
+            Expression::Un(UnaryOp::Neg, x, _) => self.field_arith(x),
+            Expression::Call(f, args) if f == "field_inv" => args.iter().for_each(|a| self.field_arith(a)),
+            Expression::Call(f, _) => self.err(f.span(), format!("`{f}` {MSG}")),
+            Expression::Cond(_, _, _, span) => {
+                self.err(*span, format!("an `if` expression {MSG}; use an `if` statement"))
+            }
+            Expression::Lit(..) | Expression::Name(_) | Expression::Index(..) => {}
         }
     }
 
-    fn need_degree(&mut self, e: &Ex, max: Ty, what: &str) {
+    fn need_degree(&mut self, e: &Expression, max: Ty, what: &str) {
         let t = self.info.ty(e);
         if t == Ty::Bad {
             self.bad_expr(e);
@@ -514,47 +516,55 @@ impl Validator<'_> {
     }
 
     /// Points at the smallest part of an expression that breaks the rules.
-    fn bad_expr(&mut self, e: &Ex) {
+    fn bad_expr(&mut self, e: &Expression) {
         match e {
-            Ex::Bin(op, l, r, span) => {
+            Expression::Bin(op, l, r, span) => {
                 for side in [l, r] {
                     if self.info.ty(side) == Ty::Bad {
                         return self.bad_expr(side);
                     }
                 }
                 let msg = match op {
-                    Bop::Add | Bop::Sub => "a constraint can hold one product of signals; give one a wire with `wire!`",
-                    Bop::Mul => "the product has degree above two; give a factor a wire with `wire!`",
+                    BinaryOp::Add | BinaryOp::Sub => {
+                        "a constraint can hold one product of signals; give one a wire with `wire!`"
+                    }
+                    BinaryOp::Mul => "the product has degree above two; give a factor a wire with `wire!`",
                     _ => "this operator works on constants; on signals use it inside `hint!` and constrain the result",
                 };
                 self.err(*span, msg);
             }
-            Ex::Un(_, x, span) => {
+            Expression::Un(_, x, span) => {
                 if self.info.ty(x) == Ty::Bad {
                     return self.bad_expr(x);
                 }
                 self.err(*span, "`!` works on constants only");
             }
-            Ex::Call(f, _) => self.err(
+            Expression::Call(f, _) => self.err(
                 f.span(),
                 format!("`{f}` works on constants; on signals use it inside `hint!` and constrain the result"),
             ),
-            Ex::Cond(_, _, _, span) => self.err(*span, "an `if` expression on signals belongs inside `hint!`"),
-            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
+            Expression::Cond(_, _, _, span) => self.err(*span, "an `if` expression on signals belongs inside `hint!`"),
+            Expression::Lit(..) | Expression::Name(_) | Expression::Index(..) => {}
         }
     }
 
     /// A hint's expression: any arithmetic on values, but the operators
     /// whose circom meaning differs for negative field elements only on
     /// constants.
-    fn native(&mut self, e: &Ex) {
+    fn native(&mut self, e: &Expression) {
         match e {
-            Ex::Bin(op, l, r, span) => {
+            Expression::Bin(op, l, r, span) => {
                 let on_signals = self.info.ty(l) != Ty::Const || self.info.ty(r) != Ty::Const;
                 if on_signals
                     && matches!(
                         op,
-                        Bop::Div | Bop::Rem | Bop::Shl | Bop::Shr | Bop::BitAnd | Bop::BitOr | Bop::BitXor
+                        BinaryOp::Div
+                            | BinaryOp::Rem
+                            | BinaryOp::Shl
+                            | BinaryOp::Shr
+                            | BinaryOp::BitAnd
+                            | BinaryOp::BitOr
+                            | BinaryOp::BitXor
                     )
                 {
                     self.err(
@@ -565,18 +575,18 @@ impl Validator<'_> {
                 self.native(l);
                 self.native(r);
             }
-            Ex::Un(_, x, _) => self.native(x),
-            Ex::Call(_, args) => args.iter().for_each(|a| self.native(a)),
-            Ex::Cond(c, a, b, _) => {
+            Expression::Un(_, x, _) => self.native(x),
+            Expression::Call(_, args) => args.iter().for_each(|a| self.native(a)),
+            Expression::Cond(c, a, b, _) => {
                 self.native(c);
                 self.native(a);
                 self.native(b);
             }
-            Ex::Lit(..) | Ex::Name(_) | Ex::Index(..) => {}
+            Expression::Lit(..) | Expression::Name(_) | Expression::Index(..) => {}
         }
     }
 
-    fn mark(&mut self, e: &Ex, enforce: bool) {
+    fn mark(&mut self, e: &Expression, enforce: bool) {
         let mut names = Vec::new();
         e.names(&mut names);
         for n in names {
@@ -589,7 +599,7 @@ impl Validator<'_> {
 
     /// Field hints may only occur in constraints: their integer value is
     /// meaningless, so nothing may compute with it.
-    fn no_field_hints(&mut self, e: &Ex) {
+    fn no_field_hints(&mut self, e: &Expression) {
         let mut names = Vec::new();
         e.names(&mut names);
         for n in names {
@@ -602,16 +612,16 @@ impl Validator<'_> {
         }
     }
 
-    fn check(&mut self, body: &[St]) {
+    fn check(&mut self, body: &[Statement]) {
         for s in body {
             match s {
-                St::Let { init, .. } => {
+                Statement::Let { init, .. } => {
                     self.names(init);
                     self.no_field_hints(init);
                     self.need_degree(init, Ty::Lin, "a `let` value");
                     self.field_arith(init);
                 }
-                St::Array { dims, .. } => {
+                Statement::Array { dims, .. } => {
                     for d in dims {
                         self.names(d);
                         self.need_const(d, "an array's dimension");
@@ -627,9 +637,9 @@ impl Validator<'_> {
                         }
                     }
                 }
-                St::Hint { expr, .. } => {
+                Statement::Hint { expr, .. } => {
                     let inner = match expr {
-                        Ex::Call(f, args) if f == "field_inv" => &args[0],
+                        Expression::Call(f, args) if f == "field_inv" => &args[0],
                         e => e,
                     };
                     self.names(inner);
@@ -640,13 +650,13 @@ impl Validator<'_> {
                         self.native(inner);
                     }
                 }
-                St::Wire { expr, .. } => {
+                Statement::Wire { expr, .. } => {
                     self.names(expr);
                     self.no_field_hints(expr);
                     self.need_degree(expr, Ty::Quad, "a `wire!`");
                     self.field_arith(expr);
                 }
-                St::Call { fields, args, .. } => {
+                Statement::Call { fields, args, .. } => {
                     for (_, f) in fields {
                         self.names(f);
                         self.need_const(f, "a parameter of a nested operator");
@@ -659,23 +669,23 @@ impl Validator<'_> {
                         self.mark(a, false);
                     }
                 }
-                St::Enforce { lhs, rhs, span, .. } => {
+                Statement::Enforce { lhs, rhs, span, .. } => {
                     self.names(lhs);
                     self.names(rhs);
-                    let diff = Ex::Bin(Bop::Sub, Box::new(lhs.clone()), Box::new(rhs.clone()), *span);
+                    let diff = Expression::Bin(BinaryOp::Sub, Box::new(lhs.clone()), Box::new(rhs.clone()), *span);
                     self.need_degree(&diff, Ty::Quad, "an `enforce!`");
                     self.field_arith(lhs);
                     self.field_arith(rhs);
                     self.mark(lhs, true);
                     self.mark(rhs, true);
                 }
-                St::Assign {
+                Statement::Assign {
                     target,
                     index,
                     op,
                     value,
                 } => self.check_assign(target, index, *op, value),
-                St::For { var, start, end, body } => {
+                Statement::For { var, start, end, body } => {
                     self.names(start);
                     self.names(end);
                     self.need_const(start, "a loop bound");
@@ -694,7 +704,7 @@ impl Validator<'_> {
                     self.check(body);
                     self.loops.pop();
                 }
-                St::If { cond, then, els } => {
+                Statement::If { cond, then, els } => {
                     self.names(cond);
                     self.need_const(cond, "an `if` condition");
                     self.check(then);
@@ -704,7 +714,7 @@ impl Validator<'_> {
         }
     }
 
-    fn check_assign(&mut self, target: &Ident, index: &[Ex], op: Aop, value: &Ex) {
+    fn check_assign(&mut self, target: &Ident, index: &[Expression], op: AssignOp, value: &Expression) {
         self.names(value);
         self.no_field_hints(value);
         self.field_arith(value);
@@ -714,7 +724,7 @@ impl Validator<'_> {
         }
         match self.info.kind(target).cloned() {
             Some(Kind::Output { dims, .. }) => {
-                if op != Aop::Set {
+                if op != AssignOp::Set {
                     self.err(target.span(), "assign each output element once, with `=`");
                 }
                 if dims != index.len() {

@@ -3,7 +3,7 @@
 //! cannot drift apart.
 
 use super::lower::{dims_ident, Ctx};
-use crate::parse::{Aop, St};
+use crate::ir::{AssignOp, Statement};
 use crate::validate::Kind;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,16 +16,16 @@ pub enum Target {
 }
 
 impl Ctx<'_> {
-    pub fn body(&self, stmts: &[St], target: Target, loops: &mut Vec<Ident>) -> TokenStream {
+    pub fn body(&self, stmts: &[Statement], target: Target, loops: &mut Vec<Ident>) -> TokenStream {
         stmts.iter().map(|s| self.stmt(s, target, loops)).collect()
     }
 
-    fn stmt(&self, s: &St, target: Target, loops: &mut Vec<Ident>) -> TokenStream {
+    fn stmt(&self, s: &Statement, target: Target, loops: &mut Vec<Ident>) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
         let field = self.info.field;
         match s {
-            St::Let { name, mutable, init } => {
+            Statement::Let { name, mutable, init } => {
                 let m = mutable.then(|| quote! { mut });
                 let v = match self.info.kind(name) {
                     Some(Kind::Lin { .. }) if synth => self.sig(init),
@@ -34,7 +34,7 @@ impl Ctx<'_> {
                 };
                 quote! { let #m #name = #v; }
             }
-            St::Array { name, dims } => {
+            Statement::Array { name, dims } => {
                 let label = name.to_string();
                 let dims: Vec<TokenStream> = dims.iter().map(|x| self.int(x, synth)).collect();
                 let zero = match (synth, field) {
@@ -45,7 +45,7 @@ impl Ctx<'_> {
                 };
                 quote! { let mut #name = #d::Array::new(#label, &[#(#dims),*], #zero)?; }
             }
-            St::Hint { name, expr } if field => {
+            Statement::Hint { name, expr } if field => {
                 let label = name.to_string();
                 let idx = Ctx::loop_index(loops);
                 let v = self.fval(expr, synth);
@@ -55,7 +55,7 @@ impl Ctx<'_> {
                     quote! { let #name = #v; }
                 }
             }
-            St::Wire { name, expr } if field => {
+            Statement::Wire { name, expr } if field => {
                 if synth {
                     let label = name.to_string();
                     let idx = Ctx::loop_index(loops);
@@ -66,12 +66,12 @@ impl Ctx<'_> {
                     quote! { let #name = #v; }
                 }
             }
-            St::Hint { name, expr } => {
+            Statement::Hint { name, expr } => {
                 let label = name.to_string();
                 let idx = Ctx::loop_index(loops);
                 let field = matches!(self.info.kind(name), Some(Kind::Hint { field: true, .. }));
                 let inner = match expr {
-                    crate::parse::Ex::Call(f, args) if f == "field_inv" => &args[0],
+                    crate::ir::Expression::Call(f, args) if f == "field_inv" => &args[0],
                     e => e,
                 };
                 let v = self.int(inner, synth);
@@ -82,7 +82,7 @@ impl Ctx<'_> {
                     (true, false) => quote! { let #name = __cs.hint(#label, #idx, #v); },
                 }
             }
-            St::Wire { name, expr } => {
+            Statement::Wire { name, expr } => {
                 if synth {
                     let label = name.to_string();
                     let idx = Ctx::loop_index(loops);
@@ -93,7 +93,7 @@ impl Ctx<'_> {
                     quote! { let #name: i128 = #v; }
                 }
             }
-            St::Call {
+            Statement::Call {
                 binds,
                 comp,
                 target: path,
@@ -136,7 +136,7 @@ impl Ctx<'_> {
                     quote! { let [#(#binds),*] = #d::outputs::<_, #n>(#run)?; }
                 }
             }
-            St::Enforce { lhs, rhs, text, .. } => {
+            Statement::Enforce { lhs, rhs, text, .. } => {
                 if synth {
                     let (l, r) = (self.quad(lhs), self.quad(rhs));
                     let idx = Ctx::loop_index(loops);
@@ -150,20 +150,20 @@ impl Ctx<'_> {
                     quote! {}
                 }
             }
-            St::Assign {
+            Statement::Assign {
                 target: t,
                 index,
                 op,
                 value,
             } => self.assign(t, index, *op, value, target),
-            St::For { var, start, end, body } => {
+            Statement::For { var, start, end, body } => {
                 let (s, e) = (self.int(start, synth), self.int(end, synth));
                 loops.push(var.clone());
                 let b = self.body(body, target, loops);
                 loops.pop();
                 quote! { for #var in #s..#e { #b } }
             }
-            St::If { cond, then, els } => {
+            Statement::If { cond, then, els } => {
                 let c = self.int(cond, synth);
                 let t = self.body(then, target, loops);
                 let e = self.body(els, target, loops);
@@ -175,9 +175,9 @@ impl Ctx<'_> {
     fn assign(
         &self,
         t: &Ident,
-        index: &[crate::parse::Ex],
-        op: Aop,
-        value: &crate::parse::Ex,
+        index: &[crate::ir::Expression],
+        op: AssignOp,
+        value: &crate::ir::Expression,
         target: Target,
     ) -> TokenStream {
         let d = quote! { ::section9::dsl };
@@ -199,9 +199,9 @@ impl Ctx<'_> {
                 )
             };
             let new = match op {
-                Aop::Set => v,
-                Aop::Add => sum,
-                Aop::Sub => diff,
+                AssignOp::Set => v,
+                AssignOp::Add => sum,
+                AssignOp::Sub => diff,
             };
             return quote! {{
                 let __old = #t.get(&[#(#idx),*])?;
@@ -225,17 +225,17 @@ impl Ctx<'_> {
             Some(Kind::Lin { .. }) if synth => {
                 let v = self.sig(value);
                 match op {
-                    Aop::Set => quote! { #t = #v; },
-                    Aop::Add => quote! { #t = #t.add(&#v)?; },
-                    Aop::Sub => quote! { #t = #t.sub(&#v)?; },
+                    AssignOp::Set => quote! { #t = #v; },
+                    AssignOp::Add => quote! { #t = #t.add(&#v)?; },
+                    AssignOp::Sub => quote! { #t = #t.sub(&#v)?; },
                 }
             }
             _ => {
                 let v = self.int(value, synth);
                 match op {
-                    Aop::Set => quote! { #t = #v; },
-                    Aop::Add => quote! { #t = #d::add(#t, #v)?; },
-                    Aop::Sub => quote! { #t = #d::sub(#t, #v)?; },
+                    AssignOp::Set => quote! { #t = #v; },
+                    AssignOp::Add => quote! { #t = #d::add(#t, #v)?; },
+                    AssignOp::Sub => quote! { #t = #d::sub(#t, #v)?; },
                 }
             }
         }
@@ -247,8 +247,8 @@ impl Ctx<'_> {
         &self,
         t: &Ident,
         idx: &[TokenStream],
-        op: Aop,
-        value: &crate::parse::Ex,
+        op: AssignOp,
+        value: &crate::ir::Expression,
         synth: bool,
     ) -> TokenStream {
         let kind = self.info.kind(t).cloned();
@@ -270,9 +270,9 @@ impl Ctx<'_> {
             let v = self.int(value, synth);
             let d = quote! { ::section9::dsl };
             return match op {
-                Aop::Set => quote! { #t = #v; },
-                Aop::Add => quote! { #t = #d::add(#t, #v)?; },
-                Aop::Sub => quote! { #t = #d::sub(#t, #v)?; },
+                AssignOp::Set => quote! { #t = #v; },
+                AssignOp::Add => quote! { #t = #d::add(#t, #v)?; },
+                AssignOp::Sub => quote! { #t = #d::sub(#t, #v)?; },
             };
         }
         let (v, sum, diff) = if synth {
@@ -283,9 +283,9 @@ impl Ctx<'_> {
             (v.clone(), quote! { (__old + #v) }, quote! { (__old - #v) })
         };
         let new = match op {
-            Aop::Set => v,
-            Aop::Add => sum,
-            Aop::Sub => diff,
+            AssignOp::Set => v,
+            AssignOp::Add => sum,
+            AssignOp::Sub => diff,
         };
         if let Some(Kind::Array { .. }) = kind {
             quote! {{
@@ -351,18 +351,18 @@ impl Ctx<'_> {
     }
 
     /// A `Bound` value for a declared bound.
-    pub fn bound(&self, b: &crate::parse::BoundSpec) -> TokenStream {
+    pub fn bound(&self, b: &crate::ir::BoundSpec) -> TokenStream {
         let d = quote! { ::section9::dsl };
         match b {
-            crate::parse::BoundSpec::Prec(e) => {
+            crate::ir::BoundSpec::Prec(e) => {
                 let p = self.int(e, false);
                 quote! { #d::prec_bound(#p)? }
             }
-            crate::parse::BoundSpec::Range(lo, hi) => {
+            crate::ir::BoundSpec::Range(lo, hi) => {
                 let (lo, hi) = (self.int(lo, false), self.int(hi, false));
                 quote! { ::section9::Bound::range(#lo, #hi) }
             }
-            crate::parse::BoundSpec::Field => quote! { ::section9::Bound::range(0, 0) },
+            crate::ir::BoundSpec::Field => quote! { ::section9::Bound::range(0, 0) },
         }
     }
 }

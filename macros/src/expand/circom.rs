@@ -5,7 +5,7 @@
 //! declared inside loops becomes an array indexed by those loops' variables.
 
 use super::lower::{Ctx, Text};
-use crate::parse::{Aop, Ex, St};
+use crate::ir::{AssignOp, Expression, Statement};
 use crate::validate::Kind;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -32,7 +32,7 @@ impl Ctx<'_> {
             line(&mut code, 1, t);
         }
         for s in &self.decl.body {
-            if let St::Let {
+            if let Statement::Let {
                 name,
                 init,
                 mutable: false,
@@ -79,8 +79,8 @@ impl Ctx<'_> {
 
     /// Template-level declarations of every signal and component made
     /// inside the body.
-    fn hoisted(&self, body: &[St], loops: &mut Vec<(Ident, Ex)>, out: &mut Vec<Text>) {
-        let dims = |loops: &[(Ident, Ex)]| {
+    fn hoisted(&self, body: &[Statement], loops: &mut Vec<(Ident, Expression)>, out: &mut Vec<Text>) {
+        let dims = |loops: &[(Ident, Expression)]| {
             let mut t = Text::default();
             for (_, end) in loops {
                 t.push("[").append(self.circom(end)).push("]");
@@ -89,22 +89,22 @@ impl Ctx<'_> {
         };
         for s in body {
             match s {
-                St::Hint { name, .. } | St::Wire { name, .. } => {
+                Statement::Hint { name, .. } | Statement::Wire { name, .. } => {
                     let mut t = Text::lit(&format!("signal {name}"));
                     t.append(dims(loops)).push(";");
                     out.push(t);
                 }
-                St::Call { comp, .. } => {
+                Statement::Call { comp, .. } => {
                     let mut t = Text::lit(&format!("component {comp}"));
                     t.append(dims(loops)).push(";");
                     out.push(t);
                 }
-                St::For { var, end, body, .. } => {
+                Statement::For { var, end, body, .. } => {
                     loops.push((var.clone(), end.clone()));
                     self.hoisted(body, loops, out);
                     loops.pop();
                 }
-                St::If { then, els, .. } => {
+                Statement::If { then, els, .. } => {
                     self.hoisted(then, loops, out);
                     self.hoisted(els, loops, out);
                 }
@@ -124,10 +124,10 @@ impl Ctx<'_> {
         format!("{name}{subs}")
     }
 
-    fn circom_block(&self, body: &[St], depth: usize, top: bool, out: &mut Vec<(usize, Text)>) {
+    fn circom_block(&self, body: &[Statement], depth: usize, top: bool, out: &mut Vec<(usize, Text)>) {
         for s in body {
             match s {
-                St::Let { name, init, mutable } => {
+                Statement::Let { name, init, mutable } => {
                     if top && !mutable && self.info.is_const(name) {
                         continue;
                     }
@@ -135,7 +135,7 @@ impl Ctx<'_> {
                     t.append(self.circom(init)).push(";");
                     out.push((depth, t));
                 }
-                St::Array { name, dims } => {
+                Statement::Array { name, dims } => {
                     let mut t = Text::lit(&format!("var {name}"));
                     for d in dims {
                         t.push("[").append(self.circom(d)).push("]");
@@ -143,17 +143,17 @@ impl Ctx<'_> {
                     t.push(";");
                     out.push((depth, t));
                 }
-                St::Hint { name, expr } => {
+                Statement::Hint { name, expr } => {
                     let mut t = Text::lit(&format!("{} <-- ", self.subscripted(name)));
                     t.append(self.circom(expr)).push(";");
                     out.push((depth, t));
                 }
-                St::Wire { name, expr } => {
+                Statement::Wire { name, expr } => {
                     let mut t = Text::lit(&format!("{} <== ", self.subscripted(name)));
                     t.append(self.circom(expr)).push(";");
                     out.push((depth, t));
                 }
-                St::Call {
+                Statement::Call {
                     comp,
                     target,
                     fields,
@@ -195,12 +195,12 @@ impl Ctx<'_> {
                         out.push((depth, t));
                     }
                 }
-                St::Enforce { lhs, rhs, .. } => {
+                Statement::Enforce { lhs, rhs, .. } => {
                     let mut t = self.circom(lhs);
                     t.push(" === ").append(self.circom(rhs)).push(";");
                     out.push((depth, t));
                 }
-                St::Assign {
+                Statement::Assign {
                     target,
                     index,
                     op,
@@ -212,14 +212,14 @@ impl Ctx<'_> {
                     }
                     let sym = match (self.info.kind(target), op) {
                         (Some(Kind::Output { .. }), _) => " <== ",
-                        (_, Aop::Set) => " = ",
-                        (_, Aop::Add) => " += ",
-                        (_, Aop::Sub) => " -= ",
+                        (_, AssignOp::Set) => " = ",
+                        (_, AssignOp::Add) => " += ",
+                        (_, AssignOp::Sub) => " -= ",
                     };
                     t.push(sym).append(self.circom(value)).push(";");
                     out.push((depth, t));
                 }
-                St::For { var, start, end, body } => {
+                Statement::For { var, start, end, body } => {
                     let mut t = Text::lit(&format!("for (var {var} = "));
                     t.append(self.circom(start))
                         .push(&format!("; {var} < "))
@@ -229,7 +229,7 @@ impl Ctx<'_> {
                     self.circom_block(body, depth + 1, false, out);
                     out.push((depth, Text::lit("}")));
                 }
-                St::If { cond, then, els } => {
+                Statement::If { cond, then, els } => {
                     let mut t = Text::lit("if (");
                     t.append(self.circom(cond)).push(") {");
                     out.push((depth, t));
@@ -248,11 +248,11 @@ impl Ctx<'_> {
 
     /// The loop variables around an unbound nested instance.
     fn loops_at(&self, comp: &Ident) -> Vec<Ident> {
-        fn find(body: &[St], comp: &Ident, loops: &mut Vec<Ident>) -> Option<Vec<Ident>> {
+        fn find(body: &[Statement], comp: &Ident, loops: &mut Vec<Ident>) -> Option<Vec<Ident>> {
             for s in body {
                 match s {
-                    St::Call { comp: c, .. } if c == comp => return Some(loops.clone()),
-                    St::For { var, body, .. } => {
+                    Statement::Call { comp: c, .. } if c == comp => return Some(loops.clone()),
+                    Statement::For { var, body, .. } => {
                         loops.push(var.clone());
                         let r = find(body, comp, loops);
                         loops.pop();
@@ -260,7 +260,7 @@ impl Ctx<'_> {
                             return r;
                         }
                     }
-                    St::If { then, els, .. } => {
+                    Statement::If { then, els, .. } => {
                         if let Some(r) = find(then, comp, loops).or_else(|| find(els, comp, loops)) {
                             return Some(r);
                         }

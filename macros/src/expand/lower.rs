@@ -1,7 +1,7 @@
 //! Expressions of the body language in each target: native integers,
 //! circuit signals, and circom text.
 
-use crate::parse::{Bop, Decl, Ex, Uop};
+use crate::ir::{BinaryOp, Decl, Expression, UnaryOp};
 use crate::validate::{Info, Kind, Ty};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -101,7 +101,7 @@ impl Ctx<'_> {
     }
 
     /// A constant as a signal's coefficient: `i128`, or `Fr` in field mode.
-    fn konst(&self, e: &Ex) -> TokenStream {
+    fn konst(&self, e: &Expression) -> TokenStream {
         if self.info.field {
             self.fval(e, true)
         } else {
@@ -109,7 +109,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn table_read(&self, i: &Ident, idx: &[Ex], synth: bool) -> TokenStream {
+    fn table_read(&self, i: &Ident, idx: &[Expression], synth: bool) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let path = &self.tables[&i.to_string()];
         let (k, j) = (self.int(&idx[0], synth), self.int(&idx[1], synth));
@@ -119,7 +119,7 @@ impl Ctx<'_> {
     /// An `Fr` expression (field operators): constants lifted from
     /// integers, table entries, and the values of signals (`synth` reads a
     /// signal's value from its `FSig`).
-    pub fn fval(&self, e: &Ex, synth: bool) -> TokenStream {
+    pub fn fval(&self, e: &Expression, synth: bool) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let val = |t: TokenStream| {
             if synth {
@@ -133,17 +133,19 @@ impl Ctx<'_> {
             return quote! { #d::fr(#v) };
         }
         match e {
-            Ex::Name(i) => match self.kind(i) {
+            Expression::Name(i) => match self.kind(i) {
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
                     val(quote! { #d::read_at(#name, #i, &#dims, &[])? })
                 }
-                Kind::CallOut { .. } => self.fval(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())]), synth),
+                Kind::CallOut { .. } => {
+                    self.fval(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())]), synth)
+                }
                 _ if synth => quote! { #i.val },
                 _ => quote! { #i },
             },
-            Ex::Index(i, idx) => {
+            Expression::Index(i, idx) => {
                 let name = i.to_string();
                 let ix: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
                 match self.kind(i) {
@@ -156,23 +158,23 @@ impl Ctx<'_> {
                     _ => val(quote! { #d::elem(#name, &#i, #(#ix),*)? }),
                 }
             }
-            Ex::Bin(op, l, r, _) => {
+            Expression::Bin(op, l, r, _) => {
                 let (a, b) = (self.fval(l, synth), self.fval(r, synth));
                 match op {
-                    Bop::Add => quote! { (#a + #b) },
-                    Bop::Sub => quote! { (#a - #b) },
+                    BinaryOp::Add => quote! { (#a + #b) },
+                    BinaryOp::Sub => quote! { (#a - #b) },
                     _ => quote! { (#a * #b) },
                 }
             }
-            Ex::Un(_, x, _) => {
+            Expression::Un(_, x, _) => {
                 let x = self.fval(x, synth);
                 quote! { (-#x) }
             }
-            Ex::Call(_, args) => {
+            Expression::Call(_, args) => {
                 let a = self.fval(&args[0], synth);
                 quote! { #d::fr_inv(#a) }
             }
-            Ex::Lit(..) | Ex::Cond(..) => {
+            Expression::Lit(..) | Expression::Cond(..) => {
                 let v = self.int(e, synth);
                 quote! { #d::fr(#v) }
             }
@@ -181,11 +183,11 @@ impl Ctx<'_> {
 
     /// An `i128` expression: constants, and in hints the values of signals
     /// (`synth` reads a signal's value from its `Sig`).
-    pub fn int(&self, e: &Ex, synth: bool) -> TokenStream {
+    pub fn int(&self, e: &Expression, synth: bool) -> TokenStream {
         let d = quote! { ::section9::dsl };
         match e {
-            Ex::Lit(v, _) => quote! { (#v as i128) },
-            Ex::Name(i) => match self.kind(i) {
+            Expression::Lit(v, _) => quote! { (#v as i128) },
+            Expression::Name(i) => match self.kind(i) {
                 Kind::Const { .. } => quote! { #i },
                 Kind::Input { constant: true, .. } if synth => {
                     let dims = dims_ident(i);
@@ -201,11 +203,13 @@ impl Ctx<'_> {
                         quote! { #d::read(#name, #i, &#dims, &[])? }
                     }
                 }
-                Kind::CallOut { .. } => self.int(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())]), synth),
+                Kind::CallOut { .. } => {
+                    self.int(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())]), synth)
+                }
                 _ if synth => quote! { #i.val },
                 _ => quote! { #i },
             },
-            Ex::Index(i, idx) => {
+            Expression::Index(i, idx) => {
                 let name = i.to_string();
                 let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
                 match self.kind(i) {
@@ -227,45 +231,45 @@ impl Ctx<'_> {
                     _ => quote! { (#d::elem(#name, &#i, #(#idx),*)? as i128) },
                 }
             }
-            Ex::Bin(op, l, r, _) => {
+            Expression::Bin(op, l, r, _) => {
                 let (a, b) = (self.int(l, synth), self.int(r, synth));
                 match op {
-                    Bop::Add => quote! { #d::add(#a, #b)? },
-                    Bop::Sub => quote! { #d::sub(#a, #b)? },
-                    Bop::Mul => quote! { #d::mul(#a, #b)? },
-                    Bop::Div => quote! { #d::div(#a, #b)? },
-                    Bop::Rem => quote! { #d::rem(#a, #b)? },
-                    Bop::Shl => quote! { #d::shl(#a, #b)? },
-                    Bop::Shr => quote! { #d::shr(#a, #b)? },
-                    Bop::BitAnd => quote! { (#a & #b) },
-                    Bop::BitOr => quote! { (#a | #b) },
-                    Bop::BitXor => quote! { (#a ^ #b) },
-                    Bop::Eq => quote! { ((#a == #b) as i128) },
-                    Bop::Ne => quote! { ((#a != #b) as i128) },
-                    Bop::Lt => quote! { ((#a < #b) as i128) },
-                    Bop::Le => quote! { ((#a <= #b) as i128) },
-                    Bop::Gt => quote! { ((#a > #b) as i128) },
-                    Bop::Ge => quote! { ((#a >= #b) as i128) },
-                    Bop::And => quote! { ((#a != 0 && #b != 0) as i128) },
-                    Bop::Or => quote! { ((#a != 0 || #b != 0) as i128) },
+                    BinaryOp::Add => quote! { #d::add(#a, #b)? },
+                    BinaryOp::Sub => quote! { #d::sub(#a, #b)? },
+                    BinaryOp::Mul => quote! { #d::mul(#a, #b)? },
+                    BinaryOp::Div => quote! { #d::div(#a, #b)? },
+                    BinaryOp::Rem => quote! { #d::rem(#a, #b)? },
+                    BinaryOp::Shl => quote! { #d::shl(#a, #b)? },
+                    BinaryOp::Shr => quote! { #d::shr(#a, #b)? },
+                    BinaryOp::BitAnd => quote! { (#a & #b) },
+                    BinaryOp::BitOr => quote! { (#a | #b) },
+                    BinaryOp::BitXor => quote! { (#a ^ #b) },
+                    BinaryOp::Eq => quote! { ((#a == #b) as i128) },
+                    BinaryOp::Ne => quote! { ((#a != #b) as i128) },
+                    BinaryOp::Lt => quote! { ((#a < #b) as i128) },
+                    BinaryOp::Le => quote! { ((#a <= #b) as i128) },
+                    BinaryOp::Gt => quote! { ((#a > #b) as i128) },
+                    BinaryOp::Ge => quote! { ((#a >= #b) as i128) },
+                    BinaryOp::And => quote! { ((#a != 0 && #b != 0) as i128) },
+                    BinaryOp::Or => quote! { ((#a != 0 || #b != 0) as i128) },
                 }
             }
-            Ex::Un(Uop::Neg, x, _) => {
+            Expression::Un(UnaryOp::Neg, x, _) => {
                 let x = self.int(x, synth);
                 quote! { #d::neg(#x)? }
             }
-            Ex::Un(Uop::Not, x, _) => {
+            Expression::Un(UnaryOp::Not, x, _) => {
                 let x = self.int(x, synth);
                 quote! { ((#x == 0) as i128) }
             }
-            Ex::Call(f, args) => {
+            Expression::Call(f, args) => {
                 let args: Vec<TokenStream> = args.iter().map(|a| self.int(a, synth)).collect();
                 match f.to_string().as_str() {
                     "div_floor" | "rem_floor" | "abs" => quote! { #d::#f(#(#args),*)? },
                     _ => quote! { #d::#f(#(#args),*) },
                 }
             }
-            Ex::Cond(c, a, b, _) => {
+            Expression::Cond(c, a, b, _) => {
                 let (c, a, b) = (self.int(c, synth), self.int(a, synth), self.int(b, synth));
                 quote! { (if #c != 0 { #a } else { #b }) }
             }
@@ -273,7 +277,7 @@ impl Ctx<'_> {
     }
 
     /// A `Sig` expression for a linear (or constant) expression.
-    pub fn sig(&self, e: &Ex) -> TokenStream {
+    pub fn sig(&self, e: &Expression) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let s = self.sig_ty();
         let read = if self.info.field {
@@ -286,16 +290,16 @@ impl Ctx<'_> {
             return quote! { #s::constant(#c) };
         }
         match e {
-            Ex::Name(i) => match self.kind(i) {
+            Expression::Name(i) => match self.kind(i) {
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
                     quote! { #d::#read(#name, #i, &#dims, &[])? }
                 }
-                Kind::CallOut { .. } => self.sig(&Ex::Index(i.clone(), vec![Ex::Lit(0, i.span())])),
+                Kind::CallOut { .. } => self.sig(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())])),
                 _ => quote! { #i.clone() },
             },
-            Ex::Index(i, idx) => {
+            Expression::Index(i, idx) => {
                 let name = i.to_string();
                 let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, true)).collect();
                 match self.kind(i) {
@@ -307,14 +311,14 @@ impl Ctx<'_> {
                     _ => quote! { #d::elem(#name, &#i, #(#idx),*)? },
                 }
             }
-            Ex::Bin(op, l, r, _) => {
+            Expression::Bin(op, l, r, _) => {
                 let (tl, tr) = (self.info.ty(l), self.info.ty(r));
                 match op {
-                    Bop::Add => {
+                    BinaryOp::Add => {
                         let (a, b) = (self.sig(l), self.sig(r));
                         quote! { #a.add(&#b)? }
                     }
-                    Bop::Sub => {
+                    BinaryOp::Sub => {
                         let (a, b) = (self.sig(l), self.sig(r));
                         quote! { #a.sub(&#b)? }
                     }
@@ -329,11 +333,11 @@ impl Ctx<'_> {
                     }
                 }
             }
-            Ex::Un(_, x, _) => {
+            Expression::Un(_, x, _) => {
                 let x = self.sig(x);
                 quote! { #x.neg()? }
             }
-            Ex::Lit(..) | Ex::Call(..) | Ex::Cond(..) => {
+            Expression::Lit(..) | Expression::Call(..) | Expression::Cond(..) => {
                 let c = self.konst(e);
                 quote! { #s::constant(#c) }
             }
@@ -341,7 +345,7 @@ impl Ctx<'_> {
     }
 
     /// A `Quad` expression: at most one product of signals.
-    pub fn quad(&self, e: &Ex) -> TokenStream {
+    pub fn quad(&self, e: &Expression) -> TokenStream {
         let q = if self.info.field {
             quote! { ::section9::r1cs::FQuad }
         } else {
@@ -352,15 +356,15 @@ impl Ctx<'_> {
             return quote! { #q::lin(#s) };
         }
         match e {
-            Ex::Bin(Bop::Add, l, r, _) => {
+            Expression::Bin(BinaryOp::Add, l, r, _) => {
                 let (a, b) = (self.quad(l), self.quad(r));
                 quote! { #a.checked_add(#b)? }
             }
-            Ex::Bin(Bop::Sub, l, r, _) => {
+            Expression::Bin(BinaryOp::Sub, l, r, _) => {
                 let (a, b) = (self.quad(l), self.quad(r));
                 quote! { #a.checked_sub(#b)? }
             }
-            Ex::Bin(Bop::Mul, l, r, _) => match (self.info.ty(l), self.info.ty(r)) {
+            Expression::Bin(BinaryOp::Mul, l, r, _) => match (self.info.ty(l), self.info.ty(r)) {
                 (Ty::Const, _) => {
                     let (k, x) = (self.konst(l), self.quad(r));
                     quote! { #x.scale(#k)? }
@@ -374,7 +378,7 @@ impl Ctx<'_> {
                     quote! { #q::mul(#a, #b)? }
                 }
             },
-            Ex::Un(Uop::Neg, x, _) => {
+            Expression::Un(UnaryOp::Neg, x, _) => {
                 let x = self.quad(x);
                 quote! { #x.checked_neg()? }
             }
@@ -392,15 +396,15 @@ impl Ctx<'_> {
 
     /// Circom text of an expression, parenthesized only where circom's
     /// C-like precedence would otherwise regroup it.
-    pub fn circom(&self, e: &Ex) -> Text {
+    pub fn circom(&self, e: &Expression) -> Text {
         self.circom_prec(e).0
     }
 
-    fn circom_prec(&self, e: &Ex) -> (Text, u8) {
+    fn circom_prec(&self, e: &Expression) -> (Text, u8) {
         const ATOM: u8 = 14;
         let mut t = Text::default();
         let prec = match e {
-            Ex::Lit(v, _) => {
+            Expression::Lit(v, _) => {
                 if *v < 0 {
                     t.push(&format!("({v})"));
                 } else {
@@ -408,7 +412,7 @@ impl Ctx<'_> {
                 }
                 ATOM
             }
-            Ex::Name(i) => {
+            Expression::Name(i) => {
                 match self.kind(i) {
                     Kind::Hint { loops, .. } | Kind::Wire { loops } => {
                         t.push(&format!("{i}{}", Self::subscripts(&loops)));
@@ -423,7 +427,7 @@ impl Ctx<'_> {
                 }
                 ATOM
             }
-            Ex::Index(i, idx) if self.kind(i) == Kind::Table => {
+            Expression::Index(i, idx) if self.kind(i) == Kind::Table => {
                 let path = &self.tables[&i.to_string()];
                 t.hole(quote! { #path.name })
                     .push("(")
@@ -433,7 +437,7 @@ impl Ctx<'_> {
                     .push(")");
                 ATOM
             }
-            Ex::Index(i, idx) => {
+            Expression::Index(i, idx) => {
                 match self.kind(i) {
                     Kind::CallOut { comp, out, loops } => {
                         t.push(&format!("{comp}{}.", Self::subscripts(&loops)));
@@ -448,7 +452,7 @@ impl Ctx<'_> {
                 }
                 ATOM
             }
-            Ex::Bin(Bop::Shr, l, r, _) => {
+            Expression::Bin(BinaryOp::Shr, l, r, _) => {
                 t.push("s9_shr(")
                     .append(self.circom(l))
                     .push(", ")
@@ -456,26 +460,26 @@ impl Ctx<'_> {
                     .push(")");
                 ATOM
             }
-            Ex::Bin(op, l, r, _) => {
+            Expression::Bin(op, l, r, _) => {
                 let (sym, p) = match op {
-                    Bop::Mul => ("*", 12),
-                    Bop::Div => ("\\", 12),
-                    Bop::Rem => ("%", 12),
-                    Bop::Add => ("+", 11),
-                    Bop::Sub => ("-", 11),
-                    Bop::Shl => ("<<", 10),
-                    Bop::Shr => unreachable!("a function call, above"),
-                    Bop::Lt => ("<", 9),
-                    Bop::Le => ("<=", 9),
-                    Bop::Gt => (">", 9),
-                    Bop::Ge => (">=", 9),
-                    Bop::Eq => ("==", 8),
-                    Bop::Ne => ("!=", 8),
-                    Bop::BitAnd => ("&", 7),
-                    Bop::BitXor => ("^", 6),
-                    Bop::BitOr => ("|", 5),
-                    Bop::And => ("&&", 3),
-                    Bop::Or => ("||", 2),
+                    BinaryOp::Mul => ("*", 12),
+                    BinaryOp::Div => ("\\", 12),
+                    BinaryOp::Rem => ("%", 12),
+                    BinaryOp::Add => ("+", 11),
+                    BinaryOp::Sub => ("-", 11),
+                    BinaryOp::Shl => ("<<", 10),
+                    BinaryOp::Shr => unreachable!("a function call, above"),
+                    BinaryOp::Lt => ("<", 9),
+                    BinaryOp::Le => ("<=", 9),
+                    BinaryOp::Gt => (">", 9),
+                    BinaryOp::Ge => (">=", 9),
+                    BinaryOp::Eq => ("==", 8),
+                    BinaryOp::Ne => ("!=", 8),
+                    BinaryOp::BitAnd => ("&", 7),
+                    BinaryOp::BitXor => ("^", 6),
+                    BinaryOp::BitOr => ("|", 5),
+                    BinaryOp::And => ("&&", 3),
+                    BinaryOp::Or => ("||", 2),
                 };
                 let (a, pa) = self.circom_prec(l);
                 let (b, pb) = self.circom_prec(r);
@@ -486,19 +490,19 @@ impl Ctx<'_> {
                 // unlike C: `a < 0 == b < 0` regroups), so their operands,
                 // and a shift's, are grouped explicitly.
                 let explicit = p <= 10;
-                let chain = pa == p && matches!(op, Bop::And | Bop::Or);
+                let chain = pa == p && matches!(op, BinaryOp::And | BinaryOp::Or);
                 Self::operand(&mut t, a, pa < p || (explicit && pa < 13 && !chain));
                 t.push(&format!(" {sym} "));
                 Self::operand(&mut t, b, pb <= p || (explicit && pb < 13));
                 p
             }
-            Ex::Un(op, x, _) => {
+            Expression::Un(op, x, _) => {
                 let (inner, pi) = self.circom_prec(x);
-                t.push(if *op == Uop::Neg { "-" } else { "!" });
+                t.push(if *op == UnaryOp::Neg { "-" } else { "!" });
                 Self::operand(&mut t, inner, pi < 13);
                 13
             }
-            Ex::Call(f, args) => {
+            Expression::Call(f, args) => {
                 let name = if f == "field_inv" {
                     "s9_inv".to_string()
                 } else {
@@ -514,7 +518,7 @@ impl Ctx<'_> {
                 t.push(")");
                 ATOM
             }
-            Ex::Cond(c, a, b, _) => {
+            Expression::Cond(c, a, b, _) => {
                 let (ct, pc) = self.circom_prec(c);
                 Self::operand(&mut t, ct, pc < 13);
                 // circom does not chain conditionals: a nested one (an

@@ -7,7 +7,8 @@ mod circom;
 mod lower;
 
 use crate::errors::Errors;
-use crate::parse::{self, Decl, St};
+use crate::ir::{self, Decl, Statement};
+use crate::parse;
 use crate::validate;
 use body::Target;
 use lower::Ctx;
@@ -83,14 +84,14 @@ fn struct_name(fn_name: &syn::Ident) -> syn::Ident {
     format_ident!("{}", camel, span = fn_name.span())
 }
 
-fn collect_targets(body: &[St], out: &mut HashMap<String, syn::Path>) {
+fn collect_targets(body: &[Statement], out: &mut HashMap<String, syn::Path>) {
     for s in body {
         match s {
-            St::Call { comp, target, .. } => {
+            Statement::Call { comp, target, .. } => {
                 out.insert(comp.to_string(), target.clone());
             }
-            St::For { body, .. } => collect_targets(body, out),
-            St::If { then, els, .. } => {
+            Statement::For { body, .. } => collect_targets(body, out),
+            Statement::If { then, els, .. } => {
                 collect_targets(then, out);
                 collect_targets(els, out);
             }
@@ -112,9 +113,9 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let fields = decl.params.iter().map(|p| {
         let (i, t) = (&p.ident, &p.ty);
         let doc = match p.origin {
-            parse::Origin::Attr => format!("Attribute `{i}`."),
-            parse::Origin::Dim { .. } => format!("Dimension `{i}`, named by an input's shape."),
-            parse::Origin::Prec { .. } => format!("Precision `{i}`, declared by an input's bound."),
+            ir::Origin::Attr => format!("Attribute `{i}`."),
+            ir::Origin::Dim { .. } => format!("Dimension `{i}`, named by an input's shape."),
+            ir::Origin::Prec { .. } => format!("Precision `{i}`, declared by an input's bound."),
         };
         quote! { #[doc = #doc] pub #i: #t }
     });
@@ -123,9 +124,9 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let output_names: Vec<String> = decl.outputs.iter().map(|p| p.ident.to_string()).collect();
     let output_rules: Vec<&String> = decl.outputs.iter().map(|p| &p.bound_text).collect();
     let sources = decl.params.iter().map(|p| match p.origin {
-        parse::Origin::Attr => quote! { ::section9::ParamSource::Attr },
-        parse::Origin::Dim { input, axis } => quote! { ::section9::ParamSource::Dim { input: #input, axis: #axis } },
-        parse::Origin::Prec { input } => quote! { ::section9::ParamSource::Prec { input: #input } },
+        ir::Origin::Attr => quote! { ::section9::ParamSource::Attr },
+        ir::Origin::Dim { input, axis } => quote! { ::section9::ParamSource::Dim { input: #input, axis: #axis } },
+        ir::Origin::Prec { input } => quote! { ::section9::ParamSource::Prec { input: #input } },
     });
     let from_fields = decl.params.iter().enumerate().map(|(k, p)| {
         let i = &p.ident;
@@ -190,14 +191,14 @@ fn generate(ctx: &Ctx) -> TokenStream {
             }
         })
         .collect();
-    let shapes = |ports: &[parse::Port]| -> TokenStream {
+    let shapes = |ports: &[ir::Port]| -> TokenStream {
         let each = ports.iter().map(|p| {
             let dims = p.shape.iter().map(|x| ctx.int(x, false));
             quote! { ::std::vec![#(#d::dim(#dims)?),*] }
         });
         quote! { ::std::vec![#(#each),*] }
     };
-    let bounds = |ports: &[parse::Port]| -> TokenStream {
+    let bounds = |ports: &[ir::Port]| -> TokenStream {
         let each = ports.iter().map(|p| ctx.bound(&p.bound));
         quote! { ::std::vec![#(#each),*] }
     };
