@@ -350,6 +350,33 @@ fn a_binarizer_before_a_linear_model_is_refused() {
     assert!(err.contains("a Binarizer before a linear model"), "{err}");
 }
 
+/// `--bias-correction` corrects a network's linear layers; on a classic
+/// model it would do nothing, so it is refused rather than ignored, and
+/// nothing is written.
+#[test]
+fn bias_correction_on_a_classic_model_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (model, calibration) = (fixture("cancer-logreg.onnx"), fixture("cancer-calibration.npy"));
+    let args = [
+        "import",
+        model.to_str().unwrap(),
+        "--calibration",
+        calibration.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--bias-correction",
+    ];
+    let o = section9(&args);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(
+        t.contains("`--bias-correction` does not apply") && t.contains("cancer-logreg.onnx"),
+        "{t}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
 #[test]
 fn missing_and_unknown_attributes_are_refused_by_name() {
     refused(

@@ -39,4 +39,11 @@ pub enum ImportError {
     Quantize(#[from] QuantizeError),
     #[error("the quantized model: {0}")]
     Graph(#[from] section9::graph::GraphError),
+    /// An option that cannot apply to this model, rather than ignored.
+    #[error("{file}: `{option}` does not apply: {why}")]
+    Option {
+        file: String,
+        option: &'static str,
+        why: String,
+    },
 }

@@ -43,6 +43,15 @@ pub fn import(
         file: source.to_string(),
         source: source_err,
     };
+    if opts.bias_correction {
+        return Err(ImportError::Option {
+            file: source.to_string(),
+            option: "--bias-correction",
+            why: "it corrects a neural network's linear layers; this is a classic model, whose \
+                  coefficients and leaves are quantized on their own"
+                .into(),
+        });
+    }
     let classic = ml::read(model).map_err(onnx_err)?;
     let calibration = data::samples(files.calibration, &model.input_shape)?;
     let widths = Widths::default();
