@@ -113,6 +113,30 @@ impl Packing {
     }
 }
 
+/// The Poseidon widths (`t`, inputs plus one) a commitment to groups of
+/// `(count, bound)` hashes with, each once: what to derive beforehand
+/// ([`crate::poseidon::prepare`]). A bound the packing refuses adds none;
+/// the commitment itself reports it.
+pub fn widths(groups: &[(usize, Bound)]) -> Vec<usize> {
+    let mut widths = Vec::new();
+    for (g, &(n, bound)) in groups.iter().enumerate() {
+        let Ok(packing) = Packing::new(bound) else { continue };
+        let elements = packing.elements(n);
+        // The header hashes 3 inputs, or 4 after a group; a chain link
+        // hashes the chain value and up to GROUP elements.
+        widths.push(if g == 0 { 4 } else { 5 });
+        if elements > GROUP {
+            widths.push(GROUP + 2);
+        }
+        if elements > 0 {
+            widths.push(elements - GROUP * ((elements - 1) / GROUP) + 2);
+        }
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    widths
+}
+
 fn check_values(values: impl Iterator<Item = i128>, bound: Bound) -> Result<(), OpError> {
     for (index, v) in values.enumerate() {
         if !bound.contains(v) {
@@ -321,4 +345,22 @@ fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound, entry
         h = out?.remove(0).remove(0);
     }
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_follow_the_scheme() {
+        let int8 = Bound::prec(8);
+        // 465 int8 values fill 15 elements: the header and one full link.
+        assert_eq!(widths(&[(465, int8)]), vec![4, 17]);
+        // One value more starts a link of one element.
+        assert_eq!(widths(&[(466, int8)]), vec![3, 4, 17]);
+        // A second group has a four-input header.
+        assert_eq!(widths(&[(10, int8), (5, Bound::range(0, 1 << 20))]), vec![3, 4, 5]);
+        assert_eq!(widths(&[(0, int8)]), vec![4]);
+        assert_eq!(widths(&[]), Vec::<usize>::new());
+    }
 }

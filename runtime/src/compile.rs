@@ -16,11 +16,12 @@ use crate::graph::{GraphError, Model, NodeKind, Visibility};
 use crate::r1cs::{check_determinism_from, Builder, FLc, FQuad, FSig, Report, Sig, Wire};
 use crate::ZkOp;
 use ark_ff::{BigInteger, Field, PrimeField};
-use sha2::{Digest, Sha256};
 
+mod digest;
 mod link;
 mod piece;
 mod size;
+pub use digest::circuit_digest;
 pub use link::{link_commitment, Salt, SALT_BOUND, SALT_LEN};
 pub use piece::{is_constant, Ends, Piece};
 pub use size::{
@@ -134,6 +135,7 @@ fn synthesize(
     let mut signals: Vec<Vec<Sig>> = vec![Vec::new(); model.nodes.len()];
     let link_in = link::enforce_link_in(&mut cs, model, piece, ends, &mut signals, &mut source_wires)
         .map_err(GraphError::op("link_in"))?;
+    crate::poseidon::prepare(poseidon_widths(model, piece, weights));
     let mut given = ends.inputs.iter();
     let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
     let mut input_hashes = Vec::new();
@@ -214,6 +216,31 @@ fn synthesize(
         output_wires,
         source_wires,
     })
+}
+
+/// The Poseidon widths the commitments of `piece` hash with: its
+/// committed weights, grouped as [`weight_commitment`] groups them, and its
+/// hashed inputs.
+fn poseidon_widths(model: &Model, piece: &Piece, weights: Weights) -> Vec<usize> {
+    let mut groups: Vec<(usize, Bound)> = Vec::new();
+    let mut widths = Vec::new();
+    for &at in &piece.nodes {
+        let node = &model.nodes[at];
+        match &node.kind {
+            NodeKind::Param { values, .. } if !piece::is_constant(model, at, weights) => {
+                match groups.iter_mut().find(|(_, b)| *b == node.bound) {
+                    Some((n, _)) => *n += values.len(),
+                    None => groups.push((values.len(), node.bound)),
+                }
+            }
+            NodeKind::Input {
+                visibility: Visibility::Hashed,
+            } => widths.extend(crate::commit::widths(&[(node.len(), node.bound)])),
+            _ => {}
+        }
+    }
+    widths.extend(crate::commit::widths(&groups));
+    widths
 }
 
 /// Sets output node `o`'s public wires to its values, packed as the model
@@ -361,35 +388,4 @@ fn enforce_in_bound(cs: &mut Builder, values: &[Sig], bound: Bound) -> Result<Ve
             r
         })
         .collect()
-}
-
-/// SHA-256 of the constraint system's structure: wire kinds and every
-/// coefficient of every row. Witness values do not enter it, constant
-/// weights do, so it names the circuit a proving key belongs to.
-pub fn circuit_digest(cs: &Builder) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"section9-circuit-v1");
-    h.update((cs.num_wires() as u64).to_le_bytes());
-    for k in cs.kinds() {
-        h.update([match k {
-            crate::r1cs::WireKind::One => 0u8,
-            crate::r1cs::WireKind::Input { public: true } => 1,
-            crate::r1cs::WireKind::Input { public: false } => 2,
-            crate::r1cs::WireKind::Hint => 3,
-            crate::r1cs::WireKind::Internal => 4,
-        }]);
-    }
-    let (a, b, c) = cs.matrices();
-    for m in [a, b, c] {
-        h.update((m.rows() as u64).to_le_bytes());
-        for r in 0..m.rows() {
-            let row = m.row(r);
-            h.update((row.len() as u32).to_le_bytes());
-            for (w, coeff) in row {
-                h.update(w.to_le_bytes());
-                h.update(coeff.into_bigint().to_bytes_le());
-            }
-        }
-    }
-    h.finalize().into()
 }

@@ -226,8 +226,8 @@ impl Ctx<'_> {
                 let v = self.sig(value);
                 match op {
                     AssignOp::Set => quote! { #t = #v; },
-                    AssignOp::Add => quote! { #t = #t.add(&#v)?; },
-                    AssignOp::Sub => quote! { #t = #t.sub(&#v)?; },
+                    AssignOp::Add => quote! {{ let __v = #v; #t.add_assign(&__v)?; }},
+                    AssignOp::Sub => quote! {{ let __v = #v; #t.sub_assign(&__v)?; }},
                 }
             }
             _ => {
@@ -273,6 +273,14 @@ impl Ctx<'_> {
                 AssignOp::Set => quote! { #t = #v; },
                 AssignOp::Add => quote! { #t = #d::add(#t, #v)?; },
                 AssignOp::Sub => quote! { #t = #d::sub(#t, #v)?; },
+            };
+        }
+        if synth && !matches!(kind, Some(Kind::Array { .. })) {
+            let v = self.sig(value);
+            return match op {
+                AssignOp::Set => quote! { #t = #v; },
+                AssignOp::Add => quote! {{ let __v = #v; #t.add_assign(&__v)?; }},
+                AssignOp::Sub => quote! {{ let __v = #v; #t.sub_assign(&__v)?; }},
             };
         }
         let (v, sum, diff) = if synth {

@@ -34,7 +34,7 @@ mod constants;
 mod sparse;
 
 pub use constants::{hash, params, Params, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTHS};
-pub use sparse::{sparse, Sparse};
+pub use sparse::{prepare, sparse, Sparse};
 
 use crate::dsl::Table;
 use crate::field::Fr;

@@ -61,6 +61,23 @@ pub fn sparse(t: usize) -> &'static Sparse {
     all[t - 2].get_or_init(|| derive(t))
 }
 
+/// Derives the constants of these widths on another thread, so that a
+/// synthesis reaching its first Poseidon later finds them made instead of
+/// spending tens of milliseconds there (t = 17 takes about 25 ms). The
+/// page's WebAssembly has one thread: it derives them on first use.
+pub fn prepare(widths: Vec<usize>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if !widths.is_empty() {
+        std::thread::spawn(move || {
+            for t in widths.into_iter().filter(|t| WIDTHS.contains(t)) {
+                sparse(t);
+            }
+        });
+    }
+    #[cfg(target_arch = "wasm32")]
+    drop(widths);
+}
+
 fn derive(t: usize) -> Sparse {
     let p = params(t);
     let half = FULL_ROUNDS / 2;

@@ -11,10 +11,10 @@
 //! | bytes | content                                                        |
 //! |-------|----------------------------------------------------------------|
 //! | 8     | magic `S9G16KEY`                                               |
-//! | 4     | format version, 3                                              |
+//! | 4     | format version, 4                                              |
 //! | 32    | circuit digest                                                 |
 //! | 8     | length `n` of the keys                                         |
-//! | 32    | SHA-256 of the 52 bytes above and the keys                     |
+//! | 32    | BLAKE3 of the 52 bytes above and the keys                      |
 //! | n     | the proving key, arkworks `CanonicalSerialize`, uncompressed   |
 //!
 //! A cache is read far more often than it is written, and checking every
@@ -44,9 +44,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"S9G16KEY";
-/// 3: uncompressed keys behind a checksum. 2: compressed keys, checked point
-/// by point on every read. 1: libsnark's QAP map, whose proofs would fail.
-const VERSION: u32 = 3;
+/// 4: uncompressed keys behind a BLAKE3 checksum (three times as fast to
+/// check as 3's SHA-256, measured on a 50 MB key). 3: the same behind
+/// SHA-256; its files are named by an older circuit digest, so no lookup
+/// finds them, and one read by path is refused by version. 2: compressed keys,
+/// checked point by point on every read. 1: libsnark's QAP map, whose
+/// proofs would fail.
+const VERSION: u32 = 4;
 const VERSION_COMPRESSED: u32 = 2;
 /// Magic, version, circuit digest and length: what every version starts with.
 const PREFIX: usize = 8 + 4 + 32 + 8;
@@ -133,7 +137,7 @@ pub enum CacheError {
 
 /// The checksum of a key file: its prefix and its keys.
 fn checksum(prefix: &[u8], payload: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
+    let mut h = blake3::Hasher::new();
     h.update(prefix);
     h.update(payload);
     h.finalize().into()

@@ -37,6 +37,12 @@ pub fn estimate(constraints: usize) -> Estimate {
     }
 }
 
+/// The most constraints whose estimated peak fits in `bytes`: [`estimate`]
+/// turned around, so that a builder can be limited to what fits.
+pub fn fitting(bytes: u64) -> usize {
+    ((bytes as f64 - PEAK_BASE).max(0.0) / PEAK_PER_CONSTRAINT) as usize
+}
+
 /// The memory this process may use, in bytes: `$SECTION9_MEMORY` when
 /// set (bytes), else the smaller of the machine's (`MemTotal` of
 /// /proc/meminfo) and the control group's limit (`memory.max`, what a
@@ -65,6 +71,16 @@ mod tests {
         assert!(large.peak_bytes > 10 * small.peak_bytes);
         assert!(large.key_bytes > small.key_bytes);
         assert!(small.peak_bytes >= PEAK_BASE as u64);
+    }
+
+    #[test]
+    fn what_fits_is_the_estimate_turned_around() {
+        for n in [0, 1, 1000, 123_457, 4_000_000] {
+            let fits = fitting(estimate(n).peak_bytes);
+            assert!(fits.abs_diff(n) <= 1, "{n} -> {fits}");
+            assert!(estimate(fitting(estimate(n).peak_bytes)).peak_bytes <= estimate(n).peak_bytes);
+        }
+        assert_eq!(fitting(0), 0);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::lc::{Lc, Quad, Sig, Wire};
 use crate::error::{OpError, OVERFLOW};
 use crate::field::{fr_from_i128, Fr};
 use ark_ff::{One, Zero};
+use smallvec::SmallVec;
 
 /// Who supplies a wire's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +33,30 @@ pub struct Matrix {
     terms: Vec<(Wire, Fr)>,
 }
 
+/// A row as stored: the constant (wire 0) and the terms, by wire, repeats
+/// summed and zeros dropped. Rows mostly arrive sorted and short, so this
+/// neither sorts nor allocates for them.
+fn canonical<C>(terms: &[(Wire, C)], constant: C, zero: C) -> SmallVec<[(Wire, C); 8]>
+where
+    C: Copy + PartialEq + std::ops::AddAssign,
+{
+    let mut row: SmallVec<[(Wire, C); 8]> = SmallVec::with_capacity(terms.len() + 1);
+    row.push((0, constant));
+    row.extend_from_slice(terms);
+    if !row.windows(2).all(|p| p[0].0 < p[1].0) {
+        row.sort_by_key(|&(w, _)| w);
+        row.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+    }
+    row.retain(|(_, c)| *c != zero);
+    row
+}
+
 impl Matrix {
     fn new() -> Matrix {
         Matrix {
@@ -41,42 +66,14 @@ impl Matrix {
     }
 
     fn push(&mut self, lc: &Lc) {
-        let mut pairs: Vec<(Wire, i128)> = lc.terms.to_vec();
-        if lc.constant != 0 {
-            pairs.push((0, lc.constant));
-        }
-        pairs.sort_unstable_by_key(|&(w, _)| w);
-        let mut merged: Vec<(Wire, i128)> = Vec::with_capacity(pairs.len());
-        for (w, c) in pairs {
-            match merged.last_mut() {
-                Some((lw, lc)) if *lw == w => *lc += c,
-                _ => merged.push((w, c)),
-            }
-        }
-        self.terms.extend(
-            merged
-                .into_iter()
-                .filter(|&(_, c)| c != 0)
-                .map(|(w, c)| (w, fr_from_i128(c))),
-        );
+        let row = canonical(&lc.terms, lc.constant, 0);
+        self.terms.extend(row.into_iter().map(|(w, c)| (w, fr_from_i128(c))));
         self.starts.push(self.terms.len());
     }
 
     /// A row of a field combination (field-mode operators).
     fn push_f(&mut self, lc: &FLc) {
-        let mut pairs: Vec<(Wire, Fr)> = lc.terms.to_vec();
-        if !lc.constant.is_zero() {
-            pairs.push((0, lc.constant));
-        }
-        pairs.sort_unstable_by_key(|&(w, _)| w);
-        let mut merged: Vec<(Wire, Fr)> = Vec::with_capacity(pairs.len());
-        for (w, c) in pairs {
-            match merged.last_mut() {
-                Some((lw, lc)) if *lw == w => *lc += c,
-                _ => merged.push((w, c)),
-            }
-        }
-        self.terms.extend(merged.into_iter().filter(|(_, c)| !c.is_zero()));
+        self.terms.extend(canonical(&lc.terms, lc.constant, Fr::zero()));
         self.starts.push(self.terms.len());
     }
 
@@ -105,7 +102,7 @@ enum Keep {
     Named,
 }
 
-type Forgery = (String, Box<dyn Fn(i128) -> i128>);
+type Forgery = (String, Box<dyn Fn(i128) -> i128 + Send + Sync>);
 
 /// Builds a rank-1 constraint system `A w . B w = C w` together with its
 /// witness `w`.
@@ -438,7 +435,7 @@ impl Builder {
 
     /// Registers a forgery before synthesis: the hint at `path` gets
     /// `f(honest value)`, and later hints are computed from the forged one.
-    pub fn forge(&mut self, path: impl Into<String>, f: impl Fn(i128) -> i128 + 'static) {
+    pub fn forge(&mut self, path: impl Into<String>, f: impl Fn(i128) -> i128 + Send + Sync + 'static) {
         assert_eq!(self.keep, Keep::Named, "forgeries need a named builder");
         self.forgeries.push((path.into(), Box::new(f)));
     }

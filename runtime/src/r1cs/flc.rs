@@ -81,6 +81,24 @@ impl FLc {
         }
     }
 
+    /// `self += k * other`, in place: appended when `other`'s wires all
+    /// come after `self`'s (an accumulator over new wires), merged otherwise,
+    /// so the terms stay sorted and distinct either way.
+    fn accumulate(&mut self, other: &FLc, k: Fr) {
+        let after = match (self.terms.last(), other.terms.first()) {
+            (Some(&(last, _)), Some(&(first, _))) => last < first,
+            _ => true,
+        };
+        if !after {
+            *self = self.add(other, k);
+            return;
+        }
+        let one = k == Fr::from(1u64);
+        self.terms
+            .extend(other.terms.iter().map(|&(w, c)| (w, if one { c } else { c * k })));
+        self.constant += other.constant * k;
+    }
+
     fn scale(&self, k: Fr) -> FLc {
         if k.is_zero() {
             return FLc::default();
@@ -134,6 +152,20 @@ impl FSig {
             lc: self.lc.add(&o.lc, -Fr::from(1u64)),
             val: self.val - o.val,
         })
+    }
+
+    /// `self += o` in place (`acc += x` in a field operator's body).
+    pub fn add_assign(&mut self, o: &FSig) -> Result<(), OpError> {
+        self.lc.accumulate(&o.lc, Fr::from(1u64));
+        self.val += o.val;
+        Ok(())
+    }
+
+    /// `self -= o` in place.
+    pub fn sub_assign(&mut self, o: &FSig) -> Result<(), OpError> {
+        self.lc.accumulate(&o.lc, -Fr::from(1u64));
+        self.val -= o.val;
+        Ok(())
     }
 
     pub fn scale(&self, k: Fr) -> Result<FSig, OpError> {

@@ -47,6 +47,20 @@ impl Lc {
         Ok(Lc { terms, constant })
     }
 
+    /// `self += sign * other`, in place: an accumulator grows by `other`'s
+    /// terms instead of being copied at every step.
+    fn accumulate(&mut self, other: &Lc, sign: i128) -> Result<(), OpError> {
+        for &(w, c) in &other.terms {
+            self.terms.push((w, c.checked_mul(sign).ok_or(OVERFLOW)?));
+        }
+        self.constant = other
+            .constant
+            .checked_mul(sign)
+            .and_then(|c| c.checked_add(self.constant))
+            .ok_or(OVERFLOW)?;
+        Ok(())
+    }
+
     fn scale(&self, k: i128) -> Result<Lc, OpError> {
         if k == 0 {
             return Ok(Lc::constant(0));
@@ -90,6 +104,20 @@ impl Sig {
             lc: self.lc.add(&o.lc, -1)?,
             val: self.val.checked_sub(o.val).ok_or(OVERFLOW)?,
         })
+    }
+
+    /// `self += o` in place (`acc += x` in an operator's body).
+    pub fn add_assign(&mut self, o: &Sig) -> Result<(), OpError> {
+        self.lc.accumulate(&o.lc, 1)?;
+        self.val = self.val.checked_add(o.val).ok_or(OVERFLOW)?;
+        Ok(())
+    }
+
+    /// `self -= o` in place.
+    pub fn sub_assign(&mut self, o: &Sig) -> Result<(), OpError> {
+        self.lc.accumulate(&o.lc, -1)?;
+        self.val = self.val.checked_sub(o.val).ok_or(OVERFLOW)?;
+        Ok(())
     }
 
     pub fn scale(&self, k: i128) -> Result<Sig, OpError> {

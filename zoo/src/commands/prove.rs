@@ -6,7 +6,7 @@ use ark_serialize::CanonicalSerialize;
 use section9::compile::{circuit_digest, compile, Compiled};
 use section9::field::fr_to_decimal;
 use section9::files::write_atomic;
-use section9::graph::{nested, Model};
+use section9::graph::{nested, GraphError, Model};
 use section9::prove::cache::{digest_hex, KeyCache, Provenance};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
 use section9::prove::zkey::read_zkey;
@@ -298,27 +298,44 @@ fn finish(
         write(out, "output.json", &format!("{}\n", serde_json::Value::Object(named)))?,
     ];
     let private = vec![write(&out.join(PRIVATE), "input.json", &model.inputs_to_json(inputs))?];
+    let constraints = c.cs.num_constraints();
+    // The circuit and the keys are a few hundred thousand allocations;
+    // freeing them is milliseconds that nobody needs to wait for.
+    let Compiled {
+        cs,
+        outputs,
+        commitment,
+        input_hashes,
+        ..
+    } = c;
+    let Loaded {
+        keys,
+        path: keys_path,
+        setup,
+        read,
+        ..
+    } = loaded;
+    std::thread::spawn(move || drop((cs, keys)));
     Ok(Proved {
         model: model.name.clone(),
-        constraints: c.cs.num_constraints(),
+        constraints,
         public_values: public.len(),
         proof_bytes: proof.compressed_size(),
-        commitment: c.commitment.map(|x| fr_to_decimal(&x)),
-        input_hashes: c
-            .input_hashes
+        commitment: commitment.map(|x| fr_to_decimal(&x)),
+        input_hashes: input_hashes
             .iter()
             .map(|(i, h)| (i.clone(), fr_to_decimal(h)))
             .collect(),
-        outputs: c.outputs,
+        outputs,
         circuit: digest_hex(&digest),
         times: Times {
             witness: seconds(witness),
-            setup: loaded.setup.map(seconds),
-            keys: seconds(loaded.read),
+            setup: setup.map(seconds),
+            keys: seconds(read),
             prove: seconds(prove_time),
             verify: seconds(verify_time),
         },
-        keys: loaded.path,
+        keys: keys_path,
         from_zkey,
         written,
         private,
@@ -363,20 +380,42 @@ impl Proved {
     }
 }
 
-/// Refuses, before any work, a whole-model proof whose estimated peak
-/// memory is more than the machine has.
-fn check_memory(model: &Model, weights: WeightsArg) -> Result<(), CliError> {
-    let constraints: usize = section9::pieces::node_costs(model, weights.into())?.iter().sum();
-    let need = section9::prove::estimate::estimate(constraints).peak_bytes;
-    match section9::prove::estimate::machine_memory() {
-        Some(have) if need > have => Err(CliError::Usage(format!(
-            "proving `{}` whole ({constraints} constraints, estimated) needs about {} MiB, more than the {} MiB \
-             this machine has: prove it in pieces, `--chunks auto`",
-            model.name,
-            need >> 20,
-            have >> 20
-        ))),
-        _ => Ok(()),
+/// The constraint limit of a whole-model proof: `--max-constraints`, or
+/// fewer when the machine's memory holds fewer by the estimate. The builder
+/// refuses the first row past it, so no count runs before the proof.
+struct WholeLimit {
+    constraints: usize,
+    /// The memory it was set by, in bytes, when that is what binds.
+    memory: Option<u64>,
+}
+
+impl WholeLimit {
+    fn new(max_constraints: usize) -> WholeLimit {
+        let memory = section9::prove::estimate::machine_memory();
+        match memory.map(section9::prove::estimate::fitting) {
+            Some(fits) if fits < max_constraints => WholeLimit {
+                constraints: fits,
+                memory,
+            },
+            _ => WholeLimit {
+                constraints: max_constraints,
+                memory: None,
+            },
+        }
+    }
+
+    /// A refusal at a limit the memory set says so, and what to do instead.
+    fn explain(&self, model: &Model, e: CliError) -> CliError {
+        match (e, self.memory) {
+            (CliError::Graph(GraphError::TooLarge { needs, .. }), Some(have)) => CliError::Usage(format!(
+                "proving `{}` whole needs {needs} constraints, more than the {} that the {} MiB of this \
+                 machine hold by the estimate: prove it in pieces, `--chunks auto`",
+                model.name,
+                self.constraints,
+                have >> 20,
+            )),
+            (e, _) => e,
+        }
     }
 }
 
@@ -394,13 +433,21 @@ pub fn run(
     }
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
-    check_memory(&model, a.weights)?;
+    let limit = WholeLimit::new(a.max_constraints);
+    let fresh = !a.out.exists();
     prepare_out(&a.out)?;
     let source = match zkey {
         Some(path) => KeySource::Zkey(path),
         None => KeySource::Cache(keys.keys),
     };
-    let proved = prove_run(&model, &inputs, a.weights, a.max_constraints, &a.out, source, ui)?;
+    let proved = prove_run(&model, &inputs, a.weights, limit.constraints, &a.out, source, ui).map_err(|e| {
+        // Made by this command and holding nothing it should keep: a
+        // refusal leaves the disk as it found it.
+        if fresh {
+            let _ = std::fs::remove_dir_all(&a.out);
+        }
+        limit.explain(&model, e)
+    })?;
     proved.print(ui);
     ui.json(&proved);
     Ok(ExitCode::SUCCESS)
