@@ -9,7 +9,7 @@ use section9::files::write_atomic;
 use section9::graph::{nested, GraphError, Model};
 use section9::prove::cache::{digest_hex, KeyCache, Provenance};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
-use section9::prove::zkey::read_zkey;
+use section9::prove::zkey::{read_zkey, Zkey};
 use section9::prove::{prove, public_inputs, verify, Keys};
 use section9::r1cs::Builder;
 use serde::Serialize;
@@ -171,16 +171,33 @@ pub fn key_cache(dir: Option<PathBuf>) -> KeyCache {
     KeyCache::new(dir.unwrap_or_else(default_key_dir))
 }
 
-/// A `.zkey`'s keys, checked to be made for `cs`.
-fn zkey_keys(cs: &Builder, path: &Path, ui: impl Progress) -> Result<Loaded, CliError> {
-    let (key, read) = ui.phase(Phase::Keys, "reading and checking the .zkey", || {
-        let bytes = section9::files::read_whole(path).map_err(|source| CliError::Io {
+/// Reads and parses a `.zkey` on another thread (points checked on their
+/// curves), to be matched to the circuit once it is synthesized.
+fn read_zkey_file(path: PathBuf) -> std::thread::JoinHandle<Result<Zkey, CliError>> {
+    std::thread::spawn(move || {
+        let bytes = section9::files::read_whole(&path).map_err(|source| CliError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        read_zkey(&bytes)
-            .and_then(|k| k.check_circuit(cs).map(|()| k))
-            .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+        read_zkey(&bytes).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+    })
+}
+
+/// A `.zkey`'s keys, read by [`read_zkey_file`] and checked to be made for
+/// `cs`.
+fn zkey_keys(
+    cs: &Builder,
+    path: &Path,
+    reading: std::thread::JoinHandle<Result<Zkey, CliError>>,
+    ui: impl Progress,
+) -> Result<Loaded, CliError> {
+    let (key, read) = ui.phase(Phase::Keys, "reading and checking the .zkey", || {
+        let key = reading
+            .join()
+            .map_err(|_| CliError::Other(format!("{}: reading the .zkey failed", path.display())))??;
+        key.check_circuit(cs)
+            .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+        Ok::<_, CliError>(key)
     });
     let key = key?;
     let vk = key.pk.vk.clone();
@@ -197,9 +214,9 @@ fn zkey_keys(cs: &Builder, path: &Path, ui: impl Progress) -> Result<Loaded, Cli
 /// and writes the snarkjs files and `output.json` into `out`, the input
 /// into `out/private`. `out` must have been made by [`prepare_out`].
 ///
-/// With cached keys, the keys this model compiled to last time are read
-/// on another thread while the circuit is synthesized, and used if the new
-/// circuit is that one.
+/// The keys are read on another thread while the circuit is synthesized:
+/// a `.zkey`, then matched to the circuit; with cached keys, those this
+/// model compiled to last time, used if the new circuit is that one.
 pub fn prove_run(
     model: &Model,
     inputs: &[Vec<i64>],
@@ -222,8 +239,9 @@ pub fn prove_run(
     };
     let (digest, c, witness, loaded) = match source {
         KeySource::Zkey(path) => {
+            let reading = read_zkey_file(path.clone());
             let (digest, c, witness) = synthesize()?;
-            let loaded = zkey_keys(&c.cs, &path, ui)?;
+            let loaded = zkey_keys(&c.cs, &path, reading, ui)?;
             (digest, c, witness, loaded)
         }
         KeySource::Cache(dir) => {
