@@ -140,7 +140,11 @@ fn synthesize(
     let mut committed: Vec<(Bound, Vec<Sig>)> = Vec::new();
     let mut input_hashes = Vec::new();
     let mut costs = vec![0; model.nodes.len()];
-    for &at in &piece.nodes {
+    let last_weight = piece.nodes.iter().rposition(|&at| {
+        matches!(model.nodes[at].kind, NodeKind::Param { .. }) && !piece::is_constant(model, at, weights)
+    });
+    let mut pending = None;
+    for (k, &at) in piece.nodes.iter().enumerate() {
         let node = &model.nodes[at];
         let before = cs.num_constraints();
         cs.enter(&node.name, &[]);
@@ -178,20 +182,24 @@ fn synthesize(
         cs.leave();
         costs[at] = cs.num_constraints() - before;
         signals[at] = sigs;
+        if Some(k) == last_weight && weights == Weights::Committed {
+            pending = start_commitment(&cs, &committed);
+        }
     }
-    let mut commitment_cost = 0;
-    let commitment = match weights {
-        Weights::Constant => None,
-        Weights::Committed if committed.is_empty() => None,
-        Weights::Committed => {
-            let groups: Vec<(&[Sig], Bound)> = committed.iter().map(|(b, s)| (s.as_slice(), *b)).collect();
-            let before = cs.num_constraints();
-            let value = enforce_commitment_groups(&mut cs, "commitment", &groups, Entry::Proven)
-                .map_err(GraphError::op("commitment"))?;
-            commitment_cost = cs.num_constraints() - before;
-            Some(value)
+    let before = cs.num_constraints();
+    let commitment = match (weights, pending) {
+        (Weights::Constant, _) => None,
+        (Weights::Committed, _) if committed.is_empty() => None,
+        (Weights::Committed, Some(thread)) => {
+            let (fork, value) = thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let value = value.and_then(|v| cs.join(fork).map(|()| v));
+            Some(value.map_err(GraphError::op("commitment"))?)
+        }
+        (Weights::Committed, None) => {
+            Some(enforce_weight_commitment(&mut cs, &committed).map_err(GraphError::op("commitment"))?)
         }
     };
+    let commitment_cost = cs.num_constraints() - before;
     let link_out = match link_out_wire {
         Some(wire) => Some(
             link::enforce_link_out(&mut cs, model, piece, ends, &signals, wire, &mut source_wires)
@@ -216,6 +224,35 @@ fn synthesize(
         output_wires,
         source_wires,
     })
+}
+
+/// Proves the committed weights within their bounds' groups and returns
+/// their commitment ([`weight_commitment`]).
+fn enforce_weight_commitment(cs: &mut Builder, committed: &[(Bound, Vec<Sig>)]) -> Result<Fr, OpError> {
+    let groups: Vec<(&[Sig], Bound)> = committed.iter().map(|(b, s)| (s.as_slice(), *b)).collect();
+    enforce_commitment_groups(cs, "commitment", &groups, Entry::Proven)
+}
+
+/// What a commitment built beside the synthesis hands back: its fork of the
+/// builder and its value.
+type CommitmentThread = std::thread::JoinHandle<(Builder, Result<Fr, OpError>)>;
+
+/// Starts building the weight commitment into a fork of `cs` on another
+/// thread, once the last weight is in, so that it runs beside the nodes
+/// after it; joined where the commitment comes, it is the circuit the
+/// sequential synthesis builds ([`Builder::fork`]). `None` when `cs` does
+/// not fork or there are no threads (the page's WebAssembly): the
+/// commitment is then built in place.
+fn start_commitment(cs: &Builder, committed: &[(Bound, Vec<Sig>)]) -> Option<CommitmentThread> {
+    if cfg!(target_arch = "wasm32") || committed.is_empty() {
+        return None;
+    }
+    let mut fork = cs.fork()?;
+    let committed = committed.to_vec();
+    Some(std::thread::spawn(move || {
+        let value = enforce_weight_commitment(&mut fork, &committed);
+        (fork, value)
+    }))
 }
 
 /// The Poseidon widths the commitments of `piece` hash with: its

@@ -13,6 +13,8 @@ use crate::field::{fr_from_i128, Fr};
 use ark_ff::{One, Zero};
 use smallvec::SmallVec;
 
+mod fork;
+
 /// Who supplies a wire's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WireKind {
@@ -63,6 +65,14 @@ impl Matrix {
             starts: vec![0],
             terms: Vec::new(),
         }
+    }
+
+    /// Appends `other`'s rows, each wire renumbered.
+    fn append(&mut self, other: Matrix, renumber: impl Fn(Wire) -> Wire) {
+        let offset = self.terms.len();
+        self.terms
+            .extend(other.terms.into_iter().map(|(w, c)| (renumber(w), c)));
+        self.starts.extend(other.starts[1..].iter().map(|s| s + offset));
     }
 
     fn push(&mut self, lc: &Lc) {
@@ -123,6 +133,9 @@ pub struct Builder {
     limit: usize,
     /// Whether [`Builder::with_limit`] set the limit.
     limited: bool,
+    /// The number of this builder's first wire: 0, or [`fork::FORK_BASE`]
+    /// for a fork until it joins.
+    base: Wire,
 }
 
 impl Default for Builder {
@@ -158,6 +171,7 @@ impl Builder {
             forgeries: Vec::new(),
             limit: usize::MAX,
             limited: false,
+            base: 0,
         };
         b.alloc(WireKind::One, Fr::one(), || "one".to_string());
         b
@@ -207,7 +221,7 @@ impl Builder {
     }
 
     fn alloc(&mut self, kind: WireKind, value: Fr, name: impl FnOnce() -> String) -> Wire {
-        let w = self.kinds.len() as Wire;
+        let w = self.base + self.kinds.len() as Wire;
         self.kinds.push(kind);
         if self.keep != Keep::Count {
             self.values.push(value);

@@ -3,7 +3,7 @@
 //! size, before any row is stored.
 
 use section9::catalogue::examples;
-use section9::compile::{check_size, compile, constraint_count, Weights, DEFAULT_MAX_CONSTRAINTS};
+use section9::compile::{check_size, circuit_digest, compile, constraint_count, Weights, DEFAULT_MAX_CONSTRAINTS};
 use section9::graph::{self, AttrValue, Model, ModelBuilder, Visibility};
 use section9::op::seeded_values;
 use section9::r1cs::Builder;
@@ -32,6 +32,34 @@ fn the_count_is_exact_for_every_zoo_and_test_model() {
     }
     for m in models::all() {
         assert_exact(&models::load(&m));
+    }
+}
+
+/// A proving builder builds the weight commitment on another thread beside
+/// the last layers ([`Builder::fork`]); a naming builder builds everything
+/// in order. Both give the same circuit: every row, wire kind, witness
+/// value and hint, so the digest and the keys are the same.
+#[test]
+fn the_commitment_built_beside_the_layers_is_the_one_built_in_order() {
+    let test_models = models::all();
+    let all = section9_zoo::BUILTINS
+        .iter()
+        .map(|b| section9_zoo::builtin(b.name).unwrap().unwrap())
+        .chain(test_models.iter().map(models::load));
+    for model in all {
+        let inputs = model.seeded_inputs(3);
+        let forked = compile(&model, &inputs, Weights::Committed, Builder::new()).unwrap();
+        let ordered = compile(&model, &inputs, Weights::Committed, Builder::with_names()).unwrap();
+        let (a, b) = (&forked.cs, &ordered.cs);
+        let name = &model.name;
+        assert_eq!(a.num_constraints(), b.num_constraints(), "{name}");
+        assert_eq!(a.kinds(), b.kinds(), "{name}");
+        assert_eq!(a.values(), b.values(), "{name}");
+        assert_eq!(a.hints(), b.hints(), "{name}");
+        assert_eq!(circuit_digest(a), circuit_digest(b), "{name}");
+        assert_eq!(forked.commitment, ordered.commitment, "{name}");
+        assert_eq!(forked.commitment_cost, ordered.commitment_cost, "{name}");
+        assert_eq!(a.which_unsatisfied(), None, "{name}");
     }
 }
 
