@@ -173,14 +173,21 @@ fn the_key_cache_refuses_keys_of_another_circuit_and_damaged_files() {
     }
 }
 
-/// The bytes of a format 2 key file: compressed keys, no checksum.
-fn version_2_file(digest: &[u8; 32], keys: &Keys) -> Vec<u8> {
+/// The bytes of a format 4 key file: arkworks' uncompressed encoding
+/// behind a BLAKE3 checksum.
+fn version_4_file(digest: &[u8; 32], keys: &Keys) -> Vec<u8> {
     use ark_serialize::CanonicalSerialize;
     let mut out = b"S9G16KEY".to_vec();
-    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&4u32.to_le_bytes());
     out.extend_from_slice(digest);
-    out.extend_from_slice(&(keys.pk.compressed_size() as u64).to_le_bytes());
-    keys.pk.serialize_compressed(&mut out).unwrap();
+    out.extend_from_slice(&(keys.pk.uncompressed_size() as u64).to_le_bytes());
+    let mut payload = Vec::new();
+    keys.pk.serialize_uncompressed(&mut payload).unwrap();
+    let mut sum = blake3::Hasher::new();
+    sum.update(&out);
+    sum.update(&payload);
+    out.extend_from_slice(sum.finalize().as_bytes());
+    out.extend_from_slice(&payload);
     out
 }
 
@@ -192,9 +199,9 @@ fn the_key_cache_keeps_a_key_once_made() {
     let dir = tempfile::tempdir().unwrap();
     let cache = KeyCache::new(dir.path());
 
-    // An older file is read with every check and rewritten, same keys, so a
-    // verifier deployed for it keeps working.
-    std::fs::write(cache.path(&digest), version_2_file(&digest, &keys)).unwrap();
+    // An older file is read and rewritten, same keys, so a verifier
+    // deployed for it keeps working.
+    std::fs::write(cache.path(&digest), version_4_file(&digest, &keys)).unwrap();
     assert_eq!(cache.load(&digest).unwrap().as_ref(), Some(&keys));
     let rewritten = std::fs::read(cache.path(&digest)).unwrap();
     assert_eq!(rewritten, encode_keys(&digest, &keys).unwrap());

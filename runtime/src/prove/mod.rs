@@ -38,6 +38,7 @@ pub mod estimate;
 mod fft;
 mod fixed_base;
 mod layout;
+mod limbs;
 mod msm;
 mod prover;
 mod qap;
