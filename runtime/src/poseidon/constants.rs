@@ -22,7 +22,7 @@
 //! vectors in the test suite check every width against them.
 
 use crate::field::Fr;
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField, Zero};
 use std::sync::OnceLock;
 
 /// Partial rounds for `t = 2..=17` (index `t - 2`), as circomlib.
@@ -36,6 +36,9 @@ pub const WIDTHS: std::ops::RangeInclusive<usize> = 2..=17;
 struct Grain {
     /// Bit `i` of the sequence is bit `i` of the register (b0 the oldest).
     state: u128,
+    /// Sequence bits made but not yet read, the next one in bit 0.
+    made: u16,
+    left: u32,
 }
 
 impl Grain {
@@ -54,18 +57,32 @@ impl Grain {
         push(partial as u64, 10);
         push((1 << 30) - 1, 30);
         let state = bits.iter().enumerate().fold(0u128, |s, (i, &b)| s | ((b as u128) << i));
-        let mut g = Grain { state };
+        let mut g = Grain {
+            state,
+            made: 0,
+            left: 0,
+        };
         for _ in 0..160 {
             g.step();
         }
         g
     }
 
+    /// The next bit of the sequence. Bits are made 16 at a time: the taps
+    /// of bit `80 + k` are bits `k .. 62 + k`, all already in the register
+    /// for `k < 18`.
     fn step(&mut self) -> bool {
-        let s = self.state;
-        let bit = ((s >> 62) ^ (s >> 51) ^ (s >> 38) ^ (s >> 23) ^ (s >> 13) ^ s) & 1;
-        self.state = (s >> 1) | (bit << 79);
-        bit == 1
+        if self.left == 0 {
+            let s = self.state;
+            let bits = ((s >> 62) ^ (s >> 51) ^ (s >> 38) ^ (s >> 23) ^ (s >> 13) ^ s) & 0xffff;
+            self.state = (s >> 16) | (bits << 64);
+            self.made = bits as u16;
+            self.left = 16;
+        }
+        let bit = self.made & 1 == 1;
+        self.made >>= 1;
+        self.left -= 1;
+        bit
     }
 
     /// The next output bit (the self-shrinking pairs).
@@ -120,13 +137,12 @@ fn generate(t: usize) -> Params {
         .collect();
     let xy: Vec<Fr> = (0..2 * t).map(|_| Fr::from_be_bytes_mod_order(&g.draw())).collect();
     let (x, y) = xy.split_at(t);
-    let mds = (0..t * t)
-        .map(|k| {
-            (x[k / t] + y[k % t])
-                .inverse()
-                .expect("the reference parameters have no zero x_i + y_j")
-        })
-        .collect();
+    let mut mds: Vec<Fr> = (0..t * t).map(|k| x[k / t] + y[k % t]).collect();
+    assert!(
+        mds.iter().all(|d| !d.is_zero()),
+        "the reference parameters have no zero x_i + y_j"
+    );
+    ark_ff::batch_inversion(&mut mds);
     Params {
         t,
         partial,

@@ -97,34 +97,32 @@ fn derive(t: usize) -> Sparse {
     round_constants.extend(rc(after).iter().zip(&carry).map(|(c, k)| *c + k));
     round_constants.extend_from_slice(&p.round_constants[(after + 1) * t..]);
 
-    // 2. Matrices, backward from the last partial round. `a` is the lower
-    // right block of the `A` the following round hands back (identity
-    // after the last partial round).
-    let mut a: Vec<Vec<Fr>> = (1..t)
-        .map(|i| (1..t).map(|j| if i == j { Fr::ONE } else { Fr::zero() }).collect())
-        .collect();
+    // 2. Matrices, backward from the last partial round. The `A` a round
+    // hands back is `[[1, 0], [0, a]]` with `a = M^^k` after `k` rounds
+    // (`N^ = a M^`, and `a` starts as the identity), so round `k` has
+    // `N^ = M^^(k+1)`, `w^ = (M^^-T)^(k+1) w` with `w` row 0 of `M` past
+    // cell 0, and `v = M^^k c` with `c` column 0 of `M` past cell 0: one
+    // product with a fixed matrix per round for each, where a solve of
+    // `N^` per round took `t^3`.
+    let n = t - 1;
+    let m_hat: Vec<Vec<Fr>> = (1..t).map(|i| (1..t).map(|j| m(i, j)).collect()).collect();
+    let m_hat_t: Vec<Vec<Fr>> = (0..n).map(|i| (0..n).map(|j| m_hat[j][i]).collect()).collect();
+    let inverse_t = transpose(&(0..n).map(|j| solve(m_hat_t.clone(), unit(n, j))).collect::<Vec<_>>());
+    let mut w_hat: Vec<Fr> = (1..t).map(|j| m(0, j)).collect();
+    let mut v: Vec<Fr> = (1..t).map(|i| m(i, 0)).collect();
     let mut rounds: Vec<Vec<Fr>> = Vec::with_capacity(p.partial);
     for _ in 0..p.partial {
-        // N = A M: row 0 is M's, row i >= 1 is `sum_k a[i-1][k-1] M[k]`.
-        let n = |i: usize, j: usize| -> Fr {
-            if i == 0 {
-                m(0, j)
-            } else {
-                (1..t).map(|k| a[i - 1][k - 1] * m(k, j)).sum()
-            }
-        };
-        let n_hat: Vec<Vec<Fr>> = (1..t).map(|i| (1..t).map(|j| n(i, j)).collect()).collect();
-        // w^T N^-1 is the solution of N^T x = w.
-        let n_hat_t: Vec<Vec<Fr>> = (0..t - 1).map(|i| (0..t - 1).map(|j| n_hat[j][i]).collect()).collect();
-        let w: Vec<Fr> = (1..t).map(|j| n(0, j)).collect();
-        let w_hat = solve(n_hat_t, w);
-        let mut row = vec![n(0, 0)];
-        row.extend(w_hat);
-        row.extend((1..t).map(|i| n(i, 0)));
+        w_hat = apply(&inverse_t, &w_hat);
+        let mut row = vec![m(0, 0)];
+        row.extend_from_slice(&w_hat);
+        row.extend_from_slice(&v);
         rounds.push(row);
-        a = n_hat;
+        v = apply(&m_hat, &v);
     }
     rounds.reverse();
+    // The first partial round's `A` times `M`: row 0 is `M`'s, the others
+    // `M^^partial` times `M`'s rows past row 0.
+    let a = power(&m_hat, p.partial);
     let pre = (0..t * t)
         .map(|k| {
             let (i, j) = (k / t, k % t);
@@ -142,6 +140,44 @@ fn derive(t: usize) -> Sparse {
         pre,
         sparse: rounds.concat(),
     }
+}
+
+fn unit(n: usize, j: usize) -> Vec<Fr> {
+    (0..n).map(|i| if i == j { Fr::ONE } else { Fr::zero() }).collect()
+}
+
+fn transpose(m: &[Vec<Fr>]) -> Vec<Vec<Fr>> {
+    (0..m[0].len()).map(|j| m.iter().map(|row| row[j]).collect()).collect()
+}
+
+/// `m x`.
+fn apply(m: &[Vec<Fr>], x: &[Fr]) -> Vec<Fr> {
+    m.iter()
+        .map(|row| row.iter().zip(x).map(|(a, b)| *a * b).sum())
+        .collect()
+}
+
+/// `a b` for square matrices.
+fn product(a: &[Vec<Fr>], b: &[Vec<Fr>]) -> Vec<Vec<Fr>> {
+    let b_t = transpose(b);
+    a.iter().map(|row| apply(&b_t, row)).collect()
+}
+
+/// `m^k`, by squaring.
+fn power(m: &[Vec<Fr>], k: usize) -> Vec<Vec<Fr>> {
+    let mut result: Vec<Vec<Fr>> = (0..m.len()).map(|j| unit(m.len(), j)).collect();
+    let mut square = m.to_vec();
+    let mut k = k;
+    while k > 0 {
+        if k & 1 == 1 {
+            result = product(&result, &square);
+        }
+        k >>= 1;
+        if k > 0 {
+            square = product(&square, &square);
+        }
+    }
+    result
 }
 
 /// The solution `x` of `m x = b` for an invertible square `m`, by Gaussian
