@@ -5,7 +5,7 @@ use super::{load_inputs, load_model, CliError, CliResult, RunArgs, WeightsArg};
 use ark_serialize::CanonicalSerialize;
 use section9::compile::{circuit_digest, compile, Compiled};
 use section9::field::fr_to_decimal;
-use section9::files::write_atomic;
+use section9::files::write_atomic_all;
 use section9::graph::{nested, GraphError, Model};
 use section9::prove::cache::{digest_hex, KeyCache, Provenance};
 use section9::prove::snarkjs::{proof_to_json, public_to_json, vk_to_json};
@@ -79,12 +79,6 @@ pub fn prepare_out(out: &Path) -> Result<(), CliError> {
             .to_string(),
         source,
     })
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
-    let path = dir.join(name);
-    write_atomic(&path, text.as_bytes()).map_err(|e| CliError::Other(e.to_string()))?;
-    Ok(path)
 }
 
 /// How long each step of a proved run took, in seconds.
@@ -309,13 +303,22 @@ fn finish(
         .zip(&c.outputs)
         .map(|(&o, v)| (model.nodes[o].name.clone(), nested(&model.nodes[o].shape, v)))
         .collect();
-    let written = vec![
-        write(out, "verification_key.json", &vk_to_json(&keys.vk))?,
-        write(out, "proof.json", &proof_to_json(&proof))?,
-        write(out, "public.json", &public_to_json(&public))?,
-        write(out, "output.json", &format!("{}\n", serde_json::Value::Object(named)))?,
-    ];
-    let private = vec![write(&out.join(PRIVATE), "input.json", &model.inputs_to_json(inputs))?];
+    let public_files = [
+        ("verification_key.json", vk_to_json(&keys.vk)),
+        ("proof.json", proof_to_json(&proof)),
+        ("public.json", public_to_json(&public)),
+        ("output.json", format!("{}\n", serde_json::Value::Object(named))),
+    ]
+    .map(|(name, text)| (out.join(name), text));
+    let private_file = (out.join(PRIVATE).join("input.json"), model.inputs_to_json(inputs));
+    let files: Vec<(&Path, &[u8])> = public_files
+        .iter()
+        .chain([&private_file])
+        .map(|(path, text)| (path.as_path(), text.as_bytes()))
+        .collect();
+    write_atomic_all(&files).map_err(|e| CliError::Other(e.to_string()))?;
+    let written = public_files.into_iter().map(|(path, _)| path).collect();
+    let private = vec![private_file.0];
     let constraints = c.cs.num_constraints();
     // The circuit and the keys are a few hundred thousand allocations;
     // freeing them is milliseconds that nobody needs to wait for.
