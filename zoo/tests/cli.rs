@@ -629,9 +629,10 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     );
     let o = section9(&["info", "mlp-fixture", "--max-constraints", "1000000"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // prove builds up to the limit, then names the size the circuit needs.
+    // prove builds up to the limit, then names the size the circuit needs;
+    // the directories it made for its output, parents too, are removed.
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("p");
+    let out = dir.path().join("p").join("nested");
     let o = section9(&[
         "prove",
         "mlp-fixture",
@@ -645,6 +646,7 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("28140") && err.contains("20000"), "{err}");
+    assert!(!dir.path().join("p").exists(), "a refused proof left its output directory");
 }
 
 /// A cached run reads the keys its model compiled to last time while it

@@ -92,7 +92,7 @@ impl Picture {
 pub fn run(a: Args, ui: Ui) -> CliResult {
     let model = load_model(&a.model)?;
     let picture = Picture::of(&model, &a.model)?;
-    prepare_out(&a.out)?;
+    let made = prepare_out(&a.out)?;
     let inputs = model.seeded_inputs(a.seed);
     let proved = prove_run(
         &model,
@@ -102,7 +102,8 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         &a.out,
         KeySource::Cache(a.keys),
         ui,
-    )?;
+    )
+    .inspect_err(|_| made.remove())?;
     let png = picture.png(&proved.outputs[0])?;
     let image = a.out.join("image.png");
     write_atomic(&image, &png).map_err(|e| CliError::Other(e.to_string()))?;

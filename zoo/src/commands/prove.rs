@@ -71,14 +71,34 @@ pub const PRIVATE: &str = "private";
 
 /// Makes the output directory and its private folder, or says why not,
 /// before any work is done.
-pub fn prepare_out(out: &Path) -> Result<(), CliError> {
+pub fn prepare_out(out: &Path) -> Result<Made, CliError> {
     let private = out.join(PRIVATE);
+    let first = private
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .last()
+        .map(Path::to_path_buf);
     std::fs::create_dir_all(&private).map_err(|source| CliError::Io {
         path: if out.is_dir() { private } else { out.to_path_buf() }
             .display()
             .to_string(),
         source,
-    })
+    })?;
+    Ok(Made(first))
+}
+
+/// The outermost directory [`prepare_out`] created on the way to the output
+/// directory, if it created any.
+pub struct Made(Option<PathBuf>);
+
+impl Made {
+    /// Removes what [`prepare_out`] created, with whatever was written into
+    /// it since: a command that fails leaves the disk as it found it.
+    pub fn remove(&self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// How long each step of a proved run took, in seconds.
@@ -455,18 +475,13 @@ pub fn run(
     let model = load_model(&a.model)?;
     let inputs = load_inputs(&model, a.input.as_deref(), a.seed)?;
     let limit = WholeLimit::new(a.max_constraints);
-    let fresh = !a.out.exists();
-    prepare_out(&a.out)?;
+    let made = prepare_out(&a.out)?;
     let source = match zkey {
         Some(path) => KeySource::Zkey(path),
         None => KeySource::Cache(keys.keys),
     };
     let proved = prove_run(&model, &inputs, a.weights, limit.constraints, &a.out, source, ui).map_err(|e| {
-        // Made by this command and holding nothing it should keep: a
-        // refusal leaves the disk as it found it.
-        if fresh {
-            let _ = std::fs::remove_dir_all(&a.out);
-        }
+        made.remove();
         limit.explain(&model, e)
     })?;
     proved.print(ui);
