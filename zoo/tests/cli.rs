@@ -646,7 +646,10 @@ fn max_constraints_sets_the_limit_a_circuit_is_held_to() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("28140") && err.contains("20000"), "{err}");
-    assert!(!dir.path().join("p").exists(), "a refused proof left its output directory");
+    assert!(
+        !dir.path().join("p").exists(),
+        "a refused proof left its output directory"
+    );
 }
 
 /// A cached run reads the keys its model compiled to last time while it
