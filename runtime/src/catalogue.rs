@@ -57,6 +57,46 @@ fn row<O: ZkOp + 'static>(
     })
 }
 
+/// A layer of a public model, costed per multiply-accumulate: its weights
+/// and bias are circuit constants.
+fn constant_weights<O: ZkOp + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
+    let instance = format!("{instance}, constant weights");
+    row(op, &instance, &[false, true, true], "MAC", macs)
+}
+
+/// The same layer with private weights and bias: less its constant-weight
+/// row, the cost of a private multiply-accumulate.
+fn private_weights<O: ZkOp + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
+    let instance = format!("{instance}, private weights");
+    row(op, &instance, &[false, false, false], "MAC", macs)
+}
+
+/// An operator on private inputs, costed per output element.
+fn outputs<O: ZkOp + 'static>(op: O, instance: &str, units: usize) -> Result<Example, OpError> {
+    row(op, instance, &[], "output", units)
+}
+
+/// A gadget on private inputs, costed per call.
+fn call<O: ZkOp + 'static>(op: O, instance: &str) -> Result<Example, OpError> {
+    row(op, instance, &[], "call", 1)
+}
+
+/// The shape most rows act on: one NCHW image of 4 channels of 8x8. The
+/// constructors below make every operand int8 unless they say otherwise.
+const IMAGE: [usize; 4] = [1, 4, 8, 8];
+
+/// One int8 vector of 64 through a 64 -> 64 layer.
+fn dense() -> Dense {
+    Dense {
+        m: 1,
+        k: 64,
+        n: 64,
+        px: 8,
+        pw: 8,
+        pb: 8,
+    }
+}
+
 /// A DCGAN upsampling step: 4x4 kernel, stride 2, padding 1.
 fn upconv() -> ConvTranspose2d {
     ConvTranspose2d {
@@ -105,6 +145,117 @@ fn conv(pk: u32) -> Conv2d {
     }
 }
 
+/// `n` accumulators of `px` bits requantized to int8 by a shift of `s`.
+fn requant(s: u32, n: usize, px: u32) -> Requant {
+    Requant { s, p: 8, n, px }
+}
+
+/// CVM's rounding shift right by `s` of 64 signals of `px` bits, clipped
+/// to int8.
+fn right_shift(s: u32, px: u32) -> CvmRightShift {
+    CvmRightShift { s, p: 8, n: 64, px }
+}
+
+/// CVM's shift left by `s` of 64 signals, clipped back to int8.
+fn left_shift(s: u32) -> CvmLeftShift {
+    CvmLeftShift { s, p: 8, n: 64, px: 8 }
+}
+
+/// 64 signals clipped to `[a_min, a_max]`.
+fn clip(a_min: i64, a_max: i64) -> Clip {
+    Clip {
+        a_min,
+        a_max,
+        n: 64,
+        px: 8,
+    }
+}
+
+/// Max pooling of [`IMAGE`] with a square window and stride, unpadded.
+fn max_pool(k: usize, s: usize) -> MaxPool2d {
+    let [nb, c, h, w] = IMAGE;
+    MaxPool2d {
+        kh: k,
+        kw: k,
+        sh: s,
+        sw: s,
+        ph: 0,
+        pw: 0,
+        ceil_mode: false,
+        nb,
+        c,
+        h,
+        w,
+        px: 8,
+    }
+}
+
+/// Sum or average pooling of [`IMAGE`] with a square window, stride and
+/// padding.
+fn sum_pool(k: usize, s: usize, pad: usize, average: bool) -> SumPool2d {
+    let [nb, c, h, w] = IMAGE;
+    SumPool2d {
+        kh: k,
+        kw: k,
+        sh: s,
+        sw: s,
+        ph: pad,
+        pw: pad,
+        average,
+        nb,
+        c,
+        h,
+        w,
+        px: 8,
+    }
+}
+
+/// Two operands of these NCHW shapes, broadcast against each other.
+fn broadcast(op: u32, [a0, a1, a2, a3]: [usize; 4], [b0, b1, b2, b3]: [usize; 4]) -> Broadcast {
+    Broadcast {
+        op,
+        a0,
+        a1,
+        a2,
+        a3,
+        b0,
+        b1,
+        b2,
+        b3,
+        pa: 8,
+        pb: 8,
+    }
+}
+
+/// Two operands of 64 signals each: a broadcast op's cost per element.
+fn pairwise(op: u32) -> Broadcast {
+    broadcast(op, [1, 1, 1, 64], [1, 1, 1, 64])
+}
+
+/// `ni` rows of `inner` elements picked out of `n` by private indices.
+fn take(n: usize, inner: usize, ni: usize) -> Take {
+    Take {
+        outer: 1,
+        n,
+        inner,
+        px: 8,
+        ni,
+        pi: 8,
+    }
+}
+
+/// `ni` rows of `inner` elements picked out of `n` by constant indices.
+fn take_constant(n: usize, inner: usize, ni: usize) -> TakeConstant {
+    TakeConstant {
+        outer: 1,
+        n,
+        inner,
+        px: 8,
+        ni,
+        pi: 8,
+    }
+}
+
 /// A stump on 30 int16 features: one branch and its two leaves (deeper
 /// trees cost the same per branch, less the products a public model's
 /// leaves make linear: docs/costs.md's classic section counts them).
@@ -125,18 +276,14 @@ fn stump() -> TreeEnsemble {
     }
 }
 
-/// Two int8 operands of 64 signals each: a broadcast op's cost per element.
-fn pairwise(op: u32) -> Broadcast {
-    Broadcast {
-        op,
-        a0: 1,
-        a1: 1,
-        a2: 1,
-        a3: 64,
-        b0: 1,
-        b1: 1,
-        b2: 1,
-        b3: 64,
+/// A choice between two `m` x `n` operands by `nc` conditions per row: one
+/// per element, or one for the whole row.
+fn select(m: usize, nc: usize, n: usize) -> Where {
+    Where {
+        m,
+        nc,
+        pc: 8,
+        n,
         pa: 8,
         pb: 8,
     }
@@ -158,251 +305,214 @@ fn per_channel(op: u32) -> Reduce {
     }
 }
 
+/// The index of the largest of `n` scores.
+fn argmax(n: usize) -> Argmax {
+    Argmax {
+        outer: 1,
+        n,
+        inner: 1,
+        px: 8,
+    }
+}
+
+/// [`IMAGE`] with one axis's elements each repeated `times` over.
+fn repeat(axis: u32, times: usize) -> Repeat {
+    let [n0, n1, n2, n3] = IMAGE;
+    Repeat {
+        axis,
+        times,
+        n0,
+        n1,
+        n2,
+        n3,
+        px: 8,
+    }
+}
+
+/// [`IMAGE`] repeated whole along each axis as many times as `r` says.
+fn tile([r0, r1, r2, r3]: [usize; 4]) -> Tile {
+    let [n0, n1, n2, n3] = IMAGE;
+    Tile {
+        r0,
+        r1,
+        r2,
+        r3,
+        n0,
+        n1,
+        n2,
+        n3,
+        px: 8,
+    }
+}
+
+/// [`IMAGE`] with its axes permuted: output axis `i` is input axis `p[i]`.
+fn transpose([p0, p1, p2, p3]: [u32; 4]) -> Transpose {
+    let [n0, n1, n2, n3] = IMAGE;
+    Transpose {
+        p0,
+        p1,
+        p2,
+        p3,
+        n0,
+        n1,
+        n2,
+        n3,
+        px: 8,
+    }
+}
+
+/// [`IMAGE`] padded with zeros by `by` on every side.
+fn pad(by: usize) -> Pad {
+    let [nb, c, h, w] = IMAGE;
+    Pad {
+        top: by,
+        bottom: by,
+        left: by,
+        right: by,
+        value: 0,
+        nb,
+        c,
+        h,
+        w,
+        px: 8,
+    }
+}
+
+/// Two copies of [`IMAGE`] joined along `axis`.
+fn concatenate(axis: u32) -> Concatenate {
+    let [a0, a1, a2, a3] = IMAGE;
+    let [b0, b1, b2, b3] = IMAGE;
+    Concatenate {
+        axis,
+        a0,
+        a1,
+        a2,
+        a3,
+        b0,
+        b1,
+        b2,
+        b3,
+        pa: 8,
+        pb: 8,
+    }
+}
+
+/// The elements of [`IMAGE`] from `b` up to `e` (exclusive) in steps of `s`,
+/// per axis.
+fn strided_slice(
+    [b0, b1, b2, b3]: [usize; 4],
+    [e0, e1, e2, e3]: [usize; 4],
+    [s0, s1, s2, s3]: [usize; 4],
+) -> StridedSlice {
+    let [n0, n1, n2, n3] = IMAGE;
+    StridedSlice {
+        b0,
+        b1,
+        b2,
+        b3,
+        e0,
+        e1,
+        e2,
+        e3,
+        s0,
+        s1,
+        s2,
+        s3,
+        n0,
+        n1,
+        n2,
+        n3,
+        px: 8,
+    }
+}
+
+/// One 8x8 channel scaled up by `scale` in both directions.
+fn upsampling(scale: usize) -> Upsampling {
+    Upsampling {
+        scale,
+        nb: 1,
+        c: 1,
+        h: 8,
+        w: 8,
+        px: 8,
+    }
+}
+
+/// An int8 value clamped to `[lo, hi]`.
+fn clamp(lo: i64, hi: i64) -> Clamp {
+    Clamp { k: 8, lo, hi }
+}
+
+/// `g` accumulators of `s + kq` bits packed in one field element, each
+/// requantized to int8 by a shift of `s`.
+fn requant_packed(s: u32, kq: u32, g: u32) -> RequantPacked {
+    RequantPacked { s, p: 8, kq, g }
+}
+
 /// Every operator and gadget on a representative shape.
 pub fn examples() -> Result<Vec<Example>, OpError> {
-    let dense = Dense {
-        m: 1,
-        k: 64,
-        n: 64,
-        px: 8,
-        pw: 8,
-        pb: 8,
-    };
-    let dense_acc = dense.output_bounds()?[0].precision();
+    let dense_acc = dense().output_bounds()?[0].precision();
     let conv_acc = conv(8).output_bounds()?[0].precision();
+    let dense_macs = 64 * 64;
     let conv_macs = 4 * 8 * 8 * 4 * 9;
+    let upconv_macs = 4 * 4 * 4 * 4 * 16;
+    let dense_requant = DenseRequant::fusing(&dense(), 10, 8);
+    let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8);
     Ok(vec![
-        row(
-            dense,
-            "1x64 -> 64, int8, constant weights",
-            &[false, true, true],
-            "MAC",
-            64 * 64,
-        )?,
-        row(
-            dense,
-            "1x64 -> 64, int8, private weights",
-            &[false, false, false],
-            "MAC",
-            64 * 64,
-        )?,
-        row(
-            Requant {
-                s: 10,
-                p: 8,
-                n: 64,
-                px: dense_acc,
-            },
+        constant_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
+        private_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
+        outputs(
+            requant(10, 64, dense_acc),
             &format!("after dense 64x64: {dense_acc}-bit -> 8-bit, s = 10"),
-            &[],
-            "output",
             64,
         )?,
-        row(
-            conv(8),
-            "3x3, 8x8x4 -> 4, pad 1, constant weights",
-            &[false, true, true],
-            "MAC",
-            conv_macs,
-        )?,
-        row(
-            conv(8),
-            "3x3, 8x8x4 -> 4, pad 1, private weights",
-            &[false, false, false],
-            "MAC",
-            conv_macs,
-        )?,
-        row(
-            upconv(),
-            "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN), constant weights",
-            &[false, true, true],
-            "MAC",
-            4 * 4 * 4 * 4 * 16,
-        )?,
-        row(
-            upconv(),
-            "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN), private weights",
-            &[false, false, false],
-            "MAC",
-            4 * 4 * 4 * 4 * 16,
-        )?,
-        row(
-            Requant {
-                s: 9,
-                p: 8,
-                n: 256,
-                px: conv_acc,
-            },
+        constant_weights(conv(8), "3x3, 8x8x4 -> 4, pad 1", conv_macs)?,
+        private_weights(conv(8), "3x3, 8x8x4 -> 4, pad 1", conv_macs)?,
+        constant_weights(upconv(), "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN)", upconv_macs)?,
+        private_weights(upconv(), "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4 (DCGAN)", upconv_macs)?,
+        outputs(
+            requant(9, 256, conv_acc),
             &format!("after conv2d 3x3x4: {conv_acc}-bit -> 8-bit, s = 9"),
-            &[],
-            "output",
             256,
         )?,
-        row(
-            DenseRequant::fusing(&dense, 10, 8),
-            "1x64 -> 64, int8, s = 10, constant weights",
-            &[false, true, true],
-            "MAC",
-            64 * 64,
-        )?,
-        row(
-            DenseRequant::fusing(&dense, 10, 8),
-            "1x64 -> 64, int8, s = 10, private weights",
-            &[false, false, false],
-            "MAC",
-            64 * 64,
-        )?,
-        row(
-            Conv2dRequant::fusing(&conv(8), 9, 8),
-            "3x3, 8x8x4 -> 4, pad 1, s = 9, constant weights",
-            &[false, true, true],
-            "MAC",
-            conv_macs,
-        )?,
-        row(
-            Conv2dRequant::fusing(&conv(8), 9, 8),
-            "3x3, 8x8x4 -> 4, pad 1, s = 9, private weights",
-            &[false, false, false],
-            "MAC",
-            conv_macs,
-        )?,
-        row(
-            CvmRightShift {
-                s: 10,
-                p: 8,
-                n: 64,
-                px: dense_acc,
-            },
+        constant_weights(dense_requant, "1x64 -> 64, int8, s = 10", dense_macs)?,
+        private_weights(dense_requant, "1x64 -> 64, int8, s = 10", dense_macs)?,
+        constant_weights(conv_requant, "3x3, 8x8x4 -> 4, pad 1, s = 9", conv_macs)?,
+        private_weights(conv_requant, "3x3, 8x8x4 -> 4, pad 1, s = 9", conv_macs)?,
+        outputs(
+            right_shift(10, dense_acc),
             &format!("{dense_acc}-bit, s = 10, p = 8"),
-            &[],
-            "output",
             64,
         )?,
-        row(CvmClip { p: 8, n: 64, px: 16 }, "16-bit -> 8-bit", &[], "output", 64)?,
+        outputs(CvmClip { p: 8, n: 64, px: 16 }, "16-bit -> 8-bit", 64)?,
+        outputs(CvmClip { p: 8, n: 64, px: 8 }, "8-bit -> 8-bit (no-op)", 64)?,
+        outputs(clip(0, 100), "int8 to [0, 100]", 64)?,
+        outputs(left_shift(4), "int8, s = 4, p = 8", 64)?,
+        outputs(Relu { n: 64, px: 8 }, "int8", 64)?,
+        outputs(max_pool(2, 2), "2x2 stride 2, 8x8x4, int8", 64)?,
+        outputs(broadcast(BROADCAST_ADD, IMAGE, [1, 4, 1, 1]), "add, 4x8x8 + 4x1x1", 256)?,
+        outputs(pairwise(BROADCAST_MUL), "mul, 64 x 64 signals", 64)?,
+        outputs(pairwise(BROADCAST_MAX), "max, 64 x 64 signals", 64)?,
+        outputs(pairwise(BROADCAST_GREATER), "greater, 64 x 64 signals", 64)?,
+        outputs(pairwise(BROADCAST_DIV), "div, 64 / 64 signals", 64)?,
+        outputs(Negative { n: 64, px: 8 }, "int8", 64)?,
+        outputs(Abs { n: 64, px: 8 }, "int8", 64)?,
+        outputs(CvmPrecision { n: 64, px: 8 }, "int8", 64)?,
         row(
-            CvmClip { p: 8, n: 64, px: 8 },
-            "8-bit -> 8-bit (no-op)",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            Clip {
-                a_min: 0,
-                a_max: 100,
-                n: 64,
-                px: 8,
-            },
-            "int8 to [0, 100]",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            CvmLeftShift {
-                s: 4,
-                p: 8,
-                n: 64,
-                px: 8,
-            },
-            "int8, s = 4, p = 8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(Relu { n: 64, px: 8 }, "int8", &[], "output", 64)?,
-        row(
-            MaxPool2d {
-                kh: 2,
-                kw: 2,
-                sh: 2,
-                sw: 2,
-                ph: 0,
-                pw: 0,
-                ceil_mode: false,
-                nb: 1,
-                c: 4,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "2x2 stride 2, 8x8x4, int8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            Broadcast {
-                op: BROADCAST_ADD,
-                a0: 1,
-                a1: 4,
-                a2: 8,
-                a3: 8,
-                b0: 1,
-                b1: 4,
-                b2: 1,
-                b3: 1,
-                pa: 8,
-                pb: 8,
-            },
-            "add, 4x8x8 + 4x1x1",
-            &[],
-            "output",
-            256,
-        )?,
-        row(pairwise(BROADCAST_MUL), "mul, 64 x 64 signals", &[], "output", 64)?,
-        row(pairwise(BROADCAST_MAX), "max, 64 x 64 signals", &[], "output", 64)?,
-        row(
-            pairwise(BROADCAST_GREATER),
-            "greater, 64 x 64 signals",
-            &[],
-            "output",
-            64,
-        )?,
-        row(pairwise(BROADCAST_DIV), "div, 64 / 64 signals", &[], "output", 64)?,
-        row(Negative { n: 64, px: 8 }, "int8", &[], "output", 64)?,
-        row(Abs { n: 64, px: 8 }, "int8", &[], "output", 64)?,
-        row(CvmPrecision { n: 64, px: 8 }, "int8", &[], "output", 64)?,
-        row(
-            Take {
-                outer: 1,
-                n: 256,
-                inner: 1,
-                px: 8,
-                ni: 64,
-                pi: 8,
-            },
+            take(256, 1, 64),
             "cvm_lut: 64 int8 indices into a constant table of 256",
             &[true, false],
             "lookup",
             64,
         )?,
-        row(
-            Take {
-                outer: 1,
-                n: 16,
-                inner: 8,
-                px: 8,
-                ni: 4,
-                pi: 8,
-            },
+        outputs(
+            take(16, 8, 4),
             "4 rows of a private 16x8 matrix by private int8 indices",
-            &[false, false],
-            "output",
             32,
         )?,
-        row(
-            TakeConstant {
-                outer: 1,
-                n: 16,
-                inner: 8,
-                px: 8,
-                ni: 4,
-                pi: 8,
-            },
+        outputs(
+            take_constant(16, 8, 4),
             "4 rows of a private 16x8 matrix by constant indices",
-            &[],
-            "output",
             32,
         )?,
         row(
@@ -419,270 +529,35 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             "branch",
             1,
         )?,
-        row(
-            Where {
-                m: 1,
-                nc: 64,
-                pc: 8,
-                n: 64,
-                pa: 8,
-                pb: 8,
-            },
-            "a condition per element, 64 int8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            Where {
-                m: 4,
-                nc: 1,
-                pc: 8,
-                n: 16,
-                pa: 8,
-                pb: 8,
-            },
-            "one condition per row, 4 x 16 int8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(per_channel(REDUCE_SUM), "sum over 8x8 of 4x8x8, int8", &[], "output", 4)?,
-        row(per_channel(REDUCE_MAX), "max over 8x8 of 4x8x8, int8", &[], "output", 4)?,
-        row(
-            Argmax {
-                outer: 1,
-                n: 10,
-                inner: 1,
-                px: 8,
-            },
-            "10 int8 scores",
-            &[],
-            "output",
-            1,
-        )?,
-        row(
-            SumPool2d {
-                kh: 2,
-                kw: 2,
-                sh: 2,
-                sw: 2,
-                ph: 0,
-                pw: 0,
-                average: false,
-                nb: 1,
-                c: 4,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "sum, 2x2 stride 2, 8x8x4, int8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            SumPool2d {
-                kh: 2,
-                kw: 2,
-                sh: 2,
-                sw: 2,
-                ph: 0,
-                pw: 0,
-                average: true,
-                nb: 1,
-                c: 4,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "average, 2x2 stride 2, 8x8x4, int8",
-            &[],
-            "output",
-            64,
-        )?,
-        row(
-            SumPool2d {
-                kh: 3,
-                kw: 3,
-                sh: 1,
-                sw: 1,
-                ph: 1,
-                pw: 1,
-                average: true,
-                nb: 1,
-                c: 4,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "average, 3x3 stride 1 pad 1, 8x8x4, int8",
-            &[],
-            "output",
-            256,
-        )?,
-        row(
-            Repeat {
-                axis: 3,
-                times: 2,
-                n0: 1,
-                n1: 4,
-                n2: 8,
-                n3: 8,
-                px: 8,
-            },
-            "columns twice, 4x8x8",
-            &[],
-            "output",
-            512,
-        )?,
-        row(
-            Tile {
-                r0: 1,
-                r1: 2,
-                r2: 1,
-                r3: 1,
-                n0: 1,
-                n1: 4,
-                n2: 8,
-                n3: 8,
-                px: 8,
-            },
-            "channels twice, 4x8x8",
-            &[],
-            "output",
-            512,
-        )?,
-        row(
-            Transpose {
-                p0: 0,
-                p1: 2,
-                p2: 3,
-                p3: 1,
-                n0: 1,
-                n1: 4,
-                n2: 8,
-                n3: 8,
-                px: 8,
-            },
-            "NCHW -> NHWC, 4x8x8",
-            &[],
-            "output",
-            256,
-        )?,
-        row(
-            Pad {
-                top: 1,
-                bottom: 1,
-                left: 1,
-                right: 1,
-                value: 0,
-                nb: 1,
-                c: 4,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "1 on every side, 4x8x8",
-            &[],
-            "output",
-            400,
-        )?,
-        row(
-            Concatenate {
-                axis: 1,
-                a0: 1,
-                a1: 4,
-                a2: 8,
-                a3: 8,
-                b0: 1,
-                b1: 4,
-                b2: 8,
-                b3: 8,
-                pa: 8,
-                pb: 8,
-            },
-            "channels, 4x8x8 + 4x8x8",
-            &[],
-            "output",
-            512,
-        )?,
-        row(
-            StridedSlice {
-                b0: 0,
-                b1: 0,
-                b2: 0,
-                b3: 1,
-                e0: 1,
-                e1: 4,
-                e2: 8,
-                e3: 8,
-                s0: 1,
-                s1: 1,
-                s2: 2,
-                s3: 2,
-                n0: 1,
-                n1: 4,
-                n2: 8,
-                n3: 8,
-                px: 8,
-            },
+        outputs(select(1, 64, 64), "a condition per element, 64 int8", 64)?,
+        outputs(select(4, 1, 16), "one condition per row, 4 x 16 int8", 64)?,
+        outputs(per_channel(REDUCE_SUM), "sum over 8x8 of 4x8x8, int8", 4)?,
+        outputs(per_channel(REDUCE_MAX), "max over 8x8 of 4x8x8, int8", 4)?,
+        outputs(argmax(10), "10 int8 scores", 1)?,
+        outputs(sum_pool(2, 2, 0, false), "sum, 2x2 stride 2, 8x8x4, int8", 64)?,
+        outputs(sum_pool(2, 2, 0, true), "average, 2x2 stride 2, 8x8x4, int8", 64)?,
+        outputs(sum_pool(3, 1, 1, true), "average, 3x3 stride 1 pad 1, 8x8x4, int8", 256)?,
+        outputs(repeat(3, 2), "columns twice, 4x8x8", 512)?,
+        outputs(tile([1, 2, 1, 1]), "channels twice, 4x8x8", 512)?,
+        outputs(transpose([0, 2, 3, 1]), "NCHW -> NHWC, 4x8x8", 256)?,
+        outputs(pad(1), "1 on every side, 4x8x8", 400)?,
+        outputs(concatenate(1), "channels, 4x8x8 + 4x8x8", 512)?,
+        outputs(
+            strided_slice([0, 0, 0, 1], IMAGE, [1, 1, 2, 2]),
             "every other row and column, 4x8x8",
-            &[],
-            "output",
             64,
         )?,
-        row(
-            Upsampling {
-                scale: 2,
-                nb: 1,
-                c: 1,
-                h: 8,
-                w: 8,
-                px: 8,
-            },
-            "x2, 8x8",
-            &[],
-            "output",
-            256,
-        )?,
-        row(
-            Reshape { n: 64, px: 8 },
-            "64 elements (also flatten)",
-            &[],
-            "output",
-            64,
-        )?,
-        row(Bits { k: 8 }, "k = 8", &[], "call", 1)?,
-        row(IsNonneg { k: 8 }, "k = 8", &[], "call", 1)?,
-        row(IsZero { p: 8 }, "", &[], "call", 1)?,
-        row(
-            Clamp {
-                k: 8,
-                lo: -100,
-                hi: 100,
-            },
-            "k = 8, both edges",
-            &[],
-            "call",
-            1,
-        )?,
-        row(Max2 { k: 8 }, "k = 8", &[], "call", 1)?,
-        row(OneHot { n: 16 }, "n = 16", &[], "call", 1)?,
-        row(RoundShift { s: 4, k: 8 }, "s = 4, k = 8", &[], "call", 1)?,
-        row(
-            RequantPacked {
-                s: 4,
-                p: 8,
-                kq: 12,
-                g: 3,
-            },
-            "three 16-bit accumulators, s = 4",
-            &[],
-            "call",
-            1,
-        )?,
-        row(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8", &[], "call", 1)?,
+        outputs(upsampling(2), "x2, 8x8", 256)?,
+        outputs(Reshape { n: 64, px: 8 }, "64 elements (also flatten)", 64)?,
+        call(Bits { k: 8 }, "k = 8")?,
+        call(IsNonneg { k: 8 }, "k = 8")?,
+        call(IsZero { p: 8 }, "")?,
+        call(clamp(-100, 100), "k = 8, both edges")?,
+        call(Max2 { k: 8 }, "k = 8")?,
+        call(OneHot { n: 16 }, "n = 16")?,
+        call(RoundShift { s: 4, k: 8 }, "s = 4, k = 8")?,
+        call(requant_packed(4, 12, 3), "three 16-bit accumulators, s = 4")?,
+        call(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8")?,
     ])
 }
 
