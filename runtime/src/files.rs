@@ -105,8 +105,7 @@ pub fn write_atomic_all(files: &[(&Path, &[u8])]) -> Result<(), WriteError> {
             .collect();
         writes
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
+            .try_for_each(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
 }
 
