@@ -1,10 +1,13 @@
 //! The reference engine's throughput and the builder's synthesis time per
 //! constraint, on the catalogue's dense, convolution and requantization
-//! instances: the operators a quantized network spends its time in.
+//! instances: the operators a quantized network spends its time in; and
+//! the synthesis of a weight commitment (Poseidon over packed weights).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use section9::catalogue::{examples, Example};
+use section9::commit::enforce_commitment;
 use section9::r1cs::Builder;
+use section9::Bound;
 use section9::{seeded_inputs, wire_inputs};
 
 fn synthesize(ex: &Example, inputs: &[Vec<i64>]) -> Builder {
@@ -43,9 +46,29 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// 4,096 private int8 weights proven in range, packed and hashed: the part
+/// of a committed model's witness that is Poseidon.
+fn commitment(c: &mut Criterion) {
+    let bound = Bound::prec(8);
+    let weights: Vec<i128> = (0..4096).map(|i| (i * 37 % 255) - 127).collect();
+    let build = || {
+        let mut cs = Builder::new();
+        let sigs: Vec<_> = weights.iter().map(|&w| cs.input("w", &[], w, false)).collect();
+        enforce_commitment(&mut cs, "commitment", &sigs, bound).expect("in bound");
+        cs
+    };
+    let rows = build().num_constraints();
+    let mut g = c.benchmark_group("synthesis");
+    g.throughput(Throughput::Elements(rows as u64));
+    g.bench_function(format!("commitment of 4096 int8 weights ({rows} constraints)"), |b| {
+        b.iter(build)
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench
+    targets = bench, commitment
 }
 criterion_main!(benches);

@@ -440,10 +440,16 @@ impl<T: Clone> Array<T> {
     }
 
     pub fn set(&mut self, index: &[i128], v: T) -> Result<(), OpError> {
+        *self.get_mut(index)? = v;
+        Ok(())
+    }
+
+    /// The element itself, so that `s[i] += x` in a synthesis adds to it in
+    /// place instead of copying its combination out and back.
+    pub fn get_mut(&mut self, index: &[i128]) -> Result<&mut T, OpError> {
         self.check_rank(index)?;
         let at = offset(self.name, &self.dims, index)?;
-        self.data[at] = v;
-        Ok(())
+        Ok(&mut self.data[at])
     }
 
     fn check_rank(&self, index: &[i128]) -> Result<(), OpError> {

@@ -186,6 +186,9 @@ impl Ctx<'_> {
         if self.info.field {
             return self.assign_field(t, &idx, op, value, synth);
         }
+        if let (Some(Kind::Array { .. }), true, AssignOp::Add | AssignOp::Sub) = (self.info.kind(t), synth, op) {
+            return self.accumulate_element(t, &idx, op, value);
+        }
         if let Some(Kind::Array { .. }) = self.info.kind(t) {
             let (v, sum, diff) = if synth {
                 let v = self.sig(value);
@@ -283,6 +286,9 @@ impl Ctx<'_> {
                 AssignOp::Sub => quote! {{ let __v = #v; #t.sub_assign(&__v)?; }},
             };
         }
+        if synth && op != AssignOp::Set {
+            return self.accumulate_element(t, idx, op, value);
+        }
         let (v, sum, diff) = if synth {
             let v = self.sig(value);
             (v.clone(), quote! { __old.add(&#v)? }, quote! { __old.sub(&#v)? })
@@ -306,6 +312,27 @@ impl Ctx<'_> {
                 #t = #new;
             }}
         }
+    }
+
+    /// `t[idx] += value` (or `-=`) in a synthesis, on the element in place:
+    /// an element is a combination, and copying it out and back at every
+    /// step of a sum costs its length each time.
+    fn accumulate_element(
+        &self,
+        t: &Ident,
+        idx: &[TokenStream],
+        op: AssignOp,
+        value: &crate::ir::Expression,
+    ) -> TokenStream {
+        let v = self.sig(value);
+        let method = match op {
+            AssignOp::Sub => quote! { sub_assign },
+            _ => quote! { add_assign },
+        };
+        quote! {{
+            let __v = #v;
+            #t.get_mut(&[#(#idx),*])?.#method(&__v)?;
+        }}
     }
 
     /// Binds each input slice and its declared dimensions, checking the

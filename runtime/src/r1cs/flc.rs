@@ -47,6 +47,16 @@ impl FLc {
     /// combinations of combinations (a hash's linear layers) stay as small
     /// as the wires they read.
     fn add(&self, other: &FLc, k: Fr) -> FLc {
+        // Most merges add (k = 1): no multiplication per term for them.
+        if k == Fr::from(1u64) {
+            self.merge(other, |c| c)
+        } else {
+            self.merge(other, |c| c * k)
+        }
+    }
+
+    /// `self + times(other)`, `times` a multiplication by a constant.
+    fn merge(&self, other: &FLc, times: impl Fn(Fr) -> Fr) -> FLc {
         let (a, b) = (&self.terms, &other.terms);
         let mut terms = SmallVec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
@@ -55,7 +65,7 @@ impl FLc {
                 (Some(&(wa, ca)), Some(&(wb, cb))) if wa == wb => {
                     i += 1;
                     j += 1;
-                    (wa, ca + cb * k)
+                    (wa, ca + times(cb))
                 }
                 (Some(&(wa, ca)), Some(&(wb, _))) if wa < wb => {
                     i += 1;
@@ -67,7 +77,7 @@ impl FLc {
                 }
                 (_, Some(&(wb, cb))) => {
                     j += 1;
-                    (wb, cb * k)
+                    (wb, times(cb))
                 }
                 (None, None) => unreachable!("the loop runs while a term is left"),
             };
@@ -77,7 +87,7 @@ impl FLc {
         }
         FLc {
             terms,
-            constant: self.constant + other.constant * k,
+            constant: self.constant + times(other.constant),
         }
     }
 
