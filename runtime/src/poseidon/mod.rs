@@ -133,9 +133,12 @@ pub const POSEIDON_SPARSE: Table = Table {
     tables(rc = POSEIDON_RC, mds = POSEIDON_MDS, pre = POSEIDON_PRE, sm = POSEIDON_SPARSE)
 )]
 pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
-    let mut s = [[0; t]; rounds + 1];
+    // The state, updated in place round after round: a partial round adds
+    // a multiple of cell 0 to each other cell, which appends one term to
+    // its combination instead of copying it.
+    let mut s = [0; t];
     for i in 0..n {
-        s[0][i + 1] = inputs[i];
+        s[i + 1] = inputs[i];
     }
     for r in 0..rounds {
         let mut x = [0; t];
@@ -149,7 +152,7 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
                 } else {
                     (r - rp) * t + rp + i
                 };
-                let a = s[r][i] + rc[t][k];
+                let a = s[i] + rc[t][k];
                 if r == 0 && i == 0 {
                     // Cell 0 starts at 0, so its first power is a constant.
                     x[0] = rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0] * rc[t][0];
@@ -163,30 +166,33 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
         }
         if r == 3 {
             for i in 0..t {
-                for j in 0..t {
-                    s[r + 1][i] += pre[t][i * t + j] * x[j];
+                s[i] = pre[t][i * t] * x[0];
+                for j in 1..t {
+                    s[i] += pre[t][i * t + j] * x[j];
                 }
             }
         } else if r < 4 || r >= 4 + rp {
             for i in 0..t {
-                for j in 0..t {
-                    s[r + 1][i] += mds[t][i * t + j] * x[j];
+                s[i] = mds[t][i * t] * x[0];
+                for j in 1..t {
+                    s[i] += mds[t][i * t + j] * x[j];
                 }
             }
         } else {
             // The sparse matrix: cell 0 mixes every cell, the others only
             // add a multiple of cell 0.
             let b = (r - 4) * (2 * t - 1);
-            s[r + 1][0] = sm[t][b] * x[0];
+            let mut mixed = sm[t][b] * x[0];
             for j in 1..t {
-                s[r + 1][0] += sm[t][b + j] * s[r][j];
+                mixed += sm[t][b + j] * s[j];
             }
             for i in 1..t {
-                s[r + 1][i] = s[r][i] + sm[t][b + t - 1 + i] * x[0];
+                s[i] += sm[t][b + t - 1 + i] * x[0];
             }
+            s[0] = mixed;
         }
     }
-    out = s[rounds][0];
+    out = s[0];
 }
 
 #[cfg(test)]
