@@ -36,7 +36,7 @@ impl Example {
     }
 }
 
-fn row<O: ZkOp + 'static>(
+fn row<O: ZkOp<Value = i128> + 'static>(
     op: O,
     instance: &str,
     constant: &[bool],
@@ -59,25 +59,25 @@ fn row<O: ZkOp + 'static>(
 
 /// A layer of a public model, costed per multiply-accumulate: its weights
 /// and bias are circuit constants.
-fn constant_weights<O: ZkOp + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
+fn constant_weights<O: ZkOp<Value = i128> + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
     let instance = format!("{instance}, constant weights");
     row(op, &instance, &[false, true, true], "MAC", macs)
 }
 
 /// The same layer with private weights and bias: less its constant-weight
 /// row, the cost of a private multiply-accumulate.
-fn private_weights<O: ZkOp + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
+fn private_weights<O: ZkOp<Value = i128> + 'static>(op: O, instance: &str, macs: usize) -> Result<Example, OpError> {
     let instance = format!("{instance}, private weights");
     row(op, &instance, &[false, false, false], "MAC", macs)
 }
 
 /// An operator on private inputs, costed per output element.
-fn outputs<O: ZkOp + 'static>(op: O, instance: &str, units: usize) -> Result<Example, OpError> {
+fn outputs<O: ZkOp<Value = i128> + 'static>(op: O, instance: &str, units: usize) -> Result<Example, OpError> {
     row(op, instance, &[], "output", units)
 }
 
 /// A gadget on private inputs, costed per call.
-fn call<O: ZkOp + 'static>(op: O, instance: &str) -> Result<Example, OpError> {
+fn call<O: ZkOp<Value = i128> + 'static>(op: O, instance: &str) -> Result<Example, OpError> {
     row(op, instance, &[], "call", 1)
 }
 
@@ -590,10 +590,10 @@ pub fn field_markdown() -> Result<String, OpError> {
     use crate::commit::{enforce_commitment_groups, input_bits, Entry};
     use crate::poseidon::Poseidon;
     use crate::r1cs::Builder;
-    use crate::{Bound, FieldOp};
+    use crate::{Bound, ZkOp};
     let mut out = String::from("| operator | instance | constraints | per unit |\n|---|---|---:|---:|\n");
     for n in 1..=16usize {
-        let c = Poseidon { n }.constraint_count()?;
+        let c = Poseidon { n }.constraint_count(&[])?;
         out.push_str(&format!(
             "| `poseidon` | {n} input{}, t = {} | {c} | {:.2} per input |\n",
             if n == 1 { "" } else { "s" },

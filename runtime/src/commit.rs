@@ -61,8 +61,8 @@ use crate::error::OpError;
 use crate::field::{fr_from_i128, Fr};
 use crate::gadgets::{AtMost, InRange};
 use crate::poseidon::{hash, Poseidon};
-use crate::r1cs::{Builder, FQuad, FSig, Quad, Sig, Wire};
-use crate::{FieldOp, ZkOp};
+use crate::r1cs::{Builder, Quad, Sig, Wire};
+use crate::ZkOp;
 use ark_ff::Field;
 
 /// Packed elements per Poseidon in the chain: 15, plus the chain value.
@@ -216,8 +216,8 @@ pub fn enforce_commitment_groups(
 ) -> Result<Fr, OpError> {
     let h = hash_groups(cs, name, groups, entry)?;
     cs.enter(name, &[]);
-    let public = cs.input_f("commitment", &[], h.val, true);
-    let equal = cs.enforce_f("commitment == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()));
+    let public = cs.input("commitment", &[], h.val, true);
+    let equal = cs.enforce("commitment == hash", &[], Quad::<Fr>::lin(public), Quad::<Fr>::lin(h.clone()));
     cs.leave();
     equal.map(|()| h.val)
 }
@@ -271,9 +271,9 @@ pub fn input_bits(
 /// every value range-checked (unless `entry` says it was), packed and
 /// hashed, and no public wire (the caller decides what the hash must
 /// equal).
-pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], entry: Entry) -> Result<FSig, OpError> {
+pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], entry: Entry) -> Result<Sig<Fr>, OpError> {
     cs.enter(name, &[]);
-    let mut h: Option<FSig> = None;
+    let mut h: Option<Sig<Fr>> = None;
     for (g, &(values, bound)) in groups.iter().enumerate() {
         cs.enter("group", &[g as i128]);
         let out = absorb(cs, h.take(), values, bound, entry);
@@ -296,7 +296,7 @@ pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], ent
 
 /// Range-checks (for [`Entry::Check`]), packs and hashes one group onto
 /// the chain value `h`.
-fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound, entry: Entry) -> Result<FSig, OpError> {
+fn absorb(cs: &mut Builder, h: Option<Sig<Fr>>, values: &[Sig], bound: Bound, entry: Entry) -> Result<Sig<Fr>, OpError> {
     let packing = Packing::new(bound)?;
     check_values(values.iter().map(|s| s.val), bound)?;
     let in_range = InRange {
@@ -314,31 +314,31 @@ fn absorb(cs: &mut Builder, h: Option<FSig>, values: &[Sig], bound: Bound, entry
                 checked?.remove(0).remove(0)
             }
         };
-        offsets.push(FSig::from_sig(&checked.sub(&Sig::constant(bound.lo))?));
+        offsets.push(checked.sub(&Sig::constant(bound.lo))?.to_field()?);
     }
     let two_w = Fr::from(2u64).pow([packing.width as u64]);
     let mut packed = Vec::with_capacity(packing.elements(values.len()));
     for chunk in offsets.chunks(packing.per_element) {
-        let mut p = FSig::constant(Fr::from(0u64));
+        let mut p = Sig::<Fr>::constant(Fr::from(0u64));
         for u in chunk.iter().rev() {
             p = p.scale(two_w)?.add(u)?;
         }
         packed.push(p);
     }
     let native_h = h.as_ref().map(|s| s.val);
-    let mut head: Vec<FSig> = h.into_iter().collect();
+    let mut head: Vec<Sig<Fr>> = h.into_iter().collect();
     head.extend(
         header(native_h, values.len(), bound)
             .into_iter()
             .skip(head.len())
-            .map(FSig::constant),
+            .map(Sig::<Fr>::constant),
     );
     let mut h = Poseidon { n: head.len() }
         .synthesize(cs, &[head.as_slice()])?
         .remove(0)
         .remove(0);
     for (g, group) in packed.chunks(GROUP).enumerate() {
-        let inputs: Vec<FSig> = std::iter::once(h).chain(group.iter().cloned()).collect();
+        let inputs: Vec<Sig<Fr>> = std::iter::once(h).chain(group.iter().cloned()).collect();
         cs.enter("chain", &[g as i128]);
         let out = Poseidon { n: inputs.len() }.synthesize(cs, &[inputs.as_slice()]);
         cs.leave();

@@ -13,7 +13,7 @@ use crate::error::OpError;
 use crate::field::Fr;
 use crate::gadgets::InRange;
 use crate::graph::{GraphError, Model, NodeKind, Visibility};
-use crate::r1cs::{check_determinism_from, Builder, FLc, FQuad, FSig, Report, Sig, Wire};
+use crate::r1cs::{check_determinism_from, Builder, Lc, Quad, Report, Sig, Wire};
 use crate::ZkOp;
 use ark_ff::{BigInteger, Field, PrimeField};
 
@@ -115,7 +115,7 @@ fn synthesize(
     let mut out_wires: Vec<Vec<Wire>> = Vec::with_capacity(model.outputs.len());
     let link_out_wire = match piece.link_out.is_empty() {
         true => None,
-        false => Some(cs.input_f("link_out", &[], Fr::from(0u64), true).lc.terms[0].0),
+        false => Some(cs.input("link_out", &[], Fr::from(0u64), true).lc.terms[0].0),
     };
     if link_out_wire.is_none() {
         for &o in &model.outputs {
@@ -124,7 +124,7 @@ fn synthesize(
             let count = public_count(model, o)?;
             out_wires.push(
                 (0..count)
-                    .map(|i| cs.input_f(&name, &[i as i128], Fr::from(0u64), true).lc.terms[0].0)
+                    .map(|i| cs.input(&name, &[i as i128], Fr::from(0u64), true).lc.terms[0].0)
                     .collect(),
             );
         }
@@ -297,19 +297,19 @@ fn enforce_outputs(
     let shift = Fr::from(2u64).pow([Packing::new(node.bound).map_err(&fail)?.width as u64]);
     for (i, (&wire, chunk)) in wires.iter().zip(values.chunks(per)).enumerate() {
         // Element i of the chunk, offset to unsigned, times 2^(width i).
-        let mut packed = FSig::constant(Fr::from(0u64));
+        let mut packed = Sig::<Fr>::constant(Fr::from(0u64));
         for s in chunk.iter().rev() {
             packed = packed.scale(shift).map_err(&fail)?;
             packed = packed
-                .add(&FSig::from_sig(&s.sub(&Sig::constant(lo)).map_err(&fail)?))
+                .add(&s.sub(&Sig::constant(lo)).and_then(|d| d.to_field()).map_err(&fail)?)
                 .map_err(&fail)?;
         }
         cs.set_value(wire, packed.val);
-        let public = FSig {
-            lc: FLc::wire(wire),
+        let public = Sig {
+            lc: Lc::<Fr>::wire(wire),
             val: packed.val,
         };
-        cs.enforce_f(&name, &[i as i128], FQuad::lin(public), FQuad::lin(packed))
+        cs.enforce(&name, &[i as i128], Quad::<Fr>::lin(public), Quad::<Fr>::lin(packed))
             .map_err(&fail)?;
     }
     Ok(())

@@ -9,9 +9,9 @@
 //! both.
 
 use crate::bound::Bound;
-use crate::error::{OpError, OVERFLOW};
+use crate::error::{or_overflow, OpError, OVERFLOW};
 use crate::field::{fr_from_i128, Fr};
-use crate::r1cs::Sig;
+use crate::r1cs::{Sig, Value};
 use ark_ff::Field;
 
 pub use crate::bound::bits;
@@ -54,35 +54,41 @@ pub fn param<T: ParamValue>(name: &'static str, v: i128) -> Result<T, OpError> {
     })
 }
 
-pub fn add(a: i128, b: i128) -> Result<i128, OpError> {
-    a.checked_add(b).ok_or(OVERFLOW)
+/// `a + b` in the operator's domain (checked for integers).
+#[inline]
+pub fn add<V: Value>(a: V, b: V) -> Result<V, OpError> {
+    a.checked_add(b)
 }
 
-pub fn sub(a: i128, b: i128) -> Result<i128, OpError> {
-    a.checked_sub(b).ok_or(OVERFLOW)
+/// `a - b` in the operator's domain (checked for integers).
+#[inline]
+pub fn sub<V: Value>(a: V, b: V) -> Result<V, OpError> {
+    a.checked_sub(b)
 }
 
+#[inline]
 pub fn mul(a: i128, b: i128) -> Result<i128, OpError> {
-    a.checked_mul(b).ok_or(OVERFLOW)
+    or_overflow(a.checked_mul(b))
 }
 
+#[inline]
 pub fn neg(a: i128) -> Result<i128, OpError> {
-    a.checked_neg().ok_or(OVERFLOW)
+    or_overflow(a.checked_neg())
 }
 
 /// Compile-time division (truncating, as Rust's `/`).
 pub fn div(a: i128, b: i128) -> Result<i128, OpError> {
-    a.checked_div(b).ok_or(OVERFLOW)
+    or_overflow(a.checked_div(b))
 }
 
 /// Compile-time remainder (as Rust's `%`).
 pub fn rem(a: i128, b: i128) -> Result<i128, OpError> {
-    a.checked_rem(b).ok_or(OVERFLOW)
+    or_overflow(a.checked_rem(b))
 }
 
 pub fn shl(a: i128, b: i128) -> Result<i128, OpError> {
     let s = u32::try_from(b).map_err(|_| OVERFLOW)?;
-    let r = a.checked_shl(s).ok_or(OVERFLOW)?;
+    let r = or_overflow(a.checked_shl(s))?;
     if r >> s != a {
         return Err(OVERFLOW);
     }
@@ -125,7 +131,7 @@ pub fn max(a: i128, b: i128) -> i128 {
 }
 
 pub fn abs(a: i128) -> Result<i128, OpError> {
-    a.checked_abs().ok_or(OVERFLOW)
+    or_overflow(a.checked_abs())
 }
 
 /// The field inverse of `a`, or 0 for 0: the hint of an is-zero test.
@@ -179,7 +185,7 @@ pub fn volume(dims: &[i128]) -> Result<usize, OpError> {
         if d < 0 {
             return Err(OVERFLOW);
         }
-        n = n.checked_mul(d).ok_or(OVERFLOW)?;
+        n = or_overflow(n.checked_mul(d))?;
     }
     usize::try_from(n).map_err(|_| OVERFLOW)
 }
@@ -226,19 +232,11 @@ pub fn arity<T>(inputs: &[T], expected: usize) -> Result<(), OpError> {
     Ok(())
 }
 
-/// Reads an element of a reference tensor.
-pub fn read<T: Copy + Into<i128>>(
-    tensor: &'static str,
-    data: &[T],
-    dims: &[i128],
-    index: &[i128],
-) -> Result<i128, OpError> {
+/// Reads an element of a reference tensor as a value of the operator's
+/// domain (`i128` or `Fr`).
+#[inline]
+pub fn read<V, T: Copy + Into<V>>(tensor: &'static str, data: &[T], dims: &[i128], index: &[i128]) -> Result<V, OpError> {
     Ok(data[offset(tensor, dims, index)?].into())
-}
-
-/// Reads an element of a circuit tensor.
-pub fn read_sig(tensor: &'static str, data: &[Sig], dims: &[i128], index: &[i128]) -> Result<Sig, OpError> {
-    Ok(data[offset(tensor, dims, index)?].clone())
 }
 
 /// Reads an element of an input declared `constant = true`: its value,
@@ -310,9 +308,11 @@ impl<T: Clone> Output<T> {
     }
 }
 
-/// Narrows a reference value to the engine's integer type.
-pub fn to_i64(v: i128) -> Result<i64, OpError> {
-    i64::try_from(v).map_err(|_| OVERFLOW)
+/// A reference output as the engine's element type (integers narrowed to
+/// 64 bits).
+#[inline]
+pub fn to_elem<V: Value>(v: V) -> Result<V::Elem, OpError> {
+    v.to_elem()
 }
 
 /// The bound of a declared precision.
@@ -413,6 +413,7 @@ pub fn table(t: &Table, key: i128, i: i128) -> Result<Fr, OpError> {
 }
 
 /// Reads an element of a tensor of any element type.
+#[inline]
 pub fn read_at<T: Clone>(tensor: &'static str, data: &[T], dims: &[i128], index: &[i128]) -> Result<T, OpError> {
     Ok(data[offset(tensor, dims, index)?].clone())
 }

@@ -32,4 +32,4 @@ pub mod r1cs;
 
 pub use bound::Bound;
 pub use error::OpError;
-pub use op::{seeded_inputs, wire_inputs, DynOp, Erased, FieldOp, ParamSource, Role, ZkOp};
+pub use op::{seeded_inputs, wire_inputs, DynOp, Elem, Erased, ParamSource, PortBound, Role, ZkOp};

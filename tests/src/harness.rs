@@ -1,17 +1,18 @@
 //! The checks every operator goes through: the reference and the circuit
 //! agree, the system is satisfied, and a cheating prover is caught.
 
-use section9::field::{fr_from_i128, Fr};
-use section9::r1cs::{check_determinism, Builder, FSig, Sig, Wire, WireKind};
-use section9::{wire_inputs, FieldOp, OpError, Role, ZkOp};
+use section9::field::Fr;
+use section9::r1cs::{check_determinism, Builder, Sig, Value, Wire, WireKind};
+use section9::{wire_inputs, Elem, OpError, Role, ZkOp};
 
-/// A synthesized operator with its inputs as wires (or constants).
-pub struct Run {
+/// A synthesized operator with its inputs as wires (or constants), in
+/// either value domain.
+pub struct Run<V: Value = i128> {
     pub cs: Builder,
-    pub outputs: Vec<Vec<Sig>>,
+    pub outputs: Vec<Vec<Sig<V>>>,
 }
 
-impl Run {
+impl<V: Value> Run<V> {
     /// The outputs' values in the witness, as field elements.
     pub fn output_values(&self) -> Vec<Vec<Fr>> {
         self.outputs
@@ -43,10 +44,10 @@ pub type Forgery = (String, Tamper);
 /// circuit constant. Forged hints are applied as the builder meets them.
 pub fn synthesize<O: ZkOp>(
     op: &O,
-    inputs: &[Vec<i64>],
+    inputs: &[Vec<Elem<O>>],
     constant: &[bool],
     forgeries: &[Forgery],
-) -> Result<Run, OpError> {
+) -> Result<Run<O::Value>, OpError> {
     let mut cs = Builder::with_names();
     for (path, f) in forgeries {
         cs.forge(path.clone(), *f);
@@ -61,26 +62,26 @@ pub fn synthesize<O: ZkOp>(
         })
         .collect();
     let sigs = wire_inputs(&mut cs, O::INPUTS, inputs, &roles);
-    let refs: Vec<&[Sig]> = sigs.iter().map(Vec::as_slice).collect();
+    let refs: Vec<&[Sig<O::Value>]> = sigs.iter().map(Vec::as_slice).collect();
     let outputs = op.synthesize(&mut cs, &refs)?;
     Ok(Run { cs, outputs })
 }
 
-pub fn reference<O: ZkOp>(op: &O, inputs: &[Vec<i64>]) -> Result<Vec<Vec<i64>>, OpError> {
-    let refs: Vec<&[i64]> = inputs.iter().map(Vec::as_slice).collect();
+pub fn reference<O: ZkOp>(op: &O, inputs: &[Vec<Elem<O>>]) -> Result<Vec<Vec<Elem<O>>>, OpError> {
+    let refs: Vec<&[Elem<O>]> = inputs.iter().map(Vec::as_slice).collect();
     op.reference(&refs)
 }
 
 /// The reference and the circuit give the same outputs, bit for bit in
 /// the field, and the witness satisfies every constraint.
-pub fn check_agreement<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Run, String> {
+pub fn check_agreement<O: ZkOp>(op: &O, inputs: &[Vec<Elem<O>>], constant: &[bool]) -> Result<Run<O::Value>, String> {
     op.check().map_err(|e| e.to_string())?;
     let expected = reference(op, inputs).map_err(|e| format!("reference: {e}"))?;
     let run = synthesize(op, inputs, constant, &[]).map_err(|e| format!("synthesis: {e}"))?;
     let got = run.output_values();
     let want: Vec<Vec<Fr>> = expected
         .iter()
-        .map(|t| t.iter().map(|&v| fr_from_i128(v as i128)).collect())
+        .map(|t| t.iter().map(|&v| O::Value::elem_to_fr(v)).collect())
         .collect();
     if got != want {
         return Err(format!(
@@ -96,9 +97,9 @@ pub fn check_agreement<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) 
     }
     let bounds = op.output_bounds().map_err(|e| e.to_string())?;
     for (t, (vals, b)) in expected.iter().zip(&bounds).enumerate() {
-        if let Some(v) = vals.iter().find(|&&v| !b.contains(v as i128)) {
+        if let Some(v) = vals.iter().find(|&&v| !O::Value::within(b, v)) {
             return Err(format!(
-                "{}: output {t} value {v} outside its declared bound {b}",
+                "{}: output {t} value {v:?} outside its declared bound {b}",
                 O::NAME
             ));
         }
@@ -124,7 +125,11 @@ const FORGERIES: &[(&str, Tamper)] = &[
 /// hint from it as a cheating prover would. The system must then be
 /// unsatisfied, or the outputs unchanged (a hint that does not matter, like
 /// the inverse of zero).
-pub fn check_hint_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<Vec<Rejection>, String> {
+pub fn check_hint_forgeries<O: ZkOp>(
+    op: &O,
+    inputs: &[Vec<Elem<O>>],
+    constant: &[bool],
+) -> Result<Vec<Rejection>, String> {
     let honest = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?;
     let want = honest.output_values();
     let paths: Vec<String> = honest.cs.hints().iter().map(|&w| honest.cs.wire_name(w)).collect();
@@ -156,7 +161,7 @@ pub fn check_hint_forgeries<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bo
 /// have no value of their own to change.
 pub fn check_output_forgeries<O: ZkOp>(
     op: &O,
-    inputs: &[Vec<i64>],
+    inputs: &[Vec<Elem<O>>],
     constant: &[bool],
 ) -> Result<Vec<Rejection>, String> {
     let honest = synthesize(op, inputs, constant, &[]).map_err(|e| e.to_string())?;
@@ -191,7 +196,7 @@ pub fn check_output_forgeries<O: ZkOp>(
 }
 
 /// The determinism checker proves every output fixed by the inputs.
-pub fn check_determined(op_name: &str, run: &Run) -> Result<(), String> {
+pub fn check_determined<V: Value>(op_name: &str, run: &Run<V>) -> Result<(), String> {
     let report = check_determinism(&run.cs, &run.output_wires());
     if report.is_ok() {
         Ok(())
@@ -205,7 +210,7 @@ pub fn check_determined(op_name: &str, run: &Run) -> Result<(), String> {
 /// its inputs) must see at least one forgery rejected: otherwise every
 /// forged synthesis failed before its constraints were looked at, and the
 /// check would have checked nothing.
-pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Result<(), String> {
+pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<Elem<O>>], constant: &[bool]) -> Result<(), String> {
     let run = check_agreement(op, inputs, constant)?;
     check_determined(O::NAME, &run)?;
     let hints = check_hint_forgeries(op, inputs, constant)?;
@@ -229,100 +234,4 @@ pub fn check_all<O: ZkOp>(op: &O, inputs: &[Vec<i64>], constant: &[bool]) -> Res
 /// The largest magnitude of precision `p`.
 pub fn max_of(p: u32) -> i64 {
     ((1i128 << (p - 1)) - 1) as i64
-}
-
-/// A synthesized field operator with its inputs as private field wires.
-pub struct FieldRun {
-    pub cs: Builder,
-    pub inputs: Vec<Vec<FSig>>,
-    pub outputs: Vec<Vec<FSig>>,
-}
-
-impl FieldRun {
-    pub fn output_values(&self) -> Vec<Vec<Fr>> {
-        self.outputs
-            .iter()
-            .map(|t| t.iter().map(|s| self.cs.eval_f(&s.lc)).collect())
-            .collect()
-    }
-
-    /// Every wire an output depends on directly.
-    pub fn output_wires(&self) -> Vec<Wire> {
-        let mut w: Vec<Wire> = self
-            .outputs
-            .iter()
-            .flatten()
-            .flat_map(|s| s.lc.terms.iter().map(|&(w, _)| w))
-            .collect();
-        w.sort_unstable();
-        w.dedup();
-        w
-    }
-}
-
-/// Synthesizes a field operator in a named builder, every input a private
-/// wire, with the forgeries applied to hints as the builder meets them.
-pub fn synthesize_field<O: FieldOp>(op: &O, inputs: &[Vec<Fr>], forgeries: &[Forgery]) -> Result<FieldRun, OpError> {
-    let mut cs = Builder::with_names();
-    for (path, f) in forgeries {
-        cs.forge(path.clone(), *f);
-    }
-    let sigs: Vec<Vec<FSig>> = inputs
-        .iter()
-        .enumerate()
-        .map(|(t, values)| {
-            let name = O::INPUTS.get(t).copied().unwrap_or("input");
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| cs.input_f(name, &[i as i128], v, false))
-                .collect()
-        })
-        .collect();
-    let refs: Vec<&[FSig]> = sigs.iter().map(Vec::as_slice).collect();
-    let outputs = op.synthesize(&mut cs, &refs)?;
-    Ok(FieldRun {
-        cs,
-        inputs: sigs,
-        outputs,
-    })
-}
-
-/// The reference and the circuit agree, the witness satisfies every
-/// constraint, the determinism checker proves every output fixed by the
-/// inputs, and changing any output's own wire breaks a constraint.
-pub fn check_field_op<O: FieldOp>(op: &O, inputs: &[Vec<Fr>]) -> Result<Vec<Vec<Fr>>, String> {
-    op.check().map_err(|e| e.to_string())?;
-    let refs: Vec<&[Fr]> = inputs.iter().map(Vec::as_slice).collect();
-    let want = op.reference(&refs).map_err(|e| format!("reference: {e}"))?;
-    let run = synthesize_field(op, inputs, &[]).map_err(|e| format!("synthesis: {e}"))?;
-    if run.output_values() != want {
-        return Err(format!("{}: circuit outputs differ from the reference", O::NAME));
-    }
-    if let Some(row) = run.cs.which_unsatisfied() {
-        return Err(format!("{}: honest witness violates `{row}`", O::NAME));
-    }
-    let report = check_determinism(&run.cs, &run.output_wires());
-    if !report.is_ok() {
-        return Err(format!("{}: {}", O::NAME, report.describe(&run.cs)));
-    }
-    for s in run.outputs.iter().flatten() {
-        let own =
-            s.lc.terms
-                .iter()
-                .map(|&(w, _)| w)
-                .find(|&w| !matches!(run.cs.kind(w), WireKind::Input { .. }));
-        let Some(w) = own else { continue };
-        let mut cs = synthesize_field(op, inputs, &[]).map_err(|e| e.to_string())?.cs;
-        let v = cs.value(w);
-        cs.set_value(w, v + Fr::from(1u64));
-        if cs.which_unsatisfied().is_none() {
-            return Err(format!(
-                "{}: output wire {} changed and every constraint still holds",
-                O::NAME,
-                cs.wire_name(w)
-            ));
-        }
-    }
-    Ok(want)
 }

@@ -10,9 +10,9 @@ use section9::compile::circuit_digest;
 use section9::dsl::Table;
 use section9::field::{fr_to_decimal, Fr};
 use section9::poseidon::{hash, params, sparse, Poseidon, FULL_ROUNDS, PARTIAL_ROUNDS, POSEIDON_MDS, WIDTHS};
-use section9::r1cs::{Builder, FSig};
-use section9::{zk_op, FieldOp};
-use section9_tests::harness::check_field_op;
+use section9::r1cs::{Builder, Sig};
+use section9::{zk_op, ZkOp};
+use section9_tests::harness::{check_all, reference};
 use std::str::FromStr;
 
 fn fr(text: &str) -> Fr {
@@ -63,7 +63,8 @@ fn published_vectors_reference_and_circuit() {
         let want = fr(expected);
         assert_eq!(hash(&inputs), want, "native hash of {inputs:?}");
         let op = Poseidon { n: inputs.len() };
-        let out = check_field_op(&op, std::slice::from_ref(&inputs)).unwrap();
+        check_all(&op, std::slice::from_ref(&inputs), &[]).unwrap();
+        let out = reference(&op, std::slice::from_ref(&inputs)).unwrap();
         assert_eq!(
             out[0][0],
             want,
@@ -80,10 +81,10 @@ fn published_vectors_reference_and_circuit() {
 fn constraints_per_width() {
     for n in 1..=16usize {
         let t = n + 1;
-        let count = Poseidon { n }.constraint_count().unwrap();
+        let count = Poseidon { n }.constraint_count(&[]).unwrap();
         assert_eq!(count, 3 * (8 * t + PARTIAL_ROUNDS[t - 2]) - 3, "n = {n}");
     }
-    assert_eq!(Poseidon { n: 2 }.constraint_count().unwrap(), 240);
+    assert_eq!(Poseidon { n: 2 }.constraint_count(&[]).unwrap(), 240);
 }
 
 #[test]
@@ -105,7 +106,8 @@ proptest! {
     #[test]
     fn reference_equals_circuit(inputs in prop::collection::vec(field_element(), 1..=16)) {
         let op = Poseidon { n: inputs.len() };
-        let out = check_field_op(&op, std::slice::from_ref(&inputs)).map_err(TestCaseError::fail)?;
+        check_all(&op, std::slice::from_ref(&inputs), &[]).map_err(TestCaseError::fail)?;
+        let out = reference(&op, std::slice::from_ref(&inputs)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(out[0][0], hash(&inputs));
     }
 }
@@ -300,12 +302,12 @@ fn optimized_constants_reproduce_the_plain_permutation() {
 }
 
 /// An operator's circuit on private inputs, without names.
-fn build<O: FieldOp>(op: &O, inputs: &[Fr]) -> (Builder, Vec<Vec<FSig>>) {
+fn build<O: ZkOp<Value = Fr>>(op: &O, inputs: &[Fr]) -> (Builder, Vec<Vec<Sig<Fr>>>) {
     let mut cs = Builder::new();
-    let sigs: Vec<FSig> = inputs
+    let sigs: Vec<Sig<Fr>> = inputs
         .iter()
         .enumerate()
-        .map(|(i, &v)| cs.input_f("inputs", &[i as i128], v, false))
+        .map(|(i, &v)| cs.input("inputs", &[i as i128], v, false))
         .collect();
     let out = op.synthesize(&mut cs, &[&sigs]).unwrap();
     (cs, out)

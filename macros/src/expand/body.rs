@@ -23,13 +23,12 @@ impl Ctx<'_> {
     fn stmt(&self, s: &Statement, target: Target, loops: &mut Vec<Ident>) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
-        let field = self.info.field;
         match s {
             Statement::Let { name, mutable, init } => {
                 let m = mutable.then(|| quote! { mut });
                 let v = match self.info.kind(name) {
                     Some(Kind::Lin { .. }) if synth => self.sig(init),
-                    Some(Kind::Lin { .. }) if field => self.fval(init, false),
+                    Some(Kind::Lin { .. }) => self.val(init, false),
                     _ => self.int(init, synth),
                 };
                 quote! { let #m #name = #v; }
@@ -37,47 +36,30 @@ impl Ctx<'_> {
             Statement::Array { name, dims } => {
                 let label = name.to_string();
                 let dims: Vec<TokenStream> = dims.iter().map(|x| self.int(x, synth)).collect();
-                let zero = match (synth, field) {
-                    (false, false) => quote! { 0i128 },
-                    (false, true) => quote! { #d::fr(0) },
-                    (true, false) => quote! { ::section9::r1cs::Sig::constant(0) },
-                    (true, true) => quote! { ::section9::r1cs::FSig::constant(#d::fr(0)) },
+                let v = self.value_ty();
+                let zero = if synth {
+                    let s = self.sig_ty();
+                    quote! { #s::default() }
+                } else {
+                    quote! { <#v as ::section9::r1cs::Value>::ZERO }
                 };
                 quote! { let mut #name = #d::Array::new(#label, &[#(#dims),*], #zero)?; }
-            }
-            Statement::Hint { name, expr } if field => {
-                let label = name.to_string();
-                let idx = Ctx::loop_index(loops);
-                let v = self.fval(expr, synth);
-                if synth {
-                    quote! { let #name = __cs.hint_f(#label, #idx, #v); }
-                } else {
-                    quote! { let #name = #v; }
-                }
-            }
-            Statement::Wire { name, expr } if field => {
-                if synth {
-                    let label = name.to_string();
-                    let idx = Ctx::loop_index(loops);
-                    let q = self.quad(expr);
-                    quote! { let #name = __cs.wire_f(#label, #idx, #q)?; }
-                } else {
-                    let v = self.fval(expr, false);
-                    quote! { let #name = #v; }
-                }
             }
             Statement::Hint { name, expr } => {
                 let label = name.to_string();
                 let idx = Ctx::loop_index(loops);
-                let field = matches!(self.info.kind(name), Some(Kind::Hint { field: true, .. }));
+                // An integer operator's field hint (an inverse) has no
+                // integer value: the reference reads it as 0.
+                let inverse = matches!(self.info.kind(name), Some(Kind::Hint { field: true, .. })) && !self.info.field;
                 let inner = match expr {
-                    crate::ir::Expression::Call(f, args) if f == "field_inv" => &args[0],
+                    crate::ir::Expression::Call(f, args) if inverse && f == "field_inv" => &args[0],
                     e => e,
                 };
-                let v = self.int(inner, synth);
-                match (synth, field) {
+                let v = self.val(inner, synth);
+                let ty = self.value_ty();
+                match (synth, inverse) {
                     (false, true) => quote! { let #name: i128 = 0; },
-                    (false, false) => quote! { let #name: i128 = #v; },
+                    (false, false) => quote! { let #name: #ty = #v; },
                     (true, true) => quote! { let #name = __cs.hint_field(#label, #idx, #d::field_inv(#v)); },
                     (true, false) => quote! { let #name = __cs.hint(#label, #idx, #v); },
                 }
@@ -89,8 +71,9 @@ impl Ctx<'_> {
                     let q = self.quad(expr);
                     quote! { let #name = __cs.wire(#label, #idx, #q)?; }
                 } else {
-                    let v = self.int(expr, false);
-                    quote! { let #name: i128 = #v; }
+                    let v = self.val(expr, false);
+                    let ty = self.value_ty();
+                    quote! { let #name: #ty = #v; }
                 }
             }
             Statement::Call {
@@ -111,23 +94,20 @@ impl Ctx<'_> {
                     .collect();
                 let op = quote! { (#path { #(#fields),* }) };
                 let n = binds.len();
-                let tr = self.op_trait();
                 let run = if synth {
                     let args: Vec<TokenStream> = args.iter().map(|a| self.sig(a)).collect();
                     let label = comp.to_string();
                     let idx = Ctx::loop_index(loops);
                     quote! {{
                         __cs.enter(#label, #idx);
-                        let __out = #tr::synthesize(&#op, __cs, &[#(&[#args][..]),*]);
+                        let __out = ::section9::ZkOp::synthesize(&#op, __cs, &[#(&[#args][..]),*]);
                         __cs.leave();
                         __out?
                     }}
-                } else if field {
-                    let args: Vec<TokenStream> = args.iter().map(|a| self.fval(a, false)).collect();
-                    quote! { #tr::reference(&#op, &[#(&[#args][..]),*])? }
                 } else {
-                    // Arguments go as i128: a packed value may pass 64 bits.
-                    let args: Vec<TokenStream> = args.iter().map(|a| self.int(a, false)).collect();
+                    // Arguments go at the signals' width: a packed value
+                    // may pass 64 bits.
+                    let args: Vec<TokenStream> = args.iter().map(|a| self.val(a, false)).collect();
                     quote! { ::section9::ZkOp::reference_wide(&#op, &[#(&[#args][..]),*])? }
                 };
                 if n == 0 {
@@ -140,12 +120,7 @@ impl Ctx<'_> {
                 if synth {
                     let (l, r) = (self.quad(lhs), self.quad(rhs));
                     let idx = Ctx::loop_index(loops);
-                    let f = if field {
-                        quote! { enforce_f }
-                    } else {
-                        quote! { enforce }
-                    };
-                    quote! { __cs.#f(#text, #idx, #l, #r)?; }
+                    quote! { __cs.enforce(#text, #idx, #l, #r)?; }
                 } else {
                     quote! {}
                 }
@@ -183,18 +158,16 @@ impl Ctx<'_> {
         let d = quote! { ::section9::dsl };
         let synth = target == Target::Synthesis;
         let idx: Vec<TokenStream> = index.iter().map(|x| self.int(x, synth)).collect();
-        if self.info.field {
-            return self.assign_field(t, &idx, op, value, synth);
-        }
-        if let (Some(Kind::Array { .. }), true, AssignOp::Add | AssignOp::Sub) = (self.info.kind(t), synth, op) {
+        let kind = self.info.kind(t).cloned();
+        if let (Some(Kind::Array { .. }), true, AssignOp::Add | AssignOp::Sub) = (&kind, synth, op) {
             return self.accumulate_element(t, &idx, op, value);
         }
-        if let Some(Kind::Array { .. }) = self.info.kind(t) {
+        if let Some(Kind::Array { .. }) = kind {
             let (v, sum, diff) = if synth {
                 let v = self.sig(value);
                 (v.clone(), quote! { __old.add(&#v)? }, quote! { __old.sub(&#v)? })
             } else {
-                let v = self.int(value, false);
+                let v = self.val(value, false);
                 (
                     v.clone(),
                     quote! { #d::add(__old, #v)? },
@@ -211,7 +184,7 @@ impl Ctx<'_> {
                 #t.set(&[#(#idx),*], #new)?;
             }};
         }
-        match self.info.kind(t) {
+        match kind {
             Some(Kind::Output { .. }) => {
                 if synth {
                     let label = t.to_string();
@@ -221,8 +194,8 @@ impl Ctx<'_> {
                         #t.write(&[#(#idx),*], __v)?;
                     }}
                 } else {
-                    let v = self.int(value, false);
-                    quote! { #t.write(&[#(#idx),*], #d::to_i64(#v)?)?; }
+                    let v = self.val(value, false);
+                    quote! { #t.write(&[#(#idx),*], #d::to_elem(#v)?)?; }
                 }
             }
             Some(Kind::Lin { .. }) if synth => {
@@ -234,83 +207,16 @@ impl Ctx<'_> {
                 }
             }
             _ => {
-                let v = self.int(value, synth);
+                let v = match kind {
+                    Some(Kind::Lin { .. }) => self.val(value, false),
+                    _ => self.int(value, synth),
+                };
                 match op {
                     AssignOp::Set => quote! { #t = #v; },
                     AssignOp::Add => quote! { #t = #d::add(#t, #v)?; },
                     AssignOp::Sub => quote! { #t = #d::sub(#t, #v)?; },
                 }
             }
-        }
-    }
-
-    /// An assignment in a field operator: outputs, locals and array
-    /// elements, all over `Fr`.
-    fn assign_field(
-        &self,
-        t: &Ident,
-        idx: &[TokenStream],
-        op: AssignOp,
-        value: &crate::ir::Expression,
-        synth: bool,
-    ) -> TokenStream {
-        let kind = self.info.kind(t).cloned();
-        if let Some(Kind::Output { .. }) = kind {
-            return if synth {
-                let label = t.to_string();
-                let q = self.quad(value);
-                quote! {{
-                    let __v = __cs.wire_f(#label, &[#(#idx),*], #q)?;
-                    #t.write(&[#(#idx),*], __v)?;
-                }}
-            } else {
-                let v = self.fval(value, false);
-                quote! { #t.write(&[#(#idx),*], #v)?; }
-            };
-        }
-        if !matches!(kind, Some(Kind::Lin { .. }) | Some(Kind::Array { .. })) {
-            // Integer constants.
-            let v = self.int(value, synth);
-            let d = quote! { ::section9::dsl };
-            return match op {
-                AssignOp::Set => quote! { #t = #v; },
-                AssignOp::Add => quote! { #t = #d::add(#t, #v)?; },
-                AssignOp::Sub => quote! { #t = #d::sub(#t, #v)?; },
-            };
-        }
-        if synth && !matches!(kind, Some(Kind::Array { .. })) {
-            let v = self.sig(value);
-            return match op {
-                AssignOp::Set => quote! { #t = #v; },
-                AssignOp::Add => quote! {{ let __v = #v; #t.add_assign(&__v)?; }},
-                AssignOp::Sub => quote! {{ let __v = #v; #t.sub_assign(&__v)?; }},
-            };
-        }
-        if synth && op != AssignOp::Set {
-            return self.accumulate_element(t, idx, op, value);
-        }
-        let (v, sum, diff) = if synth {
-            let v = self.sig(value);
-            (v.clone(), quote! { __old.add(&#v)? }, quote! { __old.sub(&#v)? })
-        } else {
-            let v = self.fval(value, false);
-            (v.clone(), quote! { (__old + #v) }, quote! { (__old - #v) })
-        };
-        let new = match op {
-            AssignOp::Set => v,
-            AssignOp::Add => sum,
-            AssignOp::Sub => diff,
-        };
-        if let Some(Kind::Array { .. }) = kind {
-            quote! {{
-                let __old = #t.get(&[#(#idx),*])?;
-                #t.set(&[#(#idx),*], #new)?;
-            }}
-        } else {
-            quote! {{
-                let __old = #t.clone();
-                #t = #new;
-            }}
         }
     }
 
@@ -363,10 +269,9 @@ impl Ctx<'_> {
     /// Declares each output under construction.
     pub fn open_outputs(&self, target: Target) -> TokenStream {
         let d = quote! { ::section9::dsl };
-        let ty = match (target, self.info.field) {
-            (Target::Reference, false) => quote! { i64 },
-            (Target::Reference, true) => quote! { ::section9::field::Fr },
-            (Target::Synthesis, _) => self.sig_ty(),
+        let ty = match target {
+            Target::Reference => self.elem_ty(),
+            Target::Synthesis => self.sig_ty(),
         };
         self.decl
             .outputs
@@ -397,7 +302,7 @@ impl Ctx<'_> {
                 let (lo, hi) = (self.int(lo, false), self.int(hi, false));
                 quote! { ::section9::Bound::range(#lo, #hi) }
             }
-            crate::ir::BoundSpec::Field => quote! { ::section9::Bound::range(0, 0) },
+            crate::ir::BoundSpec::Field => quote! { ::section9::r1cs::AnyField },
         }
     }
 }

@@ -175,7 +175,7 @@ impl Ctx<'_> {
                             quote! { (#name, ::std::format!(#fmt, #(#args),*)) }
                         })
                         .collect();
-                    let tr = self.op_trait();
+                    let tr = quote! { ::section9::ZkOp };
                     let mut t = Text::lit(&format!("{comp}{subs} = "));
                     t.hole(quote! {
                         ::section9::circom::instantiate(

@@ -78,34 +78,45 @@ impl Ctx<'_> {
 
     fn call_out(&self, comp: &Ident, out: usize) -> TokenStream {
         let target = &self.targets[&comp.to_string()];
-        let tr = self.op_trait();
-        quote! { <#target as #tr>::OUTPUTS[#out] }
+        quote! { <#target as ::section9::ZkOp>::OUTPUTS[#out] }
     }
 
-    /// The trait operators implement: `ZkOp`, or `FieldOp` in field mode.
-    pub fn op_trait(&self) -> TokenStream {
+    /// The operator's value domain: `i128`, or `Fr` in field mode.
+    pub fn value_ty(&self) -> TokenStream {
         if self.info.field {
-            quote! { ::section9::FieldOp }
+            quote! { ::section9::field::Fr }
         } else {
-            quote! { ::section9::ZkOp }
+            quote! { i128 }
         }
     }
 
-    /// The signal type: `Sig`, or `FSig` in field mode.
+    /// What its reference reads and writes: `i64`, or `Fr` in field mode.
+    pub fn elem_ty(&self) -> TokenStream {
+        if self.info.field {
+            quote! { ::section9::field::Fr }
+        } else {
+            quote! { i64 }
+        }
+    }
+
+    /// The signal type of the operator's domain.
     pub fn sig_ty(&self) -> TokenStream {
-        if self.info.field {
-            quote! { ::section9::r1cs::FSig }
-        } else {
-            quote! { ::section9::r1cs::Sig }
-        }
+        let v = self.value_ty();
+        quote! { ::section9::r1cs::Sig::<#v> }
     }
 
     /// A constant as a signal's coefficient: `i128`, or `Fr` in field mode.
     fn konst(&self, e: &Expression) -> TokenStream {
+        self.val(e, true)
+    }
+
+    /// A value of the operator's domain: an integer expression ([`Ctx::int`])
+    /// or, in field mode, a field one ([`Ctx::fval`]).
+    pub fn val(&self, e: &Expression, synth: bool) -> TokenStream {
         if self.info.field {
-            self.fval(e, true)
+            self.fval(e, synth)
         } else {
-            self.int(e, true)
+            self.int(e, synth)
         }
     }
 
@@ -118,7 +129,7 @@ impl Ctx<'_> {
 
     /// An `Fr` expression (field operators): constants lifted from
     /// integers, table entries, and the values of signals (`synth` reads a
-    /// signal's value from its `FSig`).
+    /// signal's value from its `Sig<Fr>`).
     pub fn fval(&self, e: &Expression, synth: bool) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let val = |t: TokenStream| {
@@ -137,7 +148,11 @@ impl Ctx<'_> {
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
-                    val(quote! { #d::read_at(#name, #i, &#dims, &[])? })
+                    if synth {
+                        quote! { #d::read_at(#name, #i, &#dims, &[])?.val }
+                    } else {
+                        quote! { #d::read::<::section9::field::Fr, _>(#name, #i, &#dims, &[])? }
+                    }
                 }
                 Kind::CallOut { .. } => {
                     self.fval(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())]), synth)
@@ -152,7 +167,11 @@ impl Ctx<'_> {
                     Kind::Table => self.table_read(i, idx, synth),
                     Kind::Input { .. } => {
                         let dims = dims_ident(i);
-                        val(quote! { #d::read_at(#name, #i, &#dims, &[#(#ix),*])? })
+                        if synth {
+                            quote! { #d::read_at(#name, #i, &#dims, &[#(#ix),*])?.val }
+                        } else {
+                            quote! { #d::read::<::section9::field::Fr, _>(#name, #i, &#dims, &[#(#ix),*])? }
+                        }
                     }
                     Kind::Array { .. } => val(quote! { #i.get(&[#(#ix),*])? }),
                     _ => val(quote! { #d::elem(#name, &#i, #(#ix),*)? }),
@@ -200,7 +219,7 @@ impl Ctx<'_> {
                     if synth {
                         quote! { #i[#d::offset(#name, &#dims, &[])?].val }
                     } else {
-                        quote! { #d::read(#name, #i, &#dims, &[])? }
+                        quote! { #d::read::<i128, _>(#name, #i, &#dims, &[])? }
                     }
                 }
                 Kind::CallOut { .. } => {
@@ -222,7 +241,7 @@ impl Ctx<'_> {
                         if synth {
                             quote! { #i[#d::offset(#name, &#dims, &[#(#idx),*])?].val }
                         } else {
-                            quote! { #d::read(#name, #i, &#dims, &[#(#idx),*])? }
+                            quote! { #d::read::<i128, _>(#name, #i, &#dims, &[#(#idx),*])? }
                         }
                     }
                     Kind::Array { .. } if synth => quote! { #i.get(&[#(#idx),*])?.val },
@@ -280,11 +299,6 @@ impl Ctx<'_> {
     pub fn sig(&self, e: &Expression) -> TokenStream {
         let d = quote! { ::section9::dsl };
         let s = self.sig_ty();
-        let read = if self.info.field {
-            quote! { read_at }
-        } else {
-            quote! { read_sig }
-        };
         if self.info.ty(e) == Ty::Const {
             let c = self.konst(e);
             return quote! { #s::constant(#c) };
@@ -294,7 +308,7 @@ impl Ctx<'_> {
                 Kind::Input { .. } => {
                     let dims = dims_ident(i);
                     let name = i.to_string();
-                    quote! { #d::#read(#name, #i, &#dims, &[])? }
+                    quote! { #d::read_at(#name, #i, &#dims, &[])? }
                 }
                 Kind::CallOut { .. } => self.sig(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())])),
                 _ => quote! { #i.clone() },
@@ -305,7 +319,7 @@ impl Ctx<'_> {
                 match self.kind(i) {
                     Kind::Input { .. } => {
                         let dims = dims_ident(i);
-                        quote! { #d::#read(#name, #i, &#dims, &[#(#idx),*])? }
+                        quote! { #d::read_at(#name, #i, &#dims, &[#(#idx),*])? }
                     }
                     Kind::Array { .. } => quote! { #i.get(&[#(#idx),*])? },
                     _ => quote! { #d::elem(#name, &#i, #(#idx),*)? },
@@ -346,11 +360,8 @@ impl Ctx<'_> {
 
     /// A `Quad` expression: at most one product of signals.
     pub fn quad(&self, e: &Expression) -> TokenStream {
-        let q = if self.info.field {
-            quote! { ::section9::r1cs::FQuad }
-        } else {
-            quote! { ::section9::r1cs::Quad }
-        };
+        let v = self.value_ty();
+        let q = quote! { ::section9::r1cs::Quad::<#v> };
         if self.info.ty(e) <= Ty::Lin {
             let s = self.sig(e);
             return quote! { #q::lin(#s) };

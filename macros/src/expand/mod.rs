@@ -216,7 +216,8 @@ fn generate(ctx: &Ctx) -> TokenStream {
         .chain(&decl.outputs)
         .map(|p| p.ident.to_string())
         .collect();
-    let wide_checks = all_ports.iter().zip(&port_names).map(|((_, b), n)| {
+    // Field ports carry no bound, so nothing to check.
+    let wide_checks = all_ports.iter().zip(&port_names).filter(|_| !decl.field).map(|((_, b), n)| {
         quote! {
             let __b = #b;
             if !__b.fits_engine() {
@@ -235,11 +236,10 @@ fn generate(ctx: &Ctx) -> TokenStream {
     let mut dep_paths: Vec<(String, &syn::Path)> = ctx.targets.values().map(|p| (quote!(#p).to_string(), p)).collect();
     dep_paths.sort_by(|a, b| a.0.cmp(&b.0));
     dep_paths.dedup_by(|a, b| a.0 == b.0);
-    let tr = ctx.op_trait();
     let deps = dep_paths
         .iter()
         .map(|(_, p)| {
-            quote! { <#p as #tr>::circom_template(&[]) }
+            quote! { <#p as ::section9::ZkOp>::circom_template(&[]) }
         })
         .chain(decl.tables.iter().map(|(_, p)| quote! { #p.circom() }));
     let doc_lines: Vec<String> = decl
@@ -256,121 +256,12 @@ fn generate(ctx: &Ctx) -> TokenStream {
         })
         .collect();
     let doc_text: String = doc_lines.concat();
+    let (value, elem) = (ctx.value_ty(), ctx.elem_ty());
+    let bound = quote! { <#value as ::section9::r1cs::Value>::Bound };
+    let sig = ctx.sig_ty();
     let allow = quote! {
         #[allow(unused_variables, unused_mut, unused_parens, unused_braces, non_snake_case, clippy::all, clippy::pedantic)]
     };
-
-    if decl.field {
-        let fr = quote! { ::section9::field::Fr };
-        let fsig = quote! { ::section9::r1cs::FSig };
-        return quote! {
-            #(#docs)*
-            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-            #vis struct #name { #(#fields),* }
-
-            #allow
-            impl #name {
-                fn __reference(&self, __inputs: &[&[#fr]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fr>>, #e> {
-                    #prologue
-                    #ref_inputs
-                    #ref_outs
-                    #ref_body
-                    #close
-                }
-
-                fn __synthesize(
-                    &self,
-                    __cs: &mut ::section9::r1cs::Builder,
-                    __inputs: &[&[#fsig]],
-                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fsig>>, #e> {
-                    #prologue
-                    #syn_inputs
-                    #syn_outs
-                    #syn_body
-                    #close
-                }
-
-                fn __check(&self) -> ::std::result::Result<(), #e> {
-                    #prologue
-                    #ranges
-                    #requires
-                    ::std::result::Result::Ok(())
-                }
-
-                fn __shapes(&self) -> ::std::result::Result<(::std::vec::Vec<::std::vec::Vec<usize>>, ::std::vec::Vec<::std::vec::Vec<usize>>), #e> {
-                    #prologue
-                    ::std::result::Result::Ok((#in_shapes, #out_shapes))
-                }
-            }
-
-            #allow
-            impl ::section9::FieldOp for #name {
-                const NAME: &'static str = #op_name;
-                const TEMPLATE: &'static str = #template;
-                const PARAMS: &'static [&'static str] = &[#(#param_names),*];
-                const INPUTS: &'static [&'static str] = &[#(#input_names),*];
-                const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
-                const SOURCES: &'static [::section9::ParamSource] = &[#(#sources),*];
-
-                fn from_params(__values: &[i128]) -> ::std::result::Result<Self, #e> {
-                    if __values.len() != #param_count {
-                        return ::std::result::Result::Err(#e::ParamCount { op: #op_name, expected: #param_count, got: __values.len() });
-                    }
-                    ::std::result::Result::Ok(#name { #(#from_fields),* }).map_err(|e: #e| e.in_op(#op_name))
-                }
-
-                fn params(&self) -> ::std::vec::Vec<i128> {
-                    ::std::vec![#(#param_values),*]
-                }
-
-                fn check(&self) -> ::std::result::Result<(), #e> {
-                    self.__check().map_err(|e| e.in_op(#op_name))
-                }
-
-                fn input_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
-                    self.__shapes().map(|s| s.0).map_err(|e| e.in_op(#op_name))
-                }
-
-                fn output_shapes(&self) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<usize>>, #e> {
-                    self.__shapes().map(|s| s.1).map_err(|e| e.in_op(#op_name))
-                }
-
-                fn reference(&self, inputs: &[&[#fr]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fr>>, #e> {
-                    self.__reference(inputs).map_err(|e| e.in_op(#op_name))
-                }
-
-                fn synthesize(
-                    &self,
-                    cs: &mut ::section9::r1cs::Builder,
-                    inputs: &[&[#fsig]],
-                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#fsig>>, #e> {
-                    self.__synthesize(cs, inputs).map_err(|e| e.in_op(#op_name))
-                }
-
-                fn circom_template(__constant_inputs: &[bool]) -> ::section9::circom::CircomTemplate {
-                    let __constant = |k: usize| __constant_inputs.get(k).copied().unwrap_or(false);
-                    let mut __name = ::std::string::String::from(#template);
-                    let mut __params: ::std::vec::Vec<&str> = <Self as ::section9::FieldOp>::PARAMS.to_vec();
-                    for (k, n) in <Self as ::section9::FieldOp>::INPUTS.iter().enumerate() {
-                        if __constant(k) {
-                            __name.push_str("_c_");
-                            __name.push_str(n);
-                            __params.push(n);
-                        }
-                    }
-                    let mut __t = ::std::string::String::from(#doc_text);
-                    __t.push_str(&::std::format!("template {}({}) {{\n", __name, __params.join(", ")));
-                    #circom
-                    __t.push_str("}\n");
-                    ::section9::circom::CircomTemplate {
-                        name: __name,
-                        text: __t,
-                        deps: ::std::vec![#(#deps),*],
-                    }
-                }
-            }
-        };
-    }
 
     quote! {
         #(#docs)*
@@ -379,7 +270,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
 
         #allow
         impl #name {
-            fn __reference<__T: ::std::marker::Copy + ::std::convert::Into<i128>>(&self, __inputs: &[&[__T]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+            fn __reference<__T: ::std::marker::Copy + ::std::convert::Into<#value>>(&self, __inputs: &[&[__T]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#elem>>, #e> {
                 #prologue
                 #ref_inputs
                 #ref_outs
@@ -390,8 +281,8 @@ fn generate(ctx: &Ctx) -> TokenStream {
             fn __synthesize(
                 &self,
                 __cs: &mut ::section9::r1cs::Builder,
-                __inputs: &[&[::section9::r1cs::Sig]],
-            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<::section9::r1cs::Sig>>, #e> {
+                __inputs: &[&[#sig]],
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#sig>>, #e> {
                 #prologue
                 #syn_inputs
                 #syn_outs
@@ -412,7 +303,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
                 ::std::result::Result::Ok((#in_shapes, #out_shapes))
             }
 
-            fn __bounds(&self) -> ::std::result::Result<(::std::vec::Vec<::section9::Bound>, ::std::vec::Vec<::section9::Bound>), #e> {
+            fn __bounds(&self) -> ::std::result::Result<(::std::vec::Vec<#bound>, ::std::vec::Vec<#bound>), #e> {
                 #prologue
                 ::std::result::Result::Ok((#in_bounds, #out_bounds))
             }
@@ -420,6 +311,7 @@ fn generate(ctx: &Ctx) -> TokenStream {
 
         #allow
         impl ::section9::ZkOp for #name {
+            type Value = #value;
             const NAME: &'static str = #op_name;
             const TEMPLATE: &'static str = #template;
             const PARAMS: &'static [&'static str] = &[#(#param_names),*];
@@ -454,27 +346,27 @@ fn generate(ctx: &Ctx) -> TokenStream {
                 self.__shapes().map(|s| s.1).map_err(|e| e.in_op(#op_name))
             }
 
-            fn input_bounds(&self) -> ::std::result::Result<::std::vec::Vec<::section9::Bound>, #e> {
+            fn input_bounds(&self) -> ::std::result::Result<::std::vec::Vec<#bound>, #e> {
                 self.__bounds().map(|s| s.0).map_err(|e| e.in_op(#op_name))
             }
 
-            fn output_bounds(&self) -> ::std::result::Result<::std::vec::Vec<::section9::Bound>, #e> {
+            fn output_bounds(&self) -> ::std::result::Result<::std::vec::Vec<#bound>, #e> {
                 self.__bounds().map(|s| s.1).map_err(|e| e.in_op(#op_name))
             }
 
-            fn reference(&self, inputs: &[&[i64]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+            fn reference(&self, inputs: &[&[#elem]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#elem>>, #e> {
                 self.__reference(inputs).map_err(|e| e.in_op(#op_name))
             }
 
-            fn reference_wide(&self, inputs: &[&[i128]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<i64>>, #e> {
+            fn reference_wide(&self, inputs: &[&[#value]]) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#elem>>, #e> {
                 self.__reference(inputs).map_err(|e| e.in_op(#op_name))
             }
 
             fn synthesize(
                 &self,
                 cs: &mut ::section9::r1cs::Builder,
-                inputs: &[&[::section9::r1cs::Sig]],
-            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<::section9::r1cs::Sig>>, #e> {
+                inputs: &[&[#sig]],
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<#sig>>, #e> {
                 self.__synthesize(cs, inputs).map_err(|e| e.in_op(#op_name))
             }
 

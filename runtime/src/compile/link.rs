@@ -20,7 +20,7 @@ use crate::commit::{commitment_groups, hash_groups, Entry};
 use crate::error::OpError;
 use crate::field::Fr;
 use crate::graph::Model;
-use crate::r1cs::{Builder, FLc, FQuad, FSig, Sig, Wire};
+use crate::r1cs::{Builder, Lc, Quad, Sig, Wire};
 
 /// Values in a link's salt: 4 x 62 bits, one packed field element.
 pub const SALT_LEN: usize = 4;
@@ -68,12 +68,12 @@ fn private_wires(cs: &mut Builder, name: &str, values: &[i64]) -> Vec<Sig> {
 fn enforce_hash(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], public: Wire) -> Result<Fr, OpError> {
     let h = hash_groups(cs, name, groups, Entry::Check)?;
     cs.set_value(public, h.val);
-    let public = FSig {
-        lc: FLc::wire(public),
+    let public = Sig {
+        lc: Lc::<Fr>::wire(public),
         val: h.val,
     };
     cs.enter(name, &[]);
-    let equal = cs.enforce_f("link == hash", &[], FQuad::lin(public), FQuad::lin(h.clone()));
+    let equal = cs.enforce("link == hash", &[], Quad::<Fr>::lin(public), Quad::<Fr>::lin(h.clone()));
     cs.leave();
     equal.map(|()| h.val)
 }
@@ -100,7 +100,7 @@ pub fn enforce_link_in(
     let salt = private_wires(cs, "salt", &ends.salt_in.0);
     sources.extend(salt.iter().map(|s| s.lc.terms[0].0));
     cs.leave();
-    let public = cs.input_f("link_in", &[], Fr::from(0u64), true).lc.terms[0].0;
+    let public = cs.input("link_in", &[], Fr::from(0u64), true).lc.terms[0].0;
     let groups = groups(model, &piece.link_in, signals, &salt);
     enforce_hash(cs, "link_in", &groups, public).map(Some)
 }

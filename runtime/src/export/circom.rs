@@ -21,7 +21,7 @@ use crate::field::{fr_from_i128, fr_to_decimal};
 use crate::gadgets::InRange;
 use crate::graph::{GraphError, Model, NodeKind, Visibility};
 use crate::poseidon::{hash, Poseidon};
-use crate::{FieldOp, ZkOp};
+use crate::ZkOp;
 use std::fmt::Write;
 
 /// The main template's name for a model.

@@ -27,11 +27,11 @@ pub struct OpKind {
     pub build: Build,
 }
 
-fn build<T: ZkOp + 'static>(values: &[i128]) -> Result<Box<dyn DynOp>, OpError> {
+fn build<T: ZkOp<Value = i128> + 'static>(values: &[i128]) -> Result<Box<dyn DynOp>, OpError> {
     Ok(Box::new(Erased(T::from_params(values)?)))
 }
 
-fn kind<T: ZkOp + 'static>(fixed: &'static [(&'static str, i128)]) -> OpKind {
+fn kind<T: ZkOp<Value = i128> + 'static>(fixed: &'static [(&'static str, i128)]) -> OpKind {
     OpKind {
         name: T::NAME,
         params: T::PARAMS,
@@ -45,7 +45,7 @@ fn kind<T: ZkOp + 'static>(fixed: &'static [(&'static str, i128)]) -> OpKind {
     }
 }
 
-fn alias<T: ZkOp + 'static>(name: &'static str, fixed: &'static [(&'static str, i128)]) -> OpKind {
+fn alias<T: ZkOp<Value = i128> + 'static>(name: &'static str, fixed: &'static [(&'static str, i128)]) -> OpKind {
     OpKind {
         name,
         ..kind::<T>(fixed)

@@ -3,18 +3,27 @@
 use crate::bound::Bound;
 use crate::circom::CircomTemplate;
 use crate::error::OpError;
-use crate::r1cs::{Builder, Sig};
+use crate::r1cs::{Builder, Sig, Value};
 
-mod field;
-pub use field::FieldOp;
+/// The element type a reference implementation of `O` reads and writes.
+pub type Elem<O> = <<O as ZkOp>::Value as Value>::Elem;
 
-/// An integer operator with its three forms: reference, constraints, circom.
+/// The bound type `O`'s ports declare.
+pub type PortBound<O> = <<O as ZkOp>::Value as Value>::Bound;
+
+/// An operator with its three forms: reference, constraints, circom.
 ///
 /// Implemented by `#[zk_op]`; the struct's fields are the operator's
 /// parameters (attributes, the dimensions its shapes name, and the
 /// precisions its inputs are declared with). Being plain parameters,
 /// operators are `Send + Sync`, so a model can serve many threads at once.
+///
+/// The value domain is the operator's: integers (`i128` signals, `i64`
+/// references, interval bounds) for the ML operators, BN254 field elements
+/// (`#[zk_op(field)]`: unbounded ports) for hashes and commitments.
 pub trait ZkOp: Send + Sync {
+    /// What the operator's signals compute in.
+    type Value: Value;
     /// The declaration's name (`cvm_right_shift`).
     const NAME: &'static str;
     /// The circom template's name (`CvmRightShift`).
@@ -49,18 +58,20 @@ pub trait ZkOp: Send + Sync {
     fn check(&self) -> Result<(), OpError>;
     fn input_shapes(&self) -> Result<Vec<Vec<usize>>, OpError>;
     fn output_shapes(&self) -> Result<Vec<Vec<usize>>, OpError>;
-    fn input_bounds(&self) -> Result<Vec<Bound>, OpError>;
-    fn output_bounds(&self) -> Result<Vec<Bound>, OpError>;
-    /// Runs the operator on native integers. Inputs outside their declared
-    /// bounds are refused with an error naming tensor, index and bound.
-    fn reference(&self, inputs: &[&[i64]]) -> Result<Vec<Vec<i64>>, OpError>;
-    /// [`ZkOp::reference`] on wider inputs: how an operator body runs the
-    /// gadgets it calls, whose arguments (a packed value) may pass 64 bits.
-    fn reference_wide(&self, inputs: &[&[i128]]) -> Result<Vec<Vec<i64>>, OpError>;
+    fn input_bounds(&self) -> Result<Vec<PortBound<Self>>, OpError>;
+    fn output_bounds(&self) -> Result<Vec<PortBound<Self>>, OpError>;
+    /// Runs the operator natively (integers in 64 bits, or field elements).
+    /// Inputs outside their declared bounds are refused with an error
+    /// naming tensor, index and bound.
+    fn reference(&self, inputs: &[&[Elem<Self>]]) -> Result<Vec<Vec<Elem<Self>>>, OpError>;
+    /// [`ZkOp::reference`] on inputs of the signals' width: how an operator
+    /// body runs the operators it calls, whose arguments (a packed value)
+    /// may pass 64 bits.
+    fn reference_wide(&self, inputs: &[&[Self::Value]]) -> Result<Vec<Vec<Elem<Self>>>, OpError>;
     /// Adds the operator's constraints and witness to `cs`; returns the
     /// output signals. Inputs are trusted to lie within their bounds (a
     /// model proves that where they enter).
-    fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig]]) -> Result<Vec<Vec<Sig>>, OpError>;
+    fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig<Self::Value>]]) -> Result<Vec<Vec<Sig<Self::Value>>>, OpError>;
     /// The circom template; inputs flagged constant become template
     /// parameters instead of signals.
     fn circom_template(constant_inputs: &[bool]) -> CircomTemplate
@@ -73,7 +84,7 @@ pub trait ZkOp: Send + Sync {
         self.check()?;
         let shapes = self.input_shapes()?;
         let mut cs = Builder::counting();
-        let tensors: Vec<Vec<Sig>> = shapes
+        let tensors: Vec<Vec<Sig<Self::Value>>> = shapes
             .iter()
             .enumerate()
             .map(|(t, shape)| {
@@ -88,15 +99,15 @@ pub trait ZkOp: Send + Sync {
                         // (a forest's selection between two equal leaves
                         // is free).
                         if constant {
-                            Sig::constant(i as i128 + 1)
+                            Sig::constant(Self::Value::from_i128(i as i128 + 1))
                         } else {
-                            cs.input("in", &[], 0, false)
+                            cs.input("in", &[], Self::Value::ZERO, false)
                         }
                     })
                     .collect()
             })
             .collect();
-        let refs: Vec<&[Sig]> = tensors.iter().map(Vec::as_slice).collect();
+        let refs: Vec<&[Sig<Self::Value>]> = tensors.iter().map(Vec::as_slice).collect();
         self.synthesize(&mut cs, &refs)?;
         Ok(cs.num_constraints())
     }
@@ -113,8 +124,8 @@ pub enum ParamSource {
     Prec { input: usize },
 }
 
-/// An operator behind a pointer: what tables, exports and test suites need
-/// when they walk many operators at once. Wrap a concrete operator in
+/// An integer operator behind a pointer: what tables, exports and test
+/// suites need when they walk many operators at once. Wrap a concrete operator in
 /// [`Erased`] to get one; concrete operators keep only [`ZkOp`]'s methods,
 /// so calls on them are never ambiguous.
 pub trait DynOp: Send + Sync {
@@ -142,7 +153,7 @@ pub trait DynOp: Send + Sync {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Erased<T>(pub T);
 
-impl<T: ZkOp> DynOp for Erased<T> {
+impl<T: ZkOp<Value = i128>> DynOp for Erased<T> {
     fn name(&self) -> &'static str {
         T::NAME
     }
@@ -210,7 +221,7 @@ pub enum Role {
 
 /// Allocates input tensors in `cs` by role, each element named
 /// `name[i]`.
-pub fn wire_inputs(cs: &mut Builder, names: &[&str], inputs: &[Vec<i64>], roles: &[Role]) -> Vec<Vec<Sig>> {
+pub fn wire_inputs<V: Value>(cs: &mut Builder, names: &[&str], inputs: &[Vec<V::Elem>], roles: &[Role]) -> Vec<Vec<Sig<V>>> {
     inputs
         .iter()
         .enumerate()
@@ -221,8 +232,8 @@ pub fn wire_inputs(cs: &mut Builder, names: &[&str], inputs: &[Vec<i64>], roles:
                 .iter()
                 .enumerate()
                 .map(|(i, &v)| match role {
-                    Role::Constant => Sig::constant(v as i128),
-                    Role::Private | Role::Public => cs.input(name, &[i as i128], v as i128, role == Role::Public),
+                    Role::Constant => Sig::constant(v.into()),
+                    Role::Private | Role::Public => cs.input(name, &[i as i128], v.into(), role == Role::Public),
                 })
                 .collect()
         })

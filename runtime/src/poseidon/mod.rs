@@ -199,7 +199,7 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
 mod tests {
     use super::*;
     use crate::field::fr_to_decimal;
-    use crate::FieldOp;
+    use crate::ZkOp;
 
     #[test]
     fn declaration_matches_the_native_hash() {
@@ -211,6 +211,6 @@ mod tests {
             fr_to_decimal(&out[0][0]),
             "7853200120776062878684798364095072458815029376092732009249414926327459813530"
         );
-        assert_eq!(op.constraint_count().unwrap(), 240);
+        assert_eq!(op.constraint_count(&[]).unwrap(), 240);
     }
 }

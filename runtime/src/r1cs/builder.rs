@@ -6,11 +6,11 @@
 //! builder made with [`Builder::with_names`] remembers a path for every wire
 //! and row (`dense/acc[3]`), so a failing constraint is reported by name.
 
-use super::flc::{FLc, FQuad, FSig};
 use super::lc::{Lc, Quad, Sig, Wire};
-use crate::error::{OpError, OVERFLOW};
-use crate::field::{fr_from_i128, Fr};
-use ark_ff::{One, Zero};
+use super::value::Value;
+use crate::error::OpError;
+use crate::field::Fr;
+
 use smallvec::SmallVec;
 
 mod fork;
@@ -75,15 +75,9 @@ impl Matrix {
         self.starts.extend(other.starts[1..].iter().map(|s| s + offset));
     }
 
-    fn push(&mut self, lc: &Lc) {
-        let row = canonical(&lc.terms, lc.constant, 0);
-        self.terms.extend(row.into_iter().map(|(w, c)| (w, fr_from_i128(c))));
-        self.starts.push(self.terms.len());
-    }
-
-    /// A row of a field combination (field-mode operators).
-    fn push_f(&mut self, lc: &FLc) {
-        self.terms.extend(canonical(&lc.terms, lc.constant, Fr::zero()));
+    fn push<V: Value>(&mut self, lc: &Lc<V>) {
+        let row = canonical(&lc.terms, lc.constant, V::ZERO);
+        self.terms.extend(row.into_iter().map(|(w, c)| (w, c.to_fr())));
         self.starts.push(self.terms.len());
     }
 
@@ -173,7 +167,7 @@ impl Builder {
             limited: false,
             base: 0,
         };
-        b.alloc(WireKind::One, Fr::one(), || "one".to_string());
+        b.alloc(WireKind::One, Fr::from(1u64), || "one".to_string());
         b
     }
 
@@ -245,53 +239,52 @@ impl Builder {
         self.scope.pop();
     }
 
-    /// A new input wire.
-    pub fn input(&mut self, name: &str, index: &[i128], value: i128, public: bool) -> Sig {
-        let w = self.alloc(WireKind::Input { public }, fr_from_i128(value), || label(name, index));
-        Sig {
-            lc: Lc::wire(w),
-            val: value,
-        }
+    /// A new input wire (public inputs such as a commitment hold field
+    /// elements).
+    pub fn input<V: Value>(&mut self, name: &str, index: &[i128], value: V, public: bool) -> Sig<V> {
+        let w = self.alloc(WireKind::Input { public }, value.to_fr(), || label(name, index));
+        Sig { lc: Lc::wire(w), val: value }
     }
 
     /// A hint: a wire whose value the prover supplies. In a named builder a
     /// registered forgery may replace the honest value, so tests can play
     /// the cheating prover.
-    pub fn hint(&mut self, name: &str, index: &[i128], value: i128) -> Sig {
-        let mut value = value;
-        if self.keep == Keep::Named && !self.forgeries.is_empty() {
-            let path = self.path(label(name, index));
-            if let Some((_, f)) = self.forgeries.iter().find(|(p, _)| *p == path) {
-                value = f(value);
-            }
-        }
-        let w = self.alloc(WireKind::Hint, fr_from_i128(value), || label(name, index));
+    pub fn hint<V: Value>(&mut self, name: &str, index: &[i128], value: V) -> Sig<V> {
+        let value = self.forged(name, index, value);
+        let w = self.alloc(WireKind::Hint, value.to_fr(), || label(name, index));
         self.hints.push(w);
-        Sig {
-            lc: Lc::wire(w),
-            val: value,
-        }
+        Sig { lc: Lc::wire(w), val: value }
     }
 
-    /// A hint whose value is a field element rather than an integer (an
-    /// inverse). Its integer value is meaningless and reads as 0; generated
-    /// code only lets such hints appear in constraints. Forgeries apply as
-    /// for [`Builder::hint_f`].
+    /// An integer operator's hint whose value is a field element rather
+    /// than an integer (an inverse). Its integer value is meaningless and
+    /// reads as 0; generated code only lets such hints appear in
+    /// constraints. Forgeries apply as to field hints.
     pub fn hint_field(&mut self, name: &str, index: &[i128], value: Fr) -> Sig {
-        let value = self.forged_field(name, index, value);
+        let value = self.forged(name, index, value);
         let w = self.alloc(WireKind::Hint, value, || label(name, index));
         self.hints.push(w);
-        Sig {
-            lc: Lc::wire(w),
-            val: 0,
+        Sig { lc: Lc::wire(w), val: 0 }
+    }
+
+    /// A hint's value after the forgery registered at its path, if any
+    /// ([`Value::forged`]).
+    fn forged<V: Value>(&self, name: &str, index: &[i128], value: V) -> V {
+        if self.keep != Keep::Named || self.forgeries.is_empty() {
+            return value;
+        }
+        let path = self.path(label(name, index));
+        match self.forgeries.iter().find(|(p, _)| *p == path) {
+            Some((_, f)) => value.forged(f),
+            None => value,
         }
     }
 
     /// The value of a combination in the current witness.
-    pub fn eval(&self, lc: &Lc) -> Fr {
-        let mut acc = fr_from_i128(lc.constant);
+    pub fn eval<V: Value>(&self, lc: &Lc<V>) -> Fr {
+        let mut acc = lc.constant.to_fr();
         for &(w, c) in &lc.terms {
-            acc += self.values[w as usize] * fr_from_i128(c);
+            acc += self.values[w as usize] * c.to_fr();
         }
         acc
     }
@@ -299,19 +292,14 @@ impl Builder {
     /// Gives a quadratic expression a wire of its own, with the one
     /// constraint that defines it. A linear expression, or a product with a
     /// constant factor, needs no wire and costs nothing.
-    pub fn wire(&mut self, name: &str, index: &[i128], q: Quad) -> Result<Sig, OpError> {
+    pub fn wire<V: Value>(&mut self, name: &str, index: &[i128], q: Quad<V>) -> Result<Sig<V>, OpError> {
         match q.product {
             None => Ok(q.linear),
             Some((a, b)) => {
-                let val = a
-                    .val
-                    .checked_mul(b.val)
-                    .and_then(|p| p.checked_add(q.linear.val))
-                    .ok_or(OVERFLOW)?;
-                // Field hints (inverses) never reach a wire, so the integer
-                // value is the wire's value.
-                let value = fr_from_i128(val);
-                let w = self.alloc(WireKind::Internal, value, || label(name, index));
+                let val = a.val.checked_mul(b.val)?.checked_add(q.linear.val)?;
+                // An integer operator's field hints (inverses) never reach
+                // a wire, so the value is the wire's value.
+                let w = self.alloc(WireKind::Internal, val.to_fr(), || label(name, index));
                 let out = Sig { lc: Lc::wire(w), val };
                 let c = out.sub(&q.linear)?;
                 self.push_row(&a.lc, &b.lc, &c.lc, || label(name, index))?;
@@ -323,12 +311,12 @@ impl Builder {
     /// Constrains `lhs == rhs`; together the two sides may hold one product.
     /// The row is named by the equation's text and the loop indices it was
     /// made at: `(acc == x)[3]`.
-    pub fn enforce(&mut self, name: &str, index: &[i128], lhs: Quad, rhs: Quad) -> Result<(), OpError> {
+    pub fn enforce<V: Value>(&mut self, name: &str, index: &[i128], lhs: Quad<V>, rhs: Quad<V>) -> Result<(), OpError> {
         let d = lhs.checked_sub(rhs)?;
         let (a, b, c) = match d.product {
             // a*b + l == 0  <=>  a*b == -l
             Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
-            None => (d.linear.lc, Lc::constant(1), Lc::constant(0)),
+            None => (d.linear.lc, Lc::constant(V::ONE), Lc::constant(V::ZERO)),
         };
         self.push_row(&a, &b, &c, || label(&format!("({name})"), index))
     }
@@ -345,7 +333,7 @@ impl Builder {
         Ok(())
     }
 
-    fn push_row(&mut self, a: &Lc, b: &Lc, c: &Lc, name: impl FnOnce() -> String) -> Result<(), OpError> {
+    fn push_row<V: Value>(&mut self, a: &Lc<V>, b: &Lc<V>, c: &Lc<V>, name: impl FnOnce() -> String) -> Result<(), OpError> {
         self.count_row()?;
         if self.keep == Keep::Count {
             return Ok(());
@@ -353,93 +341,6 @@ impl Builder {
         self.a.push(a);
         self.b.push(b);
         self.c.push(c);
-        if self.keep == Keep::Named {
-            let n = self.path(name());
-            self.row_names.push(n);
-        }
-        Ok(())
-    }
-
-    /// A new input wire holding a field element (field-mode operators, and
-    /// public inputs such as a commitment).
-    pub fn input_f(&mut self, name: &str, index: &[i128], value: Fr, public: bool) -> FSig {
-        let w = self.alloc(WireKind::Input { public }, value, || label(name, index));
-        FSig {
-            lc: FLc::wire(w),
-            val: value,
-        }
-    }
-
-    /// A hint holding a field element, in a field-mode operator. A forgery
-    /// registered with [`Builder::forge`] applies as the affine map through
-    /// `f(0)` and `f(1)` (exact for `v + 1`, `1 - v`, `-v`), so the same
-    /// harness plays the cheating prover on field operators.
-    pub fn hint_f(&mut self, name: &str, index: &[i128], value: Fr) -> FSig {
-        let value = self.forged_field(name, index, value);
-        let w = self.alloc(WireKind::Hint, value, || label(name, index));
-        self.hints.push(w);
-        FSig {
-            lc: FLc::wire(w),
-            val: value,
-        }
-    }
-
-    /// A field hint's value after the forgery registered at its path, if
-    /// any, applied as its affine extension through `f(0)` and `f(1)`
-    /// (exact for `v + 1`, `1 - v`, `-v`).
-    fn forged_field(&self, name: &str, index: &[i128], value: Fr) -> Fr {
-        if self.keep != Keep::Named || self.forgeries.is_empty() {
-            return value;
-        }
-        let path = self.path(label(name, index));
-        match self.forgeries.iter().find(|(p, _)| *p == path) {
-            Some((_, f)) => fr_from_i128(f(1) - f(0)) * value + fr_from_i128(f(0)),
-            None => value,
-        }
-    }
-
-    /// The value of a field combination in the current witness.
-    pub fn eval_f(&self, lc: &FLc) -> Fr {
-        let mut acc = lc.constant;
-        for &(w, c) in &lc.terms {
-            acc += self.values[w as usize] * c;
-        }
-        acc
-    }
-
-    /// [`Builder::wire`] over `Fr`.
-    pub fn wire_f(&mut self, name: &str, index: &[i128], q: FQuad) -> Result<FSig, OpError> {
-        match q.product {
-            None => Ok(q.linear),
-            Some((a, b)) => {
-                let val = a.val * b.val + q.linear.val;
-                let w = self.alloc(WireKind::Internal, val, || label(name, index));
-                let out = FSig { lc: FLc::wire(w), val };
-                let c = out.sub(&q.linear)?;
-                self.push_row_f(&a.lc, &b.lc, &c.lc, || label(name, index))?;
-                Ok(out)
-            }
-        }
-    }
-
-    /// [`Builder::enforce`] over `Fr`.
-    pub fn enforce_f(&mut self, name: &str, index: &[i128], lhs: FQuad, rhs: FQuad) -> Result<(), OpError> {
-        let d = lhs.checked_sub(rhs)?;
-        let (a, b, c) = match d.product {
-            Some((a, b)) => (a.lc, b.lc, d.linear.neg()?.lc),
-            None => (d.linear.lc, FLc::constant(Fr::one()), FLc::default()),
-        };
-        self.push_row_f(&a, &b, &c, || label(&format!("({name})"), index))
-    }
-
-    fn push_row_f(&mut self, a: &FLc, b: &FLc, c: &FLc, name: impl FnOnce() -> String) -> Result<(), OpError> {
-        self.count_row()?;
-        if self.keep == Keep::Count {
-            return Ok(());
-        }
-        self.a.push_f(a);
-        self.b.push_f(b);
-        self.c.push_f(c);
         if self.keep == Keep::Named {
             let n = self.path(name());
             self.row_names.push(n);
@@ -538,6 +439,7 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::fr_from_i128;
 
     #[test]
     fn linear_work_is_free_and_products_cost_one() {

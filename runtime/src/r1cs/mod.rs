@@ -2,10 +2,10 @@
 
 mod builder;
 mod determinism;
-mod flc;
 mod lc;
+mod value;
 
 pub use builder::{Builder, Matrix, WireKind};
 pub use determinism::{check_determinism, check_determinism_from, Report};
-pub use flc::{FLc, FQuad, FSig};
 pub use lc::{Lc, Quad, Sig, Wire};
+pub use value::{AnyField, Value};

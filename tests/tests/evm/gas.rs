@@ -5,7 +5,7 @@
 use super::*;
 use ark_std::UniformRand;
 use section9::prove::verify;
-use section9::r1cs::FQuad;
+use section9::r1cs::Quad;
 
 /// A circuit with `n` public inputs and one constraint (a private `w` with
 /// `w * w == x[0]`). Every input is a full-size nonzero field element, as a
@@ -15,12 +15,12 @@ use section9::r1cs::FQuad;
 fn circuit(n: usize, rng: &mut ChaCha20Rng) -> Builder {
     let mut cs = Builder::new();
     let w = Fr::rand(rng);
-    let x0 = cs.input_f("x", &[0], w * w, true);
+    let x0 = cs.input("x", &[0], w * w, true);
     for i in 1..n {
-        cs.input_f("x", &[i as i128], Fr::rand(rng), true);
+        cs.input("x", &[i as i128], Fr::rand(rng), true);
     }
-    let w = cs.input_f("w", &[], w, false);
-    cs.enforce_f("w * w == x[0]", &[], FQuad::mul(w.clone(), w).unwrap(), FQuad::lin(x0))
+    let w = cs.input("w", &[], w, false);
+    cs.enforce("w * w == x[0]", &[], Quad::<Fr>::mul(w.clone(), w).unwrap(), Quad::<Fr>::lin(x0))
         .unwrap();
     cs
 }

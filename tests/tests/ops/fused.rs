@@ -9,7 +9,7 @@ use section9::ZkOp;
 use section9_tests::harness::{check_all, reference};
 
 /// The two operators apart: the layer's output, requantized.
-fn apart<O: ZkOp>(layer: &O, s: u32, p: u32, inputs: &[Vec<i64>]) -> Vec<Vec<i64>> {
+fn apart<O: ZkOp<Value = i128>>(layer: &O, s: u32, p: u32, inputs: &[Vec<i64>]) -> Vec<Vec<i64>> {
     let acc = reference(layer, inputs).unwrap().remove(0);
     let px = layer.output_bounds().unwrap()[0].precision();
     let rq = Requant { s, p, n: acc.len(), px };

@@ -10,6 +10,7 @@ mod broadcast;
 mod conv2d;
 mod conv_transpose2d;
 mod dense;
+mod field;
 mod fused;
 mod in_range;
 mod layout;
