@@ -187,6 +187,9 @@ pub struct Decl {
     pub field: bool,
     /// `tables(name = path, ..)`: constant tables a field operator reads.
     pub tables: Vec<(Ident, syn::Path)>,
+    /// `ints(name = path, ..)`: integer constants any operator reads as
+    /// `name[i]`.
+    pub ints: Vec<(Ident, syn::Path)>,
     pub inputs: Vec<Port>,
     pub outputs: Vec<Port>,
     pub body: Vec<Statement>,

@@ -53,6 +53,8 @@ pub enum Kind {
     },
     /// A constant table of a field operator, read as `name[key][i]`.
     Table,
+    /// A list of integer constants, read as `name[i]`.
+    Ints,
 }
 
 /// The degree of an expression in signals.
@@ -104,8 +106,8 @@ impl Info {
             Expression::Lit(..) => Ty::Const,
             Expression::Name(i) | Expression::Index(i, _) => match self.kind(i) {
                 Some(Kind::Const { .. }) | Some(Kind::Input { constant: true, .. }) => Ty::Const,
-                Some(Kind::Table) if matches!(e, Expression::Index(..)) => Ty::Const,
-                Some(Kind::Table) | None => Ty::Bad,
+                Some(Kind::Table | Kind::Ints) if matches!(e, Expression::Index(..)) => Ty::Const,
+                Some(Kind::Table | Kind::Ints) | None => Ty::Bad,
                 Some(_) => Ty::Lin,
             },
             Expression::Bin(op, l, r, _) => {
@@ -195,6 +197,9 @@ pub fn validate(decl: &Decl, errors: &mut Errors) -> Info {
     }
     for (i, _) in &decl.tables {
         v.bind(i, Kind::Table);
+    }
+    for (i, _) in &decl.ints {
+        v.bind(i, Kind::Ints);
     }
     for (index, p) in decl.inputs.iter().enumerate() {
         v.bind(
@@ -395,6 +400,7 @@ impl Validator<'_> {
             Expression::Name(i) => match self.info.kind(i).cloned() {
                 None => self.err(i.span(), format!("unknown name `{i}`")),
                 Some(Kind::Table) => self.err(i.span(), format!("`{i}` is a table: read it as `{i}[key][i]`")),
+                Some(Kind::Ints) => self.err(i.span(), format!("`{i}` is a list of integers: read it as `{i}[i]`")),
                 Some(Kind::Array { dims }) => self.err(
                     i.span(),
                     format!("`{i}` is an array: index it with {dims} subscript(s)"),
@@ -420,6 +426,8 @@ impl Validator<'_> {
                     Some(Kind::Input { .. }) => {}
                     Some(Kind::Table) if idx.len() == 2 => {}
                     Some(Kind::Table) => self.err(i.span(), format!("`{i}` is a table: read it as `{i}[key][i]`")),
+                    Some(Kind::Ints) if idx.len() == 1 => {}
+                    Some(Kind::Ints) => self.err(i.span(), format!("`{i}` is a list of integers: read it as `{i}[i]`")),
                     Some(Kind::Array { dims }) if dims == idx.len() => {}
                     Some(Kind::Array { dims }) => self.err(
                         i.span(),

@@ -217,7 +217,12 @@ pub fn enforce_commitment_groups(
     let h = hash_groups(cs, name, groups, entry)?;
     cs.enter(name, &[]);
     let public = cs.input("commitment", &[], h.val, true);
-    let equal = cs.enforce("commitment == hash", &[], Quad::<Fr>::lin(public), Quad::<Fr>::lin(h.clone()));
+    let equal = cs.enforce(
+        "commitment == hash",
+        &[],
+        Quad::<Fr>::lin(public),
+        Quad::<Fr>::lin(h.clone()),
+    );
     cs.leave();
     equal.map(|()| h.val)
 }
@@ -296,7 +301,13 @@ pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], ent
 
 /// Range-checks (for [`Entry::Check`]), packs and hashes one group onto
 /// the chain value `h`.
-fn absorb(cs: &mut Builder, h: Option<Sig<Fr>>, values: &[Sig], bound: Bound, entry: Entry) -> Result<Sig<Fr>, OpError> {
+fn absorb(
+    cs: &mut Builder,
+    h: Option<Sig<Fr>>,
+    values: &[Sig],
+    bound: Bound,
+    entry: Entry,
+) -> Result<Sig<Fr>, OpError> {
     let packing = Packing::new(bound)?;
     check_values(values.iter().map(|s| s.val), bound)?;
     let in_range = InRange {

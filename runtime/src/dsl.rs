@@ -235,7 +235,12 @@ pub fn arity<T>(inputs: &[T], expected: usize) -> Result<(), OpError> {
 /// Reads an element of a reference tensor as a value of the operator's
 /// domain (`i128` or `Fr`).
 #[inline]
-pub fn read<V, T: Copy + Into<V>>(tensor: &'static str, data: &[T], dims: &[i128], index: &[i128]) -> Result<V, OpError> {
+pub fn read<V, T: Copy + Into<V>>(
+    tensor: &'static str,
+    data: &[T],
+    dims: &[i128],
+    index: &[i128],
+) -> Result<V, OpError> {
     Ok(data[offset(tensor, dims, index)?].into())
 }
 
@@ -410,6 +415,48 @@ pub fn table(t: &Table, key: i128, i: i128) -> Result<Fr, OpError> {
         .and_then(|u| row.get(u))
         .copied()
         .ok_or_else(missing)
+}
+
+/// A list of integer constants an operator reads as `name[i]` (declared
+/// with `ints(name = PATH)`): where a parameter picks a constant from a
+/// published table, such as a hash's round count per width. In circom it
+/// is the function `name(i)`, emitted as a dependency of the template.
+pub struct Ints {
+    /// The circom function's name.
+    pub name: &'static str,
+    pub values: &'static [i128],
+}
+
+impl Ints {
+    /// The circom function holding the list.
+    pub fn circom(&self) -> crate::circom::CircomTemplate {
+        let values: Vec<String> = self.values.iter().map(i128::to_string).collect();
+        let text = format!(
+            "function {}(i) {{\n    var v[{}] = [{}];\n    return v[i];\n}}\n",
+            self.name,
+            values.len(),
+            values.join(", ")
+        );
+        crate::circom::CircomTemplate {
+            name: self.name.to_string(),
+            text,
+            deps: Vec::new(),
+        }
+    }
+}
+
+/// Entry `i` of a list of integers.
+pub fn ints(t: &Ints, i: i128) -> Result<i128, OpError> {
+    usize::try_from(i)
+        .ok()
+        .and_then(|u| t.values.get(u))
+        .copied()
+        .ok_or_else(|| OpError::Index {
+            op: "",
+            tensor: t.name,
+            index: vec![i],
+            shape: vec![t.values.len() as i128],
+        })
 }
 
 /// Reads an element of a tensor of any element type.

@@ -9,7 +9,9 @@ use proptest::prelude::*;
 use section9::compile::circuit_digest;
 use section9::dsl::Table;
 use section9::field::{fr_to_decimal, Fr};
-use section9::poseidon::{hash, params, sparse, Poseidon, FULL_ROUNDS, PARTIAL_ROUNDS, POSEIDON_MDS, WIDTHS};
+use section9::poseidon::{
+    hash, params, sparse, Poseidon, FULL_ROUNDS, PARTIAL_ROUNDS, POSEIDON_MDS, POSEIDON_PARTIAL, WIDTHS,
+};
 use section9::r1cs::{Builder, Sig};
 use section9::{zk_op, ZkOp};
 use section9_tests::harness::{check_all, reference};
@@ -82,7 +84,7 @@ fn constraints_per_width() {
     for n in 1..=16usize {
         let t = n + 1;
         let count = Poseidon { n }.constraint_count(&[]).unwrap();
-        assert_eq!(count, 3 * (8 * t + PARTIAL_ROUNDS[t - 2]) - 3, "n = {n}");
+        assert_eq!(count, 3 * (8 * t + PARTIAL_ROUNDS[t - 2] as usize) - 3, "n = {n}");
     }
     assert_eq!(Poseidon { n: 2 }.constraint_count(&[]).unwrap(), 240);
 }
@@ -141,42 +143,11 @@ const PLAIN_RC: Table = Table {
     field,
     derive(
         t = n + 1,
-        rp = if t == 2 {
-            56
-        } else if t == 3 {
-            57
-        } else if t == 4 {
-            56
-        } else if t == 5 {
-            60
-        } else if t == 6 {
-            60
-        } else if t == 7 {
-            63
-        } else if t == 8 {
-            64
-        } else if t == 9 {
-            63
-        } else if t == 10 {
-            60
-        } else if t == 11 {
-            66
-        } else if t == 12 {
-            60
-        } else if t == 13 {
-            65
-        } else if t == 14 {
-            70
-        } else if t == 15 {
-            60
-        } else if t == 16 {
-            64
-        } else {
-            68
-        },
+        rp = partial[t - 2],
         rounds = 8 + rp
     ),
-    tables(rc = PLAIN_RC, mds = POSEIDON_MDS)
+    tables(rc = PLAIN_RC, mds = POSEIDON_MDS),
+    ints(partial = POSEIDON_PARTIAL)
 )]
 fn plain_poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
     let mut s = [[0; t]; rounds + 1];

@@ -13,7 +13,8 @@ pub struct Ctx<'a> {
     pub info: &'a Info,
     /// The operator each nested instance runs.
     pub targets: HashMap<String, syn::Path>,
-    /// The `Table` constant behind each table name (field operators).
+    /// The constant behind each table name (a field operator's `Table`)
+    /// and each list of integers (`Ints`).
     pub tables: HashMap<String, syn::Path>,
 }
 
@@ -232,6 +233,10 @@ impl Ctx<'_> {
                 let name = i.to_string();
                 let idx: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
                 match self.kind(i) {
+                    Kind::Ints => {
+                        let path = &self.tables[&name];
+                        quote! { #d::ints(&#path, #(#idx),*)? }
+                    }
                     Kind::Input { constant: true, .. } if synth => {
                         let dims = dims_ident(i);
                         quote! { #d::read_const(#name, #i, &#dims, &[#(#idx),*])? }
@@ -436,6 +441,14 @@ impl Ctx<'_> {
                         t.push(&i.to_string());
                     }
                 }
+                ATOM
+            }
+            Expression::Index(i, idx) if self.kind(i) == Kind::Ints => {
+                let path = &self.tables[&i.to_string()];
+                t.hole(quote! { #path.name })
+                    .push("(")
+                    .append(self.circom(&idx[0]))
+                    .push(")");
                 ATOM
             }
             Expression::Index(i, idx) if self.kind(i) == Kind::Table => {

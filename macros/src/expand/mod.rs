@@ -35,7 +35,12 @@ pub fn zk_op(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut targets = HashMap::new();
     collect_targets(&decl.body, &mut targets);
-    let tables = decl.tables.iter().map(|(i, p)| (i.to_string(), p.clone())).collect();
+    let tables = decl
+        .tables
+        .iter()
+        .chain(&decl.ints)
+        .map(|(i, p)| (i.to_string(), p.clone()))
+        .collect();
     let ctx = Ctx {
         decl: &decl,
         info: &info,
@@ -60,6 +65,7 @@ fn fallback(decl: &Decl, errors: &Errors) -> TokenStream {
     let tables = decl
         .tables
         .iter()
+        .chain(&decl.ints)
         .map(|(_, p)| quote! { const _: () = { let _ = &#p; }; });
     quote! {
         #errs
@@ -217,14 +223,18 @@ fn generate(ctx: &Ctx) -> TokenStream {
         .map(|p| p.ident.to_string())
         .collect();
     // Field ports carry no bound, so nothing to check.
-    let wide_checks = all_ports.iter().zip(&port_names).filter(|_| !decl.field).map(|((_, b), n)| {
-        quote! {
-            let __b = #b;
-            if !__b.fits_engine() {
-                return ::std::result::Result::Err(#e::BoundTooWide { op: "", tensor: #n, bound: __b });
+    let wide_checks = all_ports
+        .iter()
+        .zip(&port_names)
+        .filter(|_| !decl.field)
+        .map(|((_, b), n)| {
+            quote! {
+                let __b = #b;
+                if !__b.fits_engine() {
+                    return ::std::result::Result::Err(#e::BoundTooWide { op: "", tensor: #n, bound: __b });
+                }
             }
-        }
-    });
+        });
 
     let mut loops = Vec::new();
     let ref_body = ctx.body(&decl.body, Target::Reference, &mut loops);
@@ -241,7 +251,12 @@ fn generate(ctx: &Ctx) -> TokenStream {
         .map(|(_, p)| {
             quote! { <#p as ::section9::ZkOp>::circom_template(&[]) }
         })
-        .chain(decl.tables.iter().map(|(_, p)| quote! { #p.circom() }));
+        .chain(
+            decl.tables
+                .iter()
+                .chain(&decl.ints)
+                .map(|(_, p)| quote! { #p.circom() }),
+        );
     let doc_lines: Vec<String> = decl
         .docs
         .iter()

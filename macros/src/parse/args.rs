@@ -8,8 +8,8 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
 
 /// The arguments of `#[zk_op(...)]`: `field`, `name = "..."`,
-/// `derive(name = expr, ...)`, `require(expr, ...)` and `tables(name =
-/// path, ...)`.
+/// `derive(name = expr, ...)`, `require(expr, ...)`, `tables(name =
+/// path, ...)` and `ints(name = path, ...)`.
 #[derive(Default)]
 pub(super) struct OpArgs {
     pub(super) name: Option<syn::LitStr>,
@@ -17,9 +17,11 @@ pub(super) struct OpArgs {
     pub(super) requires: Vec<Expr>,
     pub(super) field: bool,
     pub(super) tables: Vec<(Ident, syn::Path)>,
+    pub(super) ints: Vec<(Ident, syn::Path)>,
 }
 
-const EXPECTED_ARGS: &str = "expected `field`, `name = \"..\"`, `derive(..)`, `require(..)` or `tables(..)`";
+const EXPECTED_ARGS: &str =
+    "expected `field`, `name = \"..\"`, `derive(..)`, `require(..)`, `tables(..)` or `ints(..)`";
 
 /// Reads every argument on its own, so one mistake does not hide the
 /// others; an argument given twice is refused at its second place.
@@ -74,24 +76,9 @@ fn op_arg(meta: &syn::Meta, args: &mut OpArgs) -> syn::Result<()> {
             args.requires
                 .extend(list.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)?);
         }
-        ("tables", syn::Meta::List(list)) => {
-            let items = list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
-            for nv in items {
-                let ident = nv
-                    .path
-                    .get_ident()
-                    .cloned()
-                    .ok_or_else(|| syn::Error::new(nv.path.span(), "a table is named by a single identifier"))?;
-                let Expr::Path(p) = nv.value else {
-                    return Err(syn::Error::new(
-                        nv.value.span(),
-                        "a table is the path of a `section9::dsl::Table` constant",
-                    ));
-                };
-                args.tables.push((ident, p.path));
-            }
-        }
-        ("field" | "name" | "derive" | "require" | "tables", _) => {
+        ("tables", syn::Meta::List(list)) => args.tables = named_paths(list, "a `section9::dsl::Table` constant")?,
+        ("ints", syn::Meta::List(list)) => args.ints = named_paths(list, "a `section9::dsl::Ints` constant")?,
+        ("field" | "name" | "derive" | "require" | "tables" | "ints", _) => {
             return Err(syn::Error::new(
                 meta.span(),
                 format!("malformed `{key}`; {EXPECTED_ARGS}"),
@@ -103,6 +90,25 @@ fn op_arg(meta: &syn::Meta, args: &mut OpArgs) -> syn::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `name = PATH, ..`: constants the body reads by name, each the path of
+/// `what`.
+fn named_paths(list: &syn::MetaList, what: &str) -> syn::Result<Vec<(Ident, syn::Path)>> {
+    let items = list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
+    let mut out = Vec::new();
+    for nv in items {
+        let ident = nv
+            .path
+            .get_ident()
+            .cloned()
+            .ok_or_else(|| syn::Error::new(nv.path.span(), "a constant is named by a single identifier"))?;
+        let Expr::Path(p) = nv.value else {
+            return Err(syn::Error::new(nv.value.span(), format!("expected the path of {what}")));
+        };
+        out.push((ident, p.path));
+    }
+    Ok(out)
 }
 
 /// `call!(Target { field: expr, .. }, arg, ..)`.

@@ -68,6 +68,7 @@ pub fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -> Optio
         requires: Vec::new(),
         field: op_args.field,
         tables: op_args.tables.clone(),
+        ints: op_args.ints.clone(),
         inputs: Vec::new(),
         outputs: Vec::new(),
         body: Vec::new(),

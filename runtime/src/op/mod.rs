@@ -71,7 +71,11 @@ pub trait ZkOp: Send + Sync {
     /// Adds the operator's constraints and witness to `cs`; returns the
     /// output signals. Inputs are trusted to lie within their bounds (a
     /// model proves that where they enter).
-    fn synthesize(&self, cs: &mut Builder, inputs: &[&[Sig<Self::Value>]]) -> Result<Vec<Vec<Sig<Self::Value>>>, OpError>;
+    fn synthesize(
+        &self,
+        cs: &mut Builder,
+        inputs: &[&[Sig<Self::Value>]],
+    ) -> Result<Vec<Vec<Sig<Self::Value>>>, OpError>;
     /// The circom template; inputs flagged constant become template
     /// parameters instead of signals.
     fn circom_template(constant_inputs: &[bool]) -> CircomTemplate
@@ -221,7 +225,12 @@ pub enum Role {
 
 /// Allocates input tensors in `cs` by role, each element named
 /// `name[i]`.
-pub fn wire_inputs<V: Value>(cs: &mut Builder, names: &[&str], inputs: &[Vec<V::Elem>], roles: &[Role]) -> Vec<Vec<Sig<V>>> {
+pub fn wire_inputs<V: Value>(
+    cs: &mut Builder,
+    names: &[&str],
+    inputs: &[Vec<V::Elem>],
+    roles: &[Role],
+) -> Vec<Vec<Sig<V>>> {
     inputs
         .iter()
         .enumerate()

@@ -25,8 +25,9 @@ use crate::field::Fr;
 use ark_ff::{BigInteger, Field, PrimeField, Zero};
 use std::sync::OnceLock;
 
-/// Partial rounds for `t = 2..=17` (index `t - 2`), as circomlib.
-pub const PARTIAL_ROUNDS: [usize; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+/// Partial rounds for `t = 2..=17` (index `t - 2`), as circomlib. Integers
+/// of the DSL (`i128`), so the operator reads them too ([`POSEIDON_PARTIAL`](super::POSEIDON_PARTIAL)).
+pub const PARTIAL_ROUNDS: [i128; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
 /// Full rounds, half before and half after the partial ones.
 pub const FULL_ROUNDS: usize = 8;
 /// The widths `t` circomlib's `Poseidon(nInputs)` supports: `nInputs + 1`.
@@ -125,7 +126,7 @@ pub struct Params {
 }
 
 fn generate(t: usize) -> Params {
-    let partial = PARTIAL_ROUNDS[t - 2];
+    let partial = PARTIAL_ROUNDS[t - 2] as usize;
     let mut g = Grain::new(t, partial);
     let round_constants = (0..t * (FULL_ROUNDS + partial))
         .map(|_| loop {

@@ -36,7 +36,7 @@ mod sparse;
 pub use constants::{hash, params, Params, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTHS};
 pub use sparse::{prepare, sparse, Sparse};
 
-use crate::dsl::Table;
+use crate::dsl::{Ints, Table};
 use crate::field::Fr;
 use crate::zk_op;
 
@@ -89,48 +89,23 @@ pub const POSEIDON_SPARSE: Table = Table {
     row: sparse_matrices,
 };
 
+/// The partial rounds by width, index `t - 2` ([`PARTIAL_ROUNDS`]).
+pub const POSEIDON_PARTIAL: Ints = Ints {
+    name: "s9_poseidon_partial_rounds",
+    values: &PARTIAL_ROUNDS,
+};
+
 /// circomlib's `Poseidon(n)` for 1 to 16 inputs: `3 (8 t + partial) - 3`
 /// constraints with `t = n + 1` (240 for `n = 2`).
 #[zk_op(
     field,
     derive(
         t = n + 1,
-        rp = if t == 2 {
-            56
-        } else if t == 3 {
-            57
-        } else if t == 4 {
-            56
-        } else if t == 5 {
-            60
-        } else if t == 6 {
-            60
-        } else if t == 7 {
-            63
-        } else if t == 8 {
-            64
-        } else if t == 9 {
-            63
-        } else if t == 10 {
-            60
-        } else if t == 11 {
-            66
-        } else if t == 12 {
-            60
-        } else if t == 13 {
-            65
-        } else if t == 14 {
-            70
-        } else if t == 15 {
-            60
-        } else if t == 16 {
-            64
-        } else {
-            68
-        },
+        rp = partial[t - 2],
         rounds = 8 + rp
     ),
-    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS, pre = POSEIDON_PRE, sm = POSEIDON_SPARSE)
+    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS, pre = POSEIDON_PRE, sm = POSEIDON_SPARSE),
+    ints(partial = POSEIDON_PARTIAL)
 )]
 pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
     // The state, updated in place round after round: a partial round adds

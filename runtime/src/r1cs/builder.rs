@@ -243,7 +243,10 @@ impl Builder {
     /// elements).
     pub fn input<V: Value>(&mut self, name: &str, index: &[i128], value: V, public: bool) -> Sig<V> {
         let w = self.alloc(WireKind::Input { public }, value.to_fr(), || label(name, index));
-        Sig { lc: Lc::wire(w), val: value }
+        Sig {
+            lc: Lc::wire(w),
+            val: value,
+        }
     }
 
     /// A hint: a wire whose value the prover supplies. In a named builder a
@@ -253,7 +256,10 @@ impl Builder {
         let value = self.forged(name, index, value);
         let w = self.alloc(WireKind::Hint, value.to_fr(), || label(name, index));
         self.hints.push(w);
-        Sig { lc: Lc::wire(w), val: value }
+        Sig {
+            lc: Lc::wire(w),
+            val: value,
+        }
     }
 
     /// An integer operator's hint whose value is a field element rather
@@ -264,7 +270,10 @@ impl Builder {
         let value = self.forged(name, index, value);
         let w = self.alloc(WireKind::Hint, value, || label(name, index));
         self.hints.push(w);
-        Sig { lc: Lc::wire(w), val: 0 }
+        Sig {
+            lc: Lc::wire(w),
+            val: 0,
+        }
     }
 
     /// A hint's value after the forgery registered at its path, if any
@@ -333,7 +342,13 @@ impl Builder {
         Ok(())
     }
 
-    fn push_row<V: Value>(&mut self, a: &Lc<V>, b: &Lc<V>, c: &Lc<V>, name: impl FnOnce() -> String) -> Result<(), OpError> {
+    fn push_row<V: Value>(
+        &mut self,
+        a: &Lc<V>,
+        b: &Lc<V>,
+        c: &Lc<V>,
+        name: impl FnOnce() -> String,
+    ) -> Result<(), OpError> {
         self.count_row()?;
         if self.keep == Keep::Count {
             return Ok(());

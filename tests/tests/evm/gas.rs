@@ -20,8 +20,13 @@ fn circuit(n: usize, rng: &mut ChaCha20Rng) -> Builder {
         cs.input("x", &[i as i128], Fr::rand(rng), true);
     }
     let w = cs.input("w", &[], w, false);
-    cs.enforce("w * w == x[0]", &[], Quad::<Fr>::mul(w.clone(), w).unwrap(), Quad::<Fr>::lin(x0))
-        .unwrap();
+    cs.enforce(
+        "w * w == x[0]",
+        &[],
+        Quad::<Fr>::mul(w.clone(), w).unwrap(),
+        Quad::<Fr>::lin(x0),
+    )
+    .unwrap();
     cs
 }
 

@@ -7,6 +7,7 @@
 #![allow(clippy::needless_range_loop, clippy::cloned_ref_to_slice_refs)]
 
 mod broadcast;
+mod constants;
 mod conv2d;
 mod conv_transpose2d;
 mod dense;
