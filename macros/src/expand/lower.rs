@@ -146,15 +146,7 @@ impl Ctx<'_> {
         }
         match e {
             Expression::Name(i) => match self.kind(i) {
-                Kind::Input { .. } => {
-                    let dims = dims_ident(i);
-                    let name = i.to_string();
-                    if synth {
-                        quote! { #d::read_at(#name, #i, &#dims, &[])?.val }
-                    } else {
-                        quote! { #d::read::<::section9::field::Fr, _>(#name, #i, &#dims, &[])? }
-                    }
-                }
+                Kind::Input { .. } => self.input_value(i, &[], synth),
                 Kind::CallOut { .. } => {
                     self.fval(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())]), synth)
                 }
@@ -166,14 +158,7 @@ impl Ctx<'_> {
                 let ix: Vec<TokenStream> = idx.iter().map(|x| self.int(x, synth)).collect();
                 match self.kind(i) {
                     Kind::Table => self.table_read(i, idx, synth),
-                    Kind::Input { .. } => {
-                        let dims = dims_ident(i);
-                        if synth {
-                            quote! { #d::read_at(#name, #i, &#dims, &[#(#ix),*])?.val }
-                        } else {
-                            quote! { #d::read::<::section9::field::Fr, _>(#name, #i, &#dims, &[#(#ix),*])? }
-                        }
-                    }
+                    Kind::Input { .. } => self.input_value(i, &ix, synth),
                     Kind::Array { .. } => val(quote! { #i.get(&[#(#ix),*])? }),
                     _ => val(quote! { #d::elem(#name, &#i, #(#ix),*)? }),
                 }
@@ -201,6 +186,18 @@ impl Ctx<'_> {
         }
     }
 
+    /// The value of input `i` at `idx` in the operator's domain: from its
+    /// signal in a synthesis, from the reference's slice otherwise.
+    fn input_value(&self, i: &Ident, idx: &[TokenStream], synth: bool) -> TokenStream {
+        let d = quote! { ::section9::dsl };
+        let (dims, name, ty) = (dims_ident(i), i.to_string(), self.value_ty());
+        if synth {
+            quote! { #i[#d::offset(#name, &#dims, &[#(#idx),*])?].val }
+        } else {
+            quote! { #d::read::<#ty, _>(#name, #i, &#dims, &[#(#idx),*])? }
+        }
+    }
+
     /// An `i128` expression: constants, and in hints the values of signals
     /// (`synth` reads a signal's value from its `Sig`).
     pub fn int(&self, e: &Expression, synth: bool) -> TokenStream {
@@ -214,15 +211,7 @@ impl Ctx<'_> {
                     let name = i.to_string();
                     quote! { #d::read_const(#name, #i, &#dims, &[])? }
                 }
-                Kind::Input { .. } => {
-                    let dims = dims_ident(i);
-                    let name = i.to_string();
-                    if synth {
-                        quote! { #i[#d::offset(#name, &#dims, &[])?].val }
-                    } else {
-                        quote! { #d::read::<i128, _>(#name, #i, &#dims, &[])? }
-                    }
-                }
+                Kind::Input { .. } => self.input_value(i, &[], synth),
                 Kind::CallOut { .. } => {
                     self.int(&Expression::Index(i.clone(), vec![Expression::Lit(0, i.span())]), synth)
                 }
@@ -241,14 +230,7 @@ impl Ctx<'_> {
                         let dims = dims_ident(i);
                         quote! { #d::read_const(#name, #i, &#dims, &[#(#idx),*])? }
                     }
-                    Kind::Input { .. } => {
-                        let dims = dims_ident(i);
-                        if synth {
-                            quote! { #i[#d::offset(#name, &#dims, &[#(#idx),*])?].val }
-                        } else {
-                            quote! { #d::read::<i128, _>(#name, #i, &#dims, &[#(#idx),*])? }
-                        }
-                    }
+                    Kind::Input { .. } => self.input_value(i, &idx, synth),
                     Kind::Array { .. } if synth => quote! { #i.get(&[#(#idx),*])?.val },
                     Kind::Array { .. } => quote! { #i.get(&[#(#idx),*])? },
                     _ if synth => quote! { #d::elem(#name, &#i, #(#idx),*)?.val },
