@@ -66,21 +66,23 @@ fn predictions(model: &str) -> Vec<f64> {
 /// The model imported in process with its trees laid out as `trees`: the
 /// model, its parameters and the report.
 fn import_laid_out(model: &str, set: &str, trees: TreeLayout) -> (Model, Params, tabular::report::TabularReport) {
+    import_with(
+        model,
+        set,
+        &Options {
+            trees,
+            ..Options::named(model)
+        },
+    )
+}
+
+/// The model imported in process with `opts`.
+fn import_with(model: &str, set: &str, opts: &Options) -> (Model, Params, tabular::report::TabularReport) {
     let files = DataFiles {
         calibration: &fixture(&format!("{set}-calibration.npy")),
         eval: None,
     };
-    let opts = Options {
-        trees,
-        ..Options::named(model)
-    };
-    let out = import::import_any(
-        &fixture(&format!("{model}.onnx")),
-        &files,
-        &opts,
-        &ProgressBar::hidden(),
-    )
-    .unwrap();
+    let out = import::import_any(&fixture(&format!("{model}.onnx")), &files, opts, &ProgressBar::hidden()).unwrap();
     let AnyReport::Tabular(report) = out.report else {
         panic!("{model} imported as a network");
     };
@@ -352,6 +354,75 @@ fn a_binarizer_before_a_linear_model_is_refused() {
 
 /// `--bias-correction` corrects a network's linear layers; on a classic
 /// model it would do nothing, so it is refused rather than ignored, and
+/// `--probability` on a logistic regression and on XGBoost: the integer
+/// probability of class 1 (`v / 256`, from the logit at `2^-4` through a
+/// 255-entry table) against the library's own `predict_proba`, every
+/// held-out row: within half an index step times the sigmoid's largest
+/// slope (1/128) plus half a table step (1/512), and a little for the
+/// integer score's own rounding.
+#[test]
+fn a_logit_model_gives_its_probability_within_a_table_step() {
+    for model in ["cancer-logreg", "cancer-xgb"] {
+        let opts = Options {
+            probability: true,
+            ..Options::named(model)
+        };
+        let (m, _, report) = import_with(model, "cancer", &opts);
+        let proba = data::samples(&fixture(&format!("{model}-scores.npy")), &[1, 2])
+            .unwrap()
+            .rows;
+        let eval = rows("cancer", "eval", &[1, 30]);
+        assert_eq!(proba.len(), eval.len());
+        let mut worst = 0f64;
+        for (row, p) in eval.iter().zip(&proba) {
+            let out = m.run(&[report.features.quantize(row).0]).unwrap();
+            let int = out[2][0] as f64 / 256.0;
+            worst = worst.max((int - p[1] as f64).abs());
+        }
+        assert!(worst <= 0.0125, "{model}: probability off by {worst}");
+        assert!(report.calibration.probability_error.unwrap() <= 0.0125, "{model}");
+    }
+}
+
+#[test]
+fn a_logistic_regression_with_its_probability_imports_proves_and_verifies() {
+    let report = end_to_end("cancer-logreg", "cancer", &["--probability"]);
+    assert!(
+        report["eval"]["probability_error"].as_f64().unwrap() <= 0.0125,
+        "{report}"
+    );
+}
+
+/// A forest's score is a vote share, not a logit, and a network has its
+/// own Sigmoid or Softmax: `--probability` is refused by name, nothing
+/// written.
+#[test]
+fn probability_without_a_logit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let network = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx");
+    let cases = [
+        (fixture("cancer-forest.onnx"), fixture("cancer-calibration.npy")),
+        (network.join("digits-mlp.onnx"), network.join("calibration.npy")),
+    ];
+    for (model, calibration) in cases {
+        let out = tmp.path().join("out");
+        let args = [
+            "import",
+            path(&model),
+            "--calibration",
+            path(&calibration),
+            "--out",
+            path(&out),
+            "--probability",
+        ];
+        let o = section9(&args);
+        assert!(!o.status.success());
+        let t = text(&o);
+        assert!(t.contains("`--probability` does not apply"), "{t}");
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
 /// nothing is written.
 #[test]
 fn bias_correction_on_a_classic_model_is_refused() {

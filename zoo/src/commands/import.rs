@@ -62,6 +62,12 @@ pub struct Args {
     /// weights cause on the calibration inputs.
     #[arg(long)]
     bias_correction: bool,
+    /// A binary classic model whose score is a logit (its ONNX
+    /// post_transform is LOGISTIC: logistic regression, XGBoost, LightGBM)
+    /// also outputs its probability of class 1, `v / 256`, through a
+    /// 255-entry sigmoid table.
+    #[arg(long)]
+    probability: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,6 +107,7 @@ pub fn run(a: Args, ui: Ui) -> CliResult {
         trees: a.trees,
         per_channel: a.weight_scales == WeightScales::Channel,
         bias_correction: a.bias_correction,
+        probability: a.probability,
     };
     let files = DataFiles {
         calibration: &a.calibration,

@@ -45,6 +45,8 @@ pub struct Options {
     pub per_channel: bool,
     /// Biases corrected for the mean shift of rounded weights.
     pub bias_correction: bool,
+    /// A binary classic model's probability of class 1 as an output too.
+    pub probability: bool,
 }
 
 impl Options {
@@ -59,6 +61,7 @@ impl Options {
             trees: TreeLayout::Complete,
             per_channel: true,
             bias_correction: false,
+            probability: false,
         }
     }
 }
@@ -173,6 +176,15 @@ fn import_network(
         file: file.clone(),
         source,
     };
+    if opts.probability {
+        return Err(ImportError::Option {
+            file,
+            option: "--probability",
+            why: "it reads a classic model's logit; a network gives its probabilities by its own \
+                  Sigmoid or Softmax"
+                .into(),
+        });
+    }
     let translation = translate::translate(&model).map_err(onnx_err)?;
     let calibration = data::samples(files.calibration, &model.input_shape)?;
     let input = InputScale::from_samples(&calibration.rows);

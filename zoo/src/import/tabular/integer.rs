@@ -212,6 +212,8 @@ pub struct Names<'a> {
     pub description: &'a str,
     pub pack_outputs: bool,
     pub trees: TreeLayout,
+    /// A binary model's probability of class 1 as a third output.
+    pub probability: bool,
 }
 
 /// Emits the graph: the features, the model's scores, and for a
@@ -240,6 +242,9 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
             let bound = (cut * f64::powi(2.0, -score_exp)).floor() as i64;
             let cut = m.param("cut", &[1], bits_for(bound), vec![bound]);
             outputs.push(m.op("class", "broadcast_greater", &[&score, &cut], &[]));
+            if names.probability {
+                outputs.push(probability(&mut m, &score, score_exp));
+            }
         }
         Task::Multiclass => {
             let n = c.targets() as i64;
@@ -264,6 +269,52 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
         depth,
         branches,
     }
+}
+
+/// A probability `v` stands for `v * 2^PROBABILITY_EXP`.
+pub const PROBABILITY_EXP: i32 = -8;
+
+/// The logit's scale as the table's index: int8 at `2^-4` covers logits
+/// within 7.9, past which the sigmoid is within 0.0004 of 0 or 1.
+const LOGIT_EXP: i32 = -4;
+
+/// `sigmoid(score)` for a score at `2^score_exp`: the score rounded to an
+/// int8 logit (clamped), then read from a table of the 255 probabilities.
+fn probability(m: &mut ModelBuilder, score: &str, score_exp: i32) -> String {
+    let index_exp = score_exp.max(LOGIT_EXP);
+    let mut logit = score.to_string();
+    let mut shift = index_exp - score_exp;
+    while shift > 32 {
+        let wide = AttrValue::Int(64);
+        logit = m.op(
+            &format!("{logit}.down"),
+            "cvm_right_shift",
+            &[&logit],
+            &[("s", AttrValue::Int(32)), ("p", wide)],
+        );
+        shift -= 32;
+    }
+    let int8 = if shift > 0 {
+        let attrs = [("s", AttrValue::Int(shift as i64)), ("p", AttrValue::Int(8))];
+        m.op("probability.logit", "cvm_right_shift", &[&logit], &attrs)
+    } else {
+        let attrs = [("a_min", AttrValue::Int(-127)), ("a_max", AttrValue::Int(127))];
+        m.op("probability.logit", "clip", &[&logit], &attrs)
+    };
+    let unit = f64::powi(2.0, index_exp);
+    let values: Vec<i64> = (-127..=127)
+        .map(|q| (f64::powi(2.0, -PROBABILITY_EXP) / (1.0 + (-(q as f64) * unit).exp())).round() as i64)
+        .collect();
+    let offset = m.public_param("probability.offset", &[1], 9, vec![127]);
+    let table = m.public_param("probability.table", &[1, 255, 1], 10, values);
+    let index = m.op("probability.index", "broadcast_add", &[&int8, &offset], &[]);
+    let looked = m.op("probability.lookup", "take", &[&table, &index], &[]);
+    m.op(
+        "probability",
+        "reshape",
+        &[&looked],
+        &[("shape", AttrValue::List(vec![1, 1]))],
+    )
 }
 
 /// The scores the circuit computes: a binary classifier needs only the

@@ -21,6 +21,9 @@ pub struct Classic {
     pub binarizer: Option<f32>,
     pub body: Body,
     pub task: Task,
+    /// A binary classifier whose one score is a logit: its post_transform
+    /// is LOGISTIC, so its probability of class 1 is `sigmoid(score)`.
+    pub logit: bool,
     /// The ONNX node holding the model.
     pub node: String,
     pub op: String,
@@ -253,15 +256,44 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
         ));
     }
     check_after(model, main, nodes.as_slice())?;
+    let logit = is_logit(main, features, &task)?;
     Ok(Classic {
         features,
         scaler,
         binarizer,
         body,
         task,
+        logit,
         node: main.name.clone(),
         op: main.op.clone(),
     })
+}
+
+/// Whether the one score a binary classifier keeps is the logit its ONNX
+/// probability is the sigmoid of: a LOGISTIC post_transform on one score
+/// (one coefficient row, or skl2onnx's two opposite rows; trees voting for
+/// one class) compared with 0.
+fn is_logit(n: &Node, features: usize, task: &Task) -> Result<bool, OnnxError> {
+    let binary_at_zero = matches!(task, Task::Binary { cut, .. } if *cut == 0.0);
+    if !binary_at_zero || n.string("post_transform")?.as_deref() != Some("LOGISTIC") {
+        return Ok(false);
+    }
+    if n.op == "ai.onnx.ml.LinearClassifier" {
+        let coef = n.floats("coefficients")?.unwrap_or_default();
+        let intercept = n.floats("intercepts")?.unwrap_or_default();
+        let rows: Vec<&[f32]> = coef.chunks(features.max(1)).collect();
+        return Ok(match rows.as_slice() {
+            [_] => true,
+            [a, b] => {
+                a.iter().zip(b.iter()).all(|(x, y)| *x == -y) && intercept.len() == 2 && intercept[0] == -intercept[1]
+            }
+            _ => false,
+        });
+    }
+    let mut voted = n.ints("class_ids")?.unwrap_or_default();
+    voted.sort_unstable();
+    voted.dedup();
+    Ok(voted.len() == 1)
 }
 
 /// The classic models' operators: a file holding one is imported by

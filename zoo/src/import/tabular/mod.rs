@@ -53,6 +53,15 @@ pub fn import(
         });
     }
     let classic = ml::read(model).map_err(onnx_err)?;
+    if opts.probability && !classic.logit {
+        return Err(ImportError::Option {
+            file: source.to_string(),
+            option: "--probability",
+            why: "it needs a binary classifier whose one score is a logit (post_transform LOGISTIC, \
+                  class 1 when the score is positive)"
+                .into(),
+        });
+    }
     let calibration = data::samples(files.calibration, &model.input_shape)?;
     let widths = Widths::default();
     let rounding = Rounding::for_model(&classic);
@@ -67,6 +76,7 @@ pub fn import(
             description: &description,
             pack_outputs: opts.pack_outputs,
             trees: opts.trees,
+            probability: opts.probability,
         },
     );
     let runner = Runner {
@@ -179,6 +189,11 @@ impl Runner<'_> {
             let kept = self.kept(&float);
             let kept_grid = self.kept(&on_grid);
             a.score_error = a.score_error.max(max_diff(&scores, &kept));
+            if let Some(p) = out.get(2).and_then(|p| p.first()) {
+                let float = 1.0 / (1.0 + (-kept[0]).exp());
+                let diff = (*p as f64 * f64::powi(2.0, integer::PROBABILITY_EXP) - float).abs();
+                a.probability_error = Some(a.probability_error.unwrap_or(0.0).max(diff));
+            }
             a.grid_score_error = a.grid_score_error.max(max_diff(&scores, &kept_grid));
             let int_label = out.get(1).and_then(|l| l.first()).map(|&l| l as usize);
             a.count(

@@ -69,6 +69,10 @@ pub struct Agreement {
     /// float score, on the rows as given and on the grid.
     pub score_error: f64,
     pub grid_score_error: f64,
+    /// With `--probability`: the largest difference between the integer
+    /// probability of class 1 and the float model's, `sigmoid(score)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability_error: Option<f64>,
 }
 
 /// Counts for an [`Agreement`], row by row.
@@ -76,6 +80,7 @@ pub struct Agreement {
 pub struct Tally {
     pub score_error: f64,
     pub grid_score_error: f64,
+    pub probability_error: Option<f64>,
     rows: usize,
     labelled: usize,
     agree: usize,
@@ -135,6 +140,7 @@ impl Tally {
             int_r2: r2(|t| t.2),
             score_error: self.score_error,
             grid_score_error: self.grid_score_error,
+            probability_error: self.probability_error,
         }
     }
 }
@@ -174,7 +180,11 @@ impl fmt::Display for Agreement {
                 number(self.int_r2)
             )?;
         }
-        write!(f, ", max score error {:.3e}", self.score_error)
+        write!(f, ", max score error {:.3e}", self.score_error)?;
+        if let Some(e) = self.probability_error {
+            write!(f, ", max probability error {e:.4}")?;
+        }
+        Ok(())
     }
 }
 
