@@ -206,6 +206,16 @@ pub fn shape_chain() -> (ModelFile, Params) {
     )
 }
 
+/// Rows picked by indices that are weights (`take_private`): with
+/// `indices` into four rows of two.
+pub fn private_take(indices: Vec<i64>) -> (ModelFile, Params) {
+    let mut m = ModelBuilder::new();
+    m.input("rows", &[4, 2], 6);
+    m.param("secret", &[indices.len()], 4, indices);
+    m.op("pick", "take_private", &["rows", "secret"], &[]);
+    m.finish("test-private-take", "rows picked by committed indices", &["pick"])
+}
+
 /// Every test graph, with its weights.
 pub fn all() -> Vec<(ModelFile, Params)> {
     vec![cnn(), generator(), elementwise_chain(), shape_chain()]

@@ -75,10 +75,15 @@ fn classic_costs() -> Result<String, String> {
     let mut rows = String::new();
     for (name, set) in section9_zoo::classic::CLASSIC {
         let mut cells = Vec::new();
-        for trees in [TreeLayout::Complete, TreeLayout::Exact] {
+        for trees in [TreeLayout::Complete, TreeLayout::Exact, TreeLayout::Hidden] {
             let (file, params, _) = section9_zoo::classic::import(name, set, trees).map_err(|e| e.to_string())?;
             let model = Model::new(&file, &params).map_err(|e| e.to_string())?;
-            for w in [Weights::Constant, Weights::Committed] {
+            // Hidden feature indices only hide anything when committed.
+            let modes: &[Weights] = match trees {
+                TreeLayout::Hidden => &[Weights::Committed],
+                _ => &[Weights::Constant, Weights::Committed],
+            };
+            for &w in modes {
                 let count = constraint_count(&model, w, DEFAULT_MAX_CONSTRAINTS)
                     .map_err(|e| e.to_string())?
                     .ok_or_else(|| format!("{name} is over the limit"))?;
@@ -95,11 +100,15 @@ fn classic_costs() -> Result<String, String> {
          complete tree of depth d with one score costs `(2^d - 1) * 19 + 2^(d-1) - 1` public and \
          `(2^d - 1) * 20` committed, plus the commitment to its `2^d - 1` thresholds and `2^d` leaves \
          (about 20 constraints per 16-bit weight: the range check, packing and Poseidon). A tree as it \
-         is pays the same per real branch and leaf.\n\nThe built-in classic models \
+         is pays the same per real branch and leaf. With `--trees hidden` each branch's feature index is a \
+         committed weight too, read by `take_private`: a clamp, the index's bits and about one product per \
+         feature per branch (63 constraints for 30 features, 39 for 12), and the index's range check in the \
+         commitment (7 and 6).\n\nThe built-in classic models \
          (`section9_zoo::classic`), whole circuits with the outputs' binding, their trees complete (as \
-         built in: the shapes hidden) and as they are (`--trees exact`):\n\n\
-         | model | complete, constant weights | complete, committed | exact, constant weights | exact, committed |\n\
-         |---|---:|---:|---:|---:|\n{rows}"
+         built in: the shapes hidden), as they are (`--trees exact`) and complete with hidden feature \
+         indices (`--trees hidden`, committed):\n\n\
+         | model | complete, constant weights | complete, committed | exact, constant weights | exact, committed | hidden, committed |\n\
+         |---|---:|---:|---:|---:|---:|\n{rows}"
     ))
 }
 

@@ -149,7 +149,7 @@ fn every_model_agrees_with_the_library_that_trained_it() {
 /// row, testing only the real branches; complete trees of one count and
 /// depth are wired alike whatever the model.
 #[test]
-fn exact_trees_score_as_complete_trees_with_their_real_branches_only() {
+fn exact_and_hidden_trees_score_as_complete_trees() {
     let mut wirings = Vec::new();
     for (name, set) in MODELS {
         let onnx = read(name);
@@ -163,12 +163,19 @@ fn exact_trees_score_as_complete_trees_with_their_real_branches_only() {
             .count();
         let (complete, params, report) = import_laid_out(name, set, TreeLayout::Complete);
         let (exact, _, lean) = import_laid_out(name, set, TreeLayout::Exact);
+        let (hidden, hidden_params, _) = import_laid_out(name, set, TreeLayout::Hidden);
         let (full, lean) = (report.trees.clone().unwrap(), lean.trees.unwrap());
         assert_eq!(lean.branches, real, "{name}");
         assert_eq!(full.branches, trees.len() * ((1 << full.depth) - 1), "{name}");
+        assert_eq!(
+            hidden_params.tensors["trees.feature_index"], params.tensors["trees.feature"],
+            "{name}"
+        );
         for row in rows(set, "eval", &onnx.input_shape) {
             let x = [report.features.quantize(&row).0];
-            assert_eq!(complete.run(&x).unwrap(), exact.run(&x).unwrap(), "{name}");
+            let want = complete.run(&x).unwrap();
+            assert_eq!(exact.run(&x).unwrap(), want, "{name}");
+            assert_eq!(hidden.run(&x).unwrap(), want, "{name}");
         }
         let wiring = ["trees.child", "trees.root"].map(|t| params.tensors[t].clone());
         wirings.push(((trees.len(), full.depth), wiring));
@@ -180,6 +187,69 @@ fn exact_trees_score_as_complete_trees_with_their_real_branches_only() {
             }
         }
     }
+}
+
+/// With `--trees hidden` and committed weights, which features the trees
+/// read is not part of the circuit: a model whose branches read other
+/// features has the same circuit (and keys), told apart only by the
+/// commitment; with constant weights the circuits differ.
+#[test]
+fn hidden_feature_indices_leave_the_circuit_unchanged() {
+    use section9::compile::{circuit_digest, compile, Weights};
+    use section9::r1cs::Builder;
+    let files = DataFiles {
+        calibration: &fixture("cancer-calibration.npy"),
+        eval: None,
+    };
+    let opts = Options {
+        trees: TreeLayout::Hidden,
+        ..Options::named("cancer-tree")
+    };
+    let out = import::import_any(&fixture("cancer-tree.onnx"), &files, &opts, &ProgressBar::hidden()).unwrap();
+    let AnyReport::Tabular(report) = out.report else {
+        panic!("imported as a network");
+    };
+    let mut other = out.params.clone();
+    for f in other.tensors.get_mut("trees.feature_index").unwrap().iter_mut() {
+        *f = (*f + 1) % 30;
+    }
+    let mut file = out.file.clone();
+    file.params.as_mut().unwrap().sha256 = other.sha256_hex();
+    let (model, moved) = (
+        Model::new(&out.file, &out.params).unwrap(),
+        Model::new(&file, &other).unwrap(),
+    );
+    let rows = rows("cancer", "eval", &read("cancer-tree").input_shape);
+    let inputs: Vec<Vec<Vec<i64>>> = rows.iter().map(|r| vec![report.features.quantize(r).0]).collect();
+    assert!(
+        inputs.iter().any(|x| model.run(x).unwrap() != moved.run(x).unwrap()),
+        "the indices are read"
+    );
+    let circuit = |m: &Model, weights| {
+        let c = compile(m, &inputs[0], weights, Builder::new()).unwrap();
+        assert!(c.cs.is_satisfied());
+        assert_eq!(c.outputs, m.run(&inputs[0]).unwrap());
+        (circuit_digest(&c.cs), c.commitment)
+    };
+    let (a, b) = (circuit(&model, Weights::Committed), circuit(&moved, Weights::Committed));
+    assert_eq!(a.0, b.0);
+    assert_ne!(a.1, b.1);
+    assert_ne!(
+        circuit(&model, Weights::Constant).0,
+        circuit(&moved, Weights::Constant).0
+    );
+}
+
+#[test]
+fn a_tree_with_hidden_features_imports_proves_and_verifies() {
+    let report = end_to_end("cancer-tree", "cancer", &["--trees", "hidden"]);
+    assert_eq!(report["trees"]["layout"], "hidden");
+    assert_eq!(
+        report["eval"]["label_agreement"].as_f64(),
+        Some(1.0),
+        "{}",
+        report["eval"]
+    );
 }
 
 fn path(p: &Path) -> &str {

@@ -18,6 +18,7 @@ const ALONG_MIDDLE: &[(&str, &str)] = &[
     ("take", "selects along"),
     ("take_constant", "selects along"),
     ("cvm_lut", "selects along"),
+    ("take_private", "selects along"),
 ];
 
 /// Refuses an input of `op` (`shape` in the model, `seen` as the operator

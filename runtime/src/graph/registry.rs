@@ -95,6 +95,10 @@ pub fn operators() -> Vec<OpKind> {
         kind::<TakeConstant>(&[]),
         kind::<TreeEnsemble>(&[]),
         alias::<Take>("cvm_lut", &[]),
+        // A `take` that stays a proven selection when its indices are a
+        // `param`: the indices are then weights, committed with the rest
+        // (a model that hides which features its trees read).
+        alias::<Take>("take_private", &[]),
     ]
 }
 

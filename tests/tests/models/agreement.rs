@@ -108,3 +108,33 @@ fn take_by_parameter_indices_is_free_in_both_weight_modes() {
         assert_eq!(c.commitment, None, "index tensors are structure, not committed weights");
     }
 }
+
+#[test]
+fn take_private_by_parameter_indices_is_a_proven_selection_of_committed_indices() {
+    use section9::compile::circuit_digest;
+    let digest = |indices: Vec<i64>, weights| {
+        let model = models::load(&models::private_take(indices));
+        let c = compile(&model, &model.seeded_inputs(3), weights, Builder::new()).unwrap();
+        assert!(c.cs.is_satisfied());
+        let report = c.check_determinism();
+        assert!(report.is_ok(), "{}", report.describe(&c.cs));
+        assert_ne!(c.costs[model.node("pick").unwrap()], 0, "{weights:?}");
+        assert_eq!(c.outputs[0], model.run(&model.seeded_inputs(3)).unwrap()[0]);
+        (circuit_digest(&c.cs), c.commitment)
+    };
+    // Indices out of range are clamped, as `take` clamps them.
+    let (a, b) = (vec![2, 0, 7], vec![1, -3, 3]);
+    let model = models::load(&models::private_take(a.clone()));
+    let rows = vec![1, 2, 11, 12, 21, 22, 31, -31];
+    assert_eq!(model.run(&[rows]).unwrap()[0], vec![21, 22, 1, 2, 31, -31]);
+    // Committed, the indices are weights: the circuit is the same for
+    // both, the commitment tells them apart. Constant, they are part of
+    // the circuit.
+    let ((da, ca), (db, cb)) = (
+        digest(a.clone(), Weights::Committed),
+        digest(b.clone(), Weights::Committed),
+    );
+    assert_eq!(da, db);
+    assert!(ca.is_some() && ca != cb);
+    assert_ne!(digest(a, Weights::Constant).0, digest(b, Weights::Constant).0);
+}

@@ -123,6 +123,15 @@ fn committed_weights_compile_and_agree_commitment_included() {
     }
 }
 
+/// `take_private` is meant for committed indices (with constant ones the
+/// builder folds products of known values that circom keeps, as the
+/// counts above allow for elsewhere).
+#[test]
+fn committed_indices_of_take_private_compile_and_agree() {
+    let model = models::load(&models::private_take(vec![3, -1, 7, 2]));
+    check(&model, Weights::Committed, 0..2);
+}
+
 #[test]
 fn hashed_inputs_are_refused_by_name() {
     use section9::graph::{ModelBuilder, Visibility};

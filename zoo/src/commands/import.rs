@@ -50,8 +50,10 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = InputVisibility::Private)]
     input: InputVisibility,
     /// How a tree ensemble's trees enter the circuit: complete trees of
-    /// one depth (their shapes hidden), or each as it is (fewer
-    /// constraints, the shapes public).
+    /// one depth (their shapes hidden), each as it is (fewer constraints,
+    /// the shapes public), or complete trees whose feature indices are
+    /// weights too (with `prove --weights committed`, which features the
+    /// trees read is hidden as well, at a proven selection per branch).
     #[arg(long, value_enum, default_value_t = TreeLayout::Complete)]
     trees: TreeLayout,
     /// One power-of-two weight scale per tensor, or per output channel

@@ -388,6 +388,10 @@ pub enum TreeLayout {
     /// Each tree as it is: only its real branches are tested and
     /// committed, and its shape is part of the circuit.
     Exact,
+    /// Complete trees whose branches read their features by indices that
+    /// are weights: committed, the circuit shows only the tree count, the
+    /// depth and the feature count, at a proven selection per branch.
+    Hidden,
 }
 
 /// The circuit's trees: branches (feature, threshold, children) and
@@ -439,7 +443,7 @@ fn trees_node(
     let columns = &columns(c, *targets);
     let deepest = trees.iter().map(Tree::depth).max().unwrap_or(0);
     // The op needs one branch: a forest of single leaves is padded.
-    let pad_to = (layout == TreeLayout::Complete || deepest == 0).then_some(deepest.max(1));
+    let pad_to = (layout != TreeLayout::Exact || deepest == 0).then_some(deepest.max(1));
     let mut forest = Forest::default();
     let roots: Vec<Slot> = trees
         .iter()
@@ -465,9 +469,13 @@ fn trees_node(
         let prec = bits_for(values.iter().copied().max().unwrap_or(0));
         (name.to_string(), shape.to_vec(), prec, values)
     };
-    let mut inputs = vec![x.to_string()];
+    let (x, feature) = match layout {
+        TreeLayout::Hidden => (read_hidden(m, x, c.features, forest.feature), (0..nn as i64).collect()),
+        _ => (x.to_string(), forest.feature),
+    };
+    let mut inputs = vec![x];
     for (name, shape, prec, values) in [
-        wiring("trees.feature", &[nn], forest.feature),
+        wiring("trees.feature", &[nn], feature),
         wiring("trees.child", &[nn, 2], child),
         wiring("trees.root", &[trees.len()], root),
         ("trees.threshold".into(), vec![nn], w.feature + 1, forest.threshold),
@@ -478,6 +486,20 @@ fn trees_node(
     let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let depth = pad_to.unwrap_or(deepest);
     (m.op("score", "tree_ensemble", &inputs, &[]), exp, depth, nn)
+}
+
+/// The feature each branch reads, `[1, branches]`, selected from `x` by
+/// indices that are weights (`take_private`), so that committed weights
+/// hide them. Their precision holds any feature index, so it says nothing
+/// about which ones the trees read.
+fn read_hidden(m: &mut ModelBuilder, x: &str, features: usize, feature: Vec<i64>) -> String {
+    let nn = feature.len() as i64;
+    let prec = bits_for(features as i64 - 1);
+    let index = m.param("trees.feature_index", &[feature.len()], prec, feature);
+    let shape = |v: Vec<i64>| [("shape", AttrValue::List(v))];
+    let column = m.op("trees.column", "reshape", &[x], &shape(vec![1, features as i64, 1]));
+    let picked = m.op("trees.read", "take_private", &[&column, &index], &[]);
+    m.op("trees.features", "reshape", &[&picked], &shape(vec![1, nn]))
 }
 
 /// Places one tree into the forest.

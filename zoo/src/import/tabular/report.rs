@@ -207,6 +207,7 @@ impl fmt::Display for TabularReport {
             let layout = match t.layout {
                 TreeLayout::Complete => format!("complete trees of depth {}", t.depth),
                 TreeLayout::Exact => "they are".into(),
+                TreeLayout::Hidden => format!("complete trees of depth {} reading committed feature indices", t.depth),
             };
             writeln!(
                 f,
