@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Creates tools/tabular/.venv-ezkl with the pinned packages of
+# requirements-ezkl.txt, the venv of compare_ezkl_trees.py (kept apart from
+# .venv: EZKL, Hummingbird and torch bring their own pins; torch's PyPI
+# wheel with its CUDA libraries makes it about 6 GB). Only needed to measure
+# EZKL on the tree fixtures; the test suite does not use it.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+python3 -m venv "$here/.venv-ezkl"
+"$here/.venv-ezkl/bin/pip" install --quiet --upgrade pip
+"$here/.venv-ezkl/bin/pip" install --quiet -r "$here/requirements-ezkl.txt"
+"$here/.venv-ezkl/bin/pip" freeze
