@@ -181,7 +181,8 @@ impl Runner<'_> {
         let mut a = Tally::default();
         let unit = f64::powi(2.0, self.score_exp);
         for (i, row) in rows.iter().enumerate() {
-            let (q, _) = self.scales.quantize(row);
+            let (q, clipped) = self.scales.quantize(row);
+            a.clipped_values += clipped;
             let out = self.model.run(std::slice::from_ref(&q))?;
             let scores: Vec<f64> = out[0].iter().map(|&s| s as f64 * unit).collect();
             let float = self.classic.scores(row);

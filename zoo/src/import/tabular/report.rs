@@ -69,6 +69,9 @@ pub struct Agreement {
     /// float score, on the rows as given and on the grid.
     pub score_error: f64,
     pub grid_score_error: f64,
+    /// Feature values outside the range the calibration rows gave, clipped
+    /// to it (a row's scores can then differ by more than rounding).
+    pub clipped_values: usize,
     /// With `--probability`: the largest difference between the integer
     /// probability of class 1 and the float model's, `sigmoid(score)`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,6 +84,7 @@ pub struct Tally {
     pub score_error: f64,
     pub grid_score_error: f64,
     pub probability_error: Option<f64>,
+    pub clipped_values: usize,
     rows: usize,
     labelled: usize,
     agree: usize,
@@ -140,6 +144,7 @@ impl Tally {
             int_r2: r2(|t| t.2),
             score_error: self.score_error,
             grid_score_error: self.grid_score_error,
+            clipped_values: self.clipped_values,
             probability_error: self.probability_error,
         }
     }
@@ -178,6 +183,13 @@ impl fmt::Display for Agreement {
                 ", R^2 float {}, integer {}",
                 number(self.float_r2),
                 number(self.int_r2)
+            )?;
+        }
+        if self.clipped_values > 0 {
+            write!(
+                f,
+                ", {} feature values beyond the calibration range clipped",
+                self.clipped_values
             )?;
         }
         write!(f, ", max score error {:.3e}", self.score_error)?;
