@@ -304,6 +304,28 @@ class Srs:
         return path, info
 
 
+def witnesses(ezkl, samples, mock_rows, paths, compiled, log):
+    """EZKL's outputs on each sample (stacked), the first mock_rows of them
+    also through ezkl.mock, and the seconds it all took."""
+    x_path, w_path = paths
+    outs, mock = [], {"checked": 0, "passed": 0}
+    start = time.perf_counter()
+    for i, sample in enumerate(samples):
+        write_input(x_path, sample)
+        with quiet(log):
+            outs.append(witness_outputs(ezkl, x_path, compiled, w_path))
+        if i < mock_rows:
+            mock["checked"] += 1
+            try:
+                with quiet(log):
+                    passed = call(ezkl.mock, w_path, compiled) is not False
+            except Exception as e:  # noqa: BLE001
+                passed = False
+                mock.setdefault("first_error", f"sample {i}: " + str(e)[:300])
+            mock["passed"] += int(passed)
+    return np.stack(outs), mock, time.perf_counter() - start
+
+
 def run_one(ezkl, model, visibility, paths, data, work, log, srs, args, fixed_runs):
     stem = f"{model}.{visibility}"
     onnx_path = paths[model]
@@ -373,24 +395,7 @@ def run_one(ezkl, model, visibility, paths, data, work, log, srs, args, fixed_ru
         limit = min(limit, args.check)
     x_path = os.path.join(work, f"{stem}.input.json")
     w_path = os.path.join(work, f"{stem}.witness.json")
-    outs = []
-    mock = {"checked": 0, "passed": 0}
-    start = time.perf_counter()
-    for i in range(limit):
-        write_input(x_path, samples[i])
-        with quiet(log):
-            outs.append(witness_outputs(ezkl, x_path, compiled, w_path))
-        if i < args.mock:
-            mock["checked"] += 1
-            try:
-                with quiet(log):
-                    passed = call(ezkl.mock, w_path, compiled) is not False
-            except Exception as e:  # noqa: BLE001
-                passed = False
-                mock.setdefault("first_error", f"sample {i}: " + str(e)[:300])
-            mock["passed"] += int(passed)
-    witness_seconds = time.perf_counter() - start
-    got = np.stack(outs)
+    got, mock, witness_seconds = witnesses(ezkl, samples[:limit], args.mock, (x_path, w_path), compiled, log)
     want = ref[:limit].reshape(limit, -1).astype(np.float64)
     acc = {"samples": limit, "witness_seconds_each": witness_seconds / max(limit, 1), "mock": mock}
     if model == "digits-gan":

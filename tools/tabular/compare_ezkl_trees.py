@@ -66,7 +66,7 @@ import numpy as np  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "onnx"))
 
-from compare_ezkl import call, machine, quiet, size, step, witness_outputs, write_input  # noqa: E402
+from compare_ezkl import call, machine, quiet, size, step, witnesses, write_input  # noqa: E402
 
 SEED = 9
 HELD_OUT = 0.3
@@ -299,26 +299,11 @@ def run_one(ezkl, row, stem, onnx_path, visibility, data, work, log, args, fixed
     limit = min(args.eval_limit, len(samples))
     if fixed:
         limit = min(limit, args.check)
-    outs, mock = [], {"checked": 0, "passed": 0}
-    start = time.perf_counter()
-    for i in range(limit):
-        write_input(x_path, samples[i])
-        with quiet(log):
-            outs.append(witness_outputs(ezkl, x_path, compiled, w_path))
-        if i < args.mock:
-            mock["checked"] += 1
-            try:
-                with quiet(log):
-                    ok = call(ezkl.mock, w_path, compiled) is not False
-            except Exception as e:  # noqa: BLE001
-                ok = False
-                mock.setdefault("first_error", f"row {i}: " + str(e)[:300])
-            mock["passed"] += int(ok)
-    got = np.stack(outs)
+    got, mock, seconds = witnesses(ezkl, samples[:limit], args.mock, (x_path, w_path), compiled, log)
     pred, proba, labels = data["pred"][:limit], data["proba"][:limit], data["labels"][:limit]
     row["agreement"] = {
         "rows": limit,
-        "witness_seconds_each": (time.perf_counter() - start) / max(limit, 1),
+        "witness_seconds_each": seconds / max(limit, 1),
         "agreement": float((got.argmax(1) == pred).mean()),
         "top1": float((got.argmax(1) == labels).mean()),
         "float_top1": float((pred == labels).mean()),
