@@ -6,7 +6,4 @@
 # EZKL on the tree fixtures; the test suite does not use it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-python3 -m venv "$here/.venv-ezkl"
-"$here/.venv-ezkl/bin/pip" install --quiet --upgrade pip
-"$here/.venv-ezkl/bin/pip" install --quiet -r "$here/requirements-ezkl.txt"
-"$here/.venv-ezkl/bin/pip" freeze
+exec "$here/../make-venv.sh" "$here" ezkl
