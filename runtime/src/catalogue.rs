@@ -5,10 +5,10 @@
 use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
-    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, CvmClip, CvmLeftShift,
-    CvmPrecision, CvmRightShift, Dense, DenseRequant, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat, Requant, Reshape,
-    StridedSlice, SumPool2d, Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling, Where, BROADCAST_ADD,
-    BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, CvmClip,
+    CvmLeftShift, CvmPrecision, CvmRightShift, Dense, DenseRequant, MaxPool2d, Negative, Pad, Reduce, Relu, Repeat,
+    Requant, Reshape, StridedSlice, SumPool2d, Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling, Where,
+    BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -458,6 +458,7 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
     let upconv_macs = 4 * 4 * 4 * 4 * 16;
     let dense_requant = DenseRequant::fusing(&dense(), 10, 8);
     let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8);
+    let upconv_requant = ConvTranspose2dRequant::fusing(&upconv(), 8, 8);
     Ok(vec![
         constant_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
         private_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
@@ -479,6 +480,8 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         private_weights(dense_requant, "1x64 -> 64, int8, s = 10", dense_macs)?,
         constant_weights(conv_requant, "3x3, 8x8x4 -> 4, pad 1, s = 9", conv_macs)?,
         private_weights(conv_requant, "3x3, 8x8x4 -> 4, pad 1, s = 9", conv_macs)?,
+        constant_weights(upconv_requant, "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4, s = 8", upconv_macs)?,
+        private_weights(upconv_requant, "4x4 stride 2 pad 1, 4x4x4 -> 8x8x4, s = 8", upconv_macs)?,
         outputs(
             right_shift(10, dense_acc),
             &format!("{dense_acc}-bit, s = 10, p = 8"),

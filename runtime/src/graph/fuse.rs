@@ -1,8 +1,9 @@
 //! Layer fusion: a rewrite of the (folded) model file, like batch-norm
 //! folding.
 //!
-//! A `dense` or `conv2d` layer read only by a `requant` becomes one
-//! `dense_requant` or `conv2d_requant` node under the requant's name
+//! A `dense`, `conv2d` or `conv_transpose2d` layer read only by a `requant`
+//! becomes one `dense_requant`, `conv2d_requant` or
+//! `conv_transpose2d_requant` node under the requant's name
 //! ([`crate::ops::DenseRequant`]): the same outputs, computed by the same
 //! integer arithmetic, with products that share multiplications. The
 //! layer's own values are then no longer a node of the model, which is
@@ -29,7 +30,7 @@ pub fn fuse_requants(file: &ModelFile) -> Option<ModelFile> {
 /// name.
 fn next_pair(file: &ModelFile) -> Option<(usize, String)> {
     file.nodes.iter().enumerate().find_map(|(k, layer)| {
-        if !matches!(layer.op.as_str(), "dense" | "conv2d") || file.outputs.contains(&layer.name) {
+        if !matches!(layer.op.as_str(), "dense" | "conv2d" | "conv_transpose2d") || file.outputs.contains(&layer.name) {
             return None;
         }
         let mut readers = file.nodes.iter().filter(|n| n.inputs.contains(&layer.name));

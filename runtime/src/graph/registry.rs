@@ -66,6 +66,7 @@ pub fn operators() -> Vec<OpKind> {
         kind::<Requant>(&[]),
         kind::<DenseRequant>(&[]),
         kind::<Conv2dRequant>(&[]),
+        kind::<ConvTranspose2dRequant>(&[]),
         kind::<MaxPool2d>(&[]),
         kind::<SumPool2d>(&[]),
         alias::<SumPool2d>("avg_pool2d", &[("average", 1)]),

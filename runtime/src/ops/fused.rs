@@ -16,7 +16,7 @@
 //! pixels `g` output positions read through the same tap. A private
 //! product of a strand costs one constraint for `g` multiply-accumulates.
 
-use super::{Conv2d, Dense};
+use super::{Conv2d, ConvTranspose2d, Dense};
 use crate::gadgets::RequantPacked;
 use crate::zk_op;
 
@@ -136,6 +136,105 @@ pub fn conv2d_requant(
     }
 }
 
+/// `requant(s, p)(conv_transpose2d(x, wt, b))` with `conv_transpose2d`'s
+/// attributes. An output reads tap `(ky, kx)` only when its row and column
+/// fall on the stride's grid through it, which depends on the position
+/// modulo the stride: so outputs are grouped by that phase (`ry`, `rx`),
+/// and within a phase `per` consecutive positions share one multiplication
+/// per tap of the phase, as in [`conv2d_requant`]. The bound counts only the
+/// taps one output can read (`th * tw` per input channel with dilation 1).
+#[zk_op(
+    derive(
+        cg = c / groups,
+        og = o / groups,
+        oh = (h - 1) * sh + dh * (kh - 1) + oph + 1 - 2 * ph,
+        ow = (w - 1) * sw + dw * (kw - 1) + opw + 1 - 2 * pw,
+        th = min(kh, (kh + sh - 1) / sh + (dh - 1) * kh),
+        tw = min(kw, (kw + sw - 1) / sw + (dw - 1) * kw),
+        gy = (oh + sh - 1) / sh,
+        gx = (ow + sw - 1) / sw,
+        top = cg * th * tw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
+        kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
+        d = s + kq,
+        per = 126 / d,
+    ),
+    require(
+        c % groups == 0,
+        o % groups == 0,
+        oph < sh || oph < dh,
+        opw < sw || opw < dw,
+        (h - 1) * sh + dh * (kh - 1) + oph + 1 > 2 * ph,
+        (w - 1) * sw + dw * (kw - 1) + opw + 1 > 2 * pw,
+        d <= 126,
+    )
+)]
+pub fn conv_transpose2d_requant(
+    #[attr(range = [1, 64])] sh: usize,
+    #[attr(range = [1, 64])] sw: usize,
+    #[attr(range = [0, 64])] ph: usize,
+    #[attr(range = [0, 64])] pw: usize,
+    #[attr(range = [0, 63])] oph: usize,
+    #[attr(range = [0, 63])] opw: usize,
+    #[attr(range = [1, 64])] dh: usize,
+    #[attr(range = [1, 64])] dw: usize,
+    #[attr(range = [1, 4096])] groups: usize,
+    #[attr(range = [1, 4096])] o: usize,
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [2, 64])] p: u32,
+    #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
+    #[input(shape = [c, og, kh, kw], prec = pk)] wt: Tensor,
+    #[input(shape = [o], prec = pb)] b: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+) {
+    for bi in 0..nb {
+        for oc in 0..o {
+            for ry in 0..min(sh, oh) {
+                for rx in 0..min(sw, ow) {
+                    let ny = (oh - ry + sh - 1) / sh;
+                    let nx = (ow - rx + sw - 1) / sw;
+                    for gi in 0..(gy * gx + per - 1) / per {
+                        let first = gi * per;
+                        if first < ny * nx {
+                            let g = min(per, ny * nx - first);
+                            let mut packed = 0;
+                            for j in 0..g {
+                                packed += (b[oc] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+                            }
+                            for ic in 0..cg {
+                                let ch = (oc / og) * cg + ic;
+                                for ky in 0..kh {
+                                    for kx in 0..kw {
+                                        // `ry + ph - ky * dh` divisible by `sh`, kept
+                                        // non-negative: circom's `%` reads a field element.
+                                        if (ry + ph + (sh - 1) * ky * dh) % sh == 0
+                                            && (rx + pw + (sw - 1) * kx * dw) % sw == 0
+                                        {
+                                            let mut strand = 0;
+                                            for j in 0..g {
+                                                let ty = ry + ((first + j) / nx) * sh + ph - ky * dh;
+                                                let tx = rx + ((first + j) % nx) * sw + pw - kx * dw;
+                                                if ty >= 0 && tx >= 0 && ty / sh < h && tx / sw < w {
+                                                    strand += x[bi][ch][ty / sh][tx / sw] * (1 << (j * d));
+                                                }
+                                            }
+                                            let taps = wire!(strand * wt[ch][oc % og][ky][kx]);
+                                            packed += taps;
+                                        }
+                                    }
+                                }
+                            }
+                            let q = call!(RequantPacked { s, p, kq, g }, packed);
+                            for j in 0..g {
+                                y[bi][oc][ry + ((first + j) / nx) * sh][rx + ((first + j) % nx) * sw] = q[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl DenseRequant {
     /// `layer` followed by `requant(s, p)`, as one operator.
     pub fn fusing(layer: &Dense, s: u32, p: u32) -> DenseRequant {
@@ -193,6 +292,56 @@ impl Conv2dRequant {
             px,
             o,
             cg,
+            kh,
+            kw,
+            pk,
+            pb,
+        }
+    }
+}
+
+impl ConvTranspose2dRequant {
+    /// `layer` followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &ConvTranspose2d, s: u32, p: u32) -> ConvTranspose2dRequant {
+        let ConvTranspose2d {
+            sh,
+            sw,
+            ph,
+            pw,
+            oph,
+            opw,
+            dh,
+            dw,
+            groups,
+            o,
+            nb,
+            c,
+            h,
+            w,
+            px,
+            kh,
+            kw,
+            pk,
+            pb,
+        } = *layer;
+        ConvTranspose2dRequant {
+            sh,
+            sw,
+            ph,
+            pw,
+            oph,
+            opw,
+            dh,
+            dw,
+            groups,
+            o,
+            s,
+            p,
+            nb,
+            c,
+            h,
+            w,
+            px,
             kh,
             kw,
             pk,

@@ -15,7 +15,7 @@ pub use elementwise::{
     Abs, Broadcast, CvmPrecision, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
     BROADCAST_MUL, BROADCAST_SUB,
 };
-pub use fused::{Conv2dRequant, DenseRequant};
+pub use fused::{Conv2dRequant, ConvTranspose2dRequant, DenseRequant};
 pub use gather::{CvmLut, Take, TakeConstant};
 pub use layout::{Concatenate, Pad, Repeat, StridedSlice, Tile, Transpose};
 pub use linear::{Conv2d, ConvTranspose2d, Dense};

@@ -138,3 +138,25 @@ fn take_private_by_parameter_indices_is_a_proven_selection_of_committed_indices(
     assert!(ca.is_some() && ca != cb);
     assert_ne!(digest(a, Weights::Constant).0, digest(b, Weights::Constant).0);
 }
+
+#[test]
+fn a_transposed_convolution_fuses_with_its_requantization() {
+    // The generator's `t1` is read by `t1.q` alone: fused. Listed as an
+    // output too, it stays apart; the values must not change, and with
+    // committed weights the fused form pays fewer private products.
+    let (file, params) = models::generator();
+    let fused = models::load(&(file.clone(), params.clone()));
+    let t1q = fused.node("t1.q").unwrap();
+    assert_eq!(fused.nodes[t1q].op, "conv_transpose2d_requant");
+    let mut apart_file = file;
+    apart_file.outputs.push("t1".into());
+    let apart = models::load(&(apart_file, params));
+    assert_eq!(apart.nodes[apart.node("t1.q").unwrap()].op, "requant");
+    for seed in 0..4 {
+        let inputs = fused.seeded_inputs(seed);
+        let (want, got) = (apart.run(&inputs).unwrap(), fused.run(&inputs).unwrap());
+        assert_eq!(got[0], want[0], "seed {seed}");
+        let count = |m: &Model| compile(m, &inputs, Weights::Committed, Builder::new()).unwrap().cs.num_constraints();
+        assert!(count(&fused) < count(&apart));
+    }
+}

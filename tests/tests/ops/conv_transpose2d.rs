@@ -39,7 +39,7 @@ fn scatter_spec(op: &ConvTranspose2d, x: &[i64], wt: &[i64], b: &[i64]) -> Vec<i
     y
 }
 
-fn shapes() -> impl Strategy<Value = ConvTranspose2d> {
+pub fn shapes() -> impl Strategy<Value = ConvTranspose2d> {
     (
         1usize..=2,
         1usize..=2,

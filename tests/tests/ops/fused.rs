@@ -1,12 +1,13 @@
-//! dense_requant and conv2d_requant: the layer and the requantization
-//! after it, with products packed several to a multiplication. Each must
-//! equal the two operators apart, for constant and private weights.
+//! dense_requant, conv2d_requant and conv_transpose2d_requant: the layer
+//! and the requantization after it, with products packed several to a
+//! multiplication. Each must equal the two operators apart, for constant
+//! and private weights.
 
 use crate::{config, values};
 use proptest::prelude::*;
-use section9::ops::{Conv2d, Conv2dRequant, Dense, DenseRequant, Requant};
+use section9::ops::{Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, Dense, DenseRequant, Requant};
 use section9::ZkOp;
-use section9_tests::harness::{check_all, reference};
+use section9_tests::harness::{check_agreement, check_all, reference};
 
 /// The two operators apart: the layer's output, requantized.
 fn apart<O: ZkOp<Value = i128>>(layer: &O, s: u32, p: u32, inputs: &[Vec<i64>]) -> Vec<Vec<i64>> {
@@ -81,6 +82,81 @@ fn a_private_product_serves_several_outputs() {
     assert!(private * 3 < separate * 2, "{private} against {separate}");
 }
 
+/// DCGAN's upsampling step: 4x4 kernel, stride 2, padding 1, `c` channels
+/// of `h x h` to `o` channels.
+fn upconv(c: usize, o: usize, h: usize) -> ConvTranspose2d {
+    ConvTranspose2d {
+        sh: 2,
+        sw: 2,
+        ph: 1,
+        pw: 1,
+        oph: 0,
+        opw: 0,
+        dh: 1,
+        dw: 1,
+        groups: 1,
+        o,
+        nb: 1,
+        c,
+        h,
+        w: h,
+        px: 8,
+        kh: 4,
+        kw: 4,
+        pk: 8,
+        pb: 8,
+    }
+}
+
+#[test]
+fn a_transposed_tap_is_multiplied_once_per_phase_group() {
+    // Stride 2: each output reads 2x2 of the 4x4 taps per input channel,
+    // fixed by its row and column parity. 4 channels, 4x4 -> 8x8: each of
+    // the 4 phases has 16 positions, in strands of 6 (s = 8: 21-bit digits);
+    // a strand on the border that reads only padding through a tap is free.
+    let layer = upconv(4, 2, 4);
+    let fused = ConvTranspose2dRequant::fusing(&layer, 8, 8);
+    let private = fused.constraint_count(&[false, false, false]).unwrap();
+    let constant = fused.constraint_count(&[false, true, true]).unwrap();
+    let strands = 2 * 4 * 16_usize.div_ceil(6);
+    assert!(private - constant <= strands * 4 * 4);
+    // Apart, one constraint per MAC: rows 0 and 7 read one row tap of two,
+    // so 14 row taps and 14 column taps per output and input channel.
+    let macs = 2 * 4 * 14 * 14;
+    assert_eq!(layer.constraint_count(&[false, false, false]).unwrap(), macs);
+    assert!(
+        (private - constant) * 4 < macs,
+        "{} private products for {macs} MACs",
+        private - constant
+    );
+}
+
+#[test]
+fn the_largest_transposed_sums_fit_the_fused_bound() {
+    // Every operand at its extreme. With dilation 1 an interior output sums
+    // 2 x 2 of the 4 x 4 taps per channel, the most any output reads; with
+    // stride 2 and dilation 2 the parity of a row decides for all 3 taps at
+    // once, so an output reads all 3 x 3. The packed digits must hold both.
+    let dilated = ConvTranspose2d {
+        dh: 2,
+        dw: 2,
+        kh: 3,
+        kw: 3,
+        ..upconv(3, 1, 3)
+    };
+    for layer in [upconv(3, 1, 2), dilated] {
+        let fused = ConvTranspose2dRequant::fusing(&layer, 6, 8);
+        let (pixels, taps) = (3 * layer.h * layer.w, 3 * layer.kh * layer.kw);
+        for (xv, wv) in [(127, 127), (-127, 127), (127, -127)] {
+            let inputs = [vec![xv; pixels], vec![wv; taps], vec![127]];
+            assert_eq!(reference(&fused, &inputs).unwrap(), apart(&layer, 6, 8, &inputs));
+            check_agreement(&fused, &inputs, &[false, false, false]).unwrap();
+        }
+        let inputs = [vec![127; pixels], vec![127; taps], vec![127]];
+        check_all(&fused, &inputs, &[false, false, false]).unwrap();
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -108,6 +184,25 @@ proptest! {
         let op = Conv2dRequant::fusing(&conv, s, p);
         let inputs = [x, w, b];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&conv, s, p, &inputs));
+        check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
+    }
+}
+
+proptest! {
+    // Fewer cases: every hint of every strand is forged in turn.
+    #![proptest_config(ProptestConfig { cases: 10, ..config() })]
+
+    #[test]
+    fn conv_transpose2d_requant_is_conv_transpose2d_then_requant(
+        (layer, s, p, x, w, b, constant) in crate::conv_transpose2d::shapes().prop_flat_map(|layer| {
+            let xn = layer.nb * layer.c * layer.h * layer.w;
+            let wn = layer.c * (layer.o / layer.groups) * layer.kh * layer.kw;
+            (Just(layer), 1u32..=12, 2u32..=8, values(8, xn), values(8, wn), values(12, layer.o), any::<bool>())
+        }).prop_map(|(layer, s, p, x, w, b, c)| (ConvTranspose2d { pb: 12, ..layer }, s, p, x, w, b, c))
+    ) {
+        let op = ConvTranspose2dRequant::fusing(&layer, s, p);
+        let inputs = [x, w, b];
+        prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&layer, s, p, &inputs));
         check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
     }
 }
