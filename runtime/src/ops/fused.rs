@@ -141,8 +141,8 @@ pub fn conv2d_requant(
 /// fall on the stride's grid through it, which depends on the position
 /// modulo the stride: so outputs are grouped by that phase (`ry`, `rx`),
 /// and within a phase `per` consecutive positions share one multiplication
-/// per tap of the phase, as in [`conv2d_requant`]. The bound counts only the
-/// taps one output can read (`th * tw` per input channel with dilation 1).
+/// per tap of the phase, as in [`conv2d_requant`]. The bound is
+/// `conv_transpose2d`'s: the taps one output can read.
 #[zk_op(
     derive(
         cg = c / groups,

@@ -84,14 +84,19 @@ pub fn conv2d(
 /// dilation and groups, so DCGAN-style generators upsample without a
 /// detour. Written as a gather: output `(oy, ox)` takes input `(iy, ix)`
 /// through tap `(ky, kx)` when `oy = iy * sh - ph + ky * dh`, and likewise
-/// for columns. The output's bound is that of [`conv2d`].
+/// for columns. The output's bound counts the taps one output can read:
+/// with dilation 1, only the `ceil(kh / sh)` rows `ky` of one residue modulo
+/// the stride (`th`), and likewise for columns; a dilation other than 1 may
+/// put every tap on the stride's grid, so the bound is then `kh`.
 #[zk_op(
     derive(
         cg = c / groups,
         og = o / groups,
         oh = (h - 1) * sh + dh * (kh - 1) + oph + 1 - 2 * ph,
         ow = (w - 1) * sw + dw * (kw - 1) + opw + 1 - 2 * pw,
-        top = cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
+        th = min(kh, (kh + sh - 1) / sh + (dh - 1) * kh),
+        tw = min(kw, (kw + sw - 1) / sw + (dw - 1) * kw),
+        top = cg * th * tw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
     ),
     require(
         c % groups == 0,

@@ -156,7 +156,12 @@ fn a_transposed_convolution_fuses_with_its_requantization() {
         let inputs = fused.seeded_inputs(seed);
         let (want, got) = (apart.run(&inputs).unwrap(), fused.run(&inputs).unwrap());
         assert_eq!(got[0], want[0], "seed {seed}");
-        let count = |m: &Model| compile(m, &inputs, Weights::Committed, Builder::new()).unwrap().cs.num_constraints();
+        let count = |m: &Model| {
+            compile(m, &inputs, Weights::Committed, Builder::new())
+                .unwrap()
+                .cs
+                .num_constraints()
+        };
         assert!(count(&fused) < count(&apart));
     }
 }

@@ -5,7 +5,7 @@ use crate::{config, values};
 use proptest::prelude::*;
 use section9::ops::ConvTranspose2d;
 use section9::ZkOp;
-use section9_tests::harness::{check_all, reference};
+use section9_tests::harness::{check_agreement, check_all, reference};
 
 fn scatter_spec(op: &ConvTranspose2d, x: &[i64], wt: &[i64], b: &[i64]) -> Vec<i64> {
     let (c, h, w, o, kh, kw) = (op.c, op.h, op.w, op.o, op.kh, op.kw);
@@ -112,6 +112,52 @@ fn dcgan_upsampling_by_two() {
     let want = scatter_spec(&op, &x, &wt, &[5]);
     assert_eq!(reference(&op, &[x, wt, vec![5]]).unwrap(), vec![want]);
     assert_eq!(op.constraint_count(&[false, true, true]).unwrap(), 0);
+}
+
+#[test]
+fn the_largest_sums_fit_the_bound() {
+    // Operands at their extremes: an output reads 2 of 4 row taps with
+    // stride 2 and dilation 1, but all 3 when stride and dilation are 2
+    // (a row's parity decides for every tap at once). check_agreement
+    // holds every output to the declared bound.
+    let dcgan = ConvTranspose2d {
+        sh: 2,
+        sw: 2,
+        ph: 1,
+        pw: 1,
+        oph: 0,
+        opw: 0,
+        dh: 1,
+        dw: 1,
+        groups: 1,
+        o: 1,
+        nb: 1,
+        c: 3,
+        h: 3,
+        w: 3,
+        px: 8,
+        kh: 4,
+        kw: 4,
+        pk: 8,
+        pb: 8,
+    };
+    let dilated = ConvTranspose2d {
+        dh: 2,
+        dw: 2,
+        kh: 3,
+        kw: 3,
+        ..dcgan
+    };
+    for op in [dcgan, dilated] {
+        let (pixels, taps) = (op.c * op.h * op.w, op.c * op.kh * op.kw);
+        for (xv, wv) in [(127i64, 127), (-127, 127)] {
+            let inputs = [vec![xv; pixels], vec![wv; taps], vec![127 * xv.signum()]];
+            let y = check_agreement(&op, &inputs, &[false, true, true]).map(|_| reference(&op, &inputs).unwrap());
+            let top = op.output_bounds().unwrap()[0].hi;
+            let reached = y.unwrap()[0].iter().map(|v| v.unsigned_abs() as i128).max().unwrap();
+            assert_eq!(reached, top, "the bound is reached, so it is tight");
+        }
+    }
 }
 
 proptest! {
