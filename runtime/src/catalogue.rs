@@ -456,9 +456,9 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
     let dense_macs = 64 * 64;
     let conv_macs = 4 * 8 * 8 * 4 * 9;
     let upconv_macs = 4 * 4 * 4 * 4 * 16;
-    let dense_requant = DenseRequant::fusing(&dense(), 10, 8);
-    let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8);
-    let upconv_requant = ConvTranspose2dRequant::fusing(&upconv(), 8, 8);
+    let dense_requant = DenseRequant::fusing(&dense(), 10, 8, 2);
+    let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8, 2);
+    let upconv_requant = ConvTranspose2dRequant::fusing(&upconv(), 8, 8, 2);
     Ok(vec![
         constant_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
         private_weights(dense(), "1x64 -> 64, int8", dense_macs)?,

@@ -216,9 +216,57 @@ pub fn private_take(indices: Vec<i64>) -> (ModelFile, Params) {
     m.finish("test-private-take", "rows picked by committed indices", &["pick"])
 }
 
+/// A dense layer and a convolution, each multiplied by a constant per
+/// output channel (as the importer aligns per-channel weight scales) and
+/// requantized. With `public` scales the loader fuses each chain into one
+/// operator; private ones are weights and stay apart.
+pub fn scaled_layers(public: bool) -> (ModelFile, Params) {
+    let mut m = ModelBuilder::new();
+    m.input("v", &[1, 8], 8);
+    m.input("img", &[1, 1, 4, 4], 8);
+    weights(&mut m, "fc.w", &[6, 8], 8, 21);
+    weights(&mut m, "fc.b", &[6], 10, 22);
+    weights(&mut m, "c.w", &[3, 1, 3, 3], 8, 23);
+    weights(&mut m, "c.b", &[3], 10, 24);
+    let (fc_k, c_k) = (vec![1, 4, 2, 1, -2, 3], vec![2, 1, 4]);
+    if public {
+        m.public_param("fc.k", &[6], 4, fc_k);
+        m.public_param("c.k", &[3, 1, 1], 4, c_k);
+    } else {
+        m.param("fc.k", &[6], 4, fc_k);
+        m.param("c.k", &[3, 1, 1], 4, c_k);
+    }
+    m.op("fc", "dense", &["v", "fc.w", "fc.b"], &[]);
+    m.op("fc.scaled", "broadcast_mul", &["fc", "fc.k"], &[]);
+    m.op("fc.q", "requant", &["fc.scaled"], &[("s", int(9)), ("p", int(8))]);
+    let a = ints(&[
+        ("sh", 1),
+        ("sw", 1),
+        ("ph", 1),
+        ("pw", 1),
+        ("dh", 1),
+        ("dw", 1),
+        ("groups", 1),
+    ]);
+    m.op("c", "conv2d", &["img", "c.w", "c.b"], &a);
+    m.op("c.scaled", "broadcast_mul", &["c", "c.k"], &[]);
+    m.op("c.q", "requant", &["c.scaled"], &[("s", int(8)), ("p", int(8))]);
+    m.finish(
+        "test-scaled",
+        "layers scaled per channel, then requantized",
+        &["fc.q", "c.q"],
+    )
+}
+
 /// Every test graph, with its weights.
 pub fn all() -> Vec<(ModelFile, Params)> {
-    vec![cnn(), generator(), elementwise_chain(), shape_chain()]
+    vec![
+        cnn(),
+        generator(),
+        elementwise_chain(),
+        shape_chain(),
+        scaled_layers(true),
+    ]
 }
 
 /// A test graph as a [`Model`].

@@ -5,38 +5,130 @@
 //! becomes one `dense_requant`, `conv2d_requant` or
 //! `conv_transpose2d_requant` node under the requant's name
 //! ([`crate::ops::DenseRequant`]): the same outputs, computed by the same
-//! integer arithmetic, with products that share multiplications. The
-//! layer's own values are then no longer a node of the model, which is
-//! why a layer that is an output or read elsewhere stays apart.
+//! integer arithmetic, with products that share multiplications. So does a
+//! layer read only by a `broadcast_mul` with a public parameter of one value
+//! per output channel (the importer's per-channel scale alignment) that only
+//! a `requant` reads: the fused node takes that parameter as its scale. A
+//! layer fused without one gets a public scale of ones. The layer's own
+//! values are then no longer a node of the model, which is why a layer that
+//! is an output or read elsewhere stays apart.
 
-use super::file::ModelFile;
+use super::file::{ModelFile, NodeSpec, Params, Visibility};
 
 /// The file with every fusable layer fused, or `None` when none is.
-pub fn fuse_requants(file: &ModelFile) -> Option<ModelFile> {
-    let mut fused = file.clone();
+pub fn fuse_requants(file: &ModelFile, params: &Params) -> Option<(ModelFile, Params)> {
+    let (mut file, mut params) = (file.clone(), params.clone());
     let mut any = false;
-    while let Some((layer, requant)) = next_pair(&fused) {
-        let layer = fused.nodes.remove(layer);
-        let node = fused.nodes.iter_mut().find(|n| n.name == requant)?;
-        node.op = format!("{}_requant", layer.op);
-        node.inputs = layer.inputs;
-        node.attrs.extend(layer.attrs);
+    while let Some(chain) = next_chain(&file) {
+        fuse(&mut file, &mut params, chain)?;
         any = true;
     }
-    any.then_some(fused)
+    any.then_some((file, params))
 }
 
-/// A layer whose one reader is a `requant` of it alone, and that reader's
-/// name.
-fn next_pair(file: &ModelFile) -> Option<(usize, String)> {
-    file.nodes.iter().enumerate().find_map(|(k, layer)| {
-        if !matches!(layer.op.as_str(), "dense" | "conv2d" | "conv_transpose2d") || file.outputs.contains(&layer.name) {
+/// A layer, the public per-channel scale it is multiplied by if any, and
+/// the `requant` that reads the result.
+struct Chain {
+    layer: String,
+    scaled: Option<(String, String)>,
+    requant: String,
+}
+
+fn next_chain(file: &ModelFile) -> Option<Chain> {
+    file.nodes.iter().find_map(|layer| {
+        if !matches!(layer.op.as_str(), "dense" | "conv2d" | "conv_transpose2d") {
             return None;
         }
-        let mut readers = file.nodes.iter().filter(|n| n.inputs.contains(&layer.name));
-        match (readers.next(), readers.next()) {
-            (Some(r), None) if r.op == "requant" && r.inputs == [layer.name.clone()] => Some((k, r.name.clone())),
-            _ => None,
+        let next = only_reader(file, &layer.name)?;
+        if is_requant_of(next, &layer.name) {
+            return Some(Chain {
+                layer: layer.name.clone(),
+                scaled: None,
+                requant: next.name.clone(),
+            });
         }
+        let scale = channel_scale(file, layer, next)?;
+        let requant = only_reader(file, &next.name).filter(|r| is_requant_of(r, &next.name))?;
+        Some(Chain {
+            layer: layer.name.clone(),
+            scaled: Some((next.name.clone(), scale)),
+            requant: requant.name.clone(),
+        })
     })
+}
+
+/// The one node that reads `name`, when `name` is not a model output.
+fn only_reader<'a>(file: &'a ModelFile, name: &str) -> Option<&'a NodeSpec> {
+    if file.outputs.iter().any(|o| o == name) {
+        return None;
+    }
+    let mut readers = file.nodes.iter().filter(|n| n.inputs.iter().any(|i| i == name));
+    match (readers.next(), readers.next()) {
+        (Some(r), None) => Some(r),
+        _ => None,
+    }
+}
+
+fn is_requant_of(node: &NodeSpec, input: &str) -> bool {
+    node.op == "requant" && node.inputs == [input]
+}
+
+/// The parameter `mul` multiplies `layer` by, when it is public and holds
+/// one value per output channel, shaped as the fused operator reads it.
+fn channel_scale(file: &ModelFile, layer: &NodeSpec, mul: &NodeSpec) -> Option<String> {
+    let [x, k] = mul.inputs.as_slice() else { return None };
+    if mul.op != "broadcast_mul" || !mul.attrs.is_empty() || *x != layer.name {
+        return None;
+    }
+    let param = file.nodes.iter().find(|n| n.name == *k && n.op == "param")?;
+    let public = param.visibility == Some(Visibility::Public);
+    (public && param.shape.as_deref() == Some(&scale_shape(file, layer)?[..])).then(|| k.clone())
+}
+
+/// `[c]` for `dense`, `[c, 1, 1]` for the convolutions, `c` the length of
+/// the layer's bias.
+fn scale_shape(file: &ModelFile, layer: &NodeSpec) -> Option<Vec<usize>> {
+    let bias = layer.inputs.get(2)?;
+    let shape = file.nodes.iter().find(|n| n.name == *bias)?.shape.as_ref()?;
+    let [c] = shape.as_slice() else { return None };
+    Some(if layer.op == "dense" { vec![*c] } else { vec![*c, 1, 1] })
+}
+
+fn fuse(file: &mut ModelFile, params: &mut Params, chain: Chain) -> Option<()> {
+    let layer = file.nodes.iter().position(|n| n.name == chain.layer)?;
+    let layer = file.nodes.remove(layer);
+    let scale = match chain.scaled {
+        Some((mul, scale)) => {
+            file.nodes.retain(|n| n.name != mul);
+            scale
+        }
+        None => ones(file, params, &layer, &chain.requant)?,
+    };
+    let node = file.nodes.iter_mut().find(|n| n.name == chain.requant)?;
+    node.op = format!("{}_requant", layer.op);
+    node.inputs = layer.inputs;
+    node.inputs.push(scale);
+    node.attrs.extend(layer.attrs);
+    Some(())
+}
+
+/// A public scale of ones for `layer`, under a name no node has.
+fn ones(file: &mut ModelFile, params: &mut Params, layer: &NodeSpec, requant: &str) -> Option<String> {
+    let shape = scale_shape(file, layer)?;
+    let mut name = format!("{requant}.scale");
+    while file.nodes.iter().any(|n| n.name == name) || params.tensors.contains_key(&name) {
+        name.push('_');
+    }
+    params.tensors.insert(name.clone(), vec![1; shape[0]]);
+    file.nodes.push(NodeSpec {
+        name: name.clone(),
+        op: "param".into(),
+        inputs: Vec::new(),
+        attrs: Default::default(),
+        shape: Some(shape),
+        prec: Some(2),
+        range: None,
+        visibility: Some(Visibility::Public),
+    });
+    Some(name)
 }

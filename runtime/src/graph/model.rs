@@ -122,8 +122,8 @@ impl Model {
         // A fused operator refuses accumulators too wide to pack (more than
         // 126 bits a digit); the model then stays as written.
         let model = Model::from_folded(file, params)?;
-        Ok(fuse_requants(file)
-            .and_then(|fused| Model::from_folded(&fused, params).ok())
+        Ok(fuse_requants(file, params)
+            .and_then(|(fused, params)| Model::from_folded(&fused, &params).ok())
             .unwrap_or(model))
     }
 
@@ -197,12 +197,13 @@ impl Model {
         self.nodes.iter().position(|n| n.name == name)
     }
 
-    /// Total number of weights.
+    /// Total number of weights: parameters that are not part of the
+    /// architecture (public or structural ones are not).
     pub fn num_params(&self) -> usize {
         self.nodes
             .iter()
             .map(|n| match &n.kind {
-                NodeKind::Param { values, .. } => values.len(),
+                NodeKind::Param { values, .. } if !n.kind.is_fixed_param() => values.len(),
                 _ => 0,
             })
             .sum()

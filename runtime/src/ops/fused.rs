@@ -3,8 +3,10 @@
 //! encoding): a field element holds several accumulators as digits of
 //! base `2^d`, one multiplication adds a product to each, and the
 //! requantization's decomposition, which it needs anyway, splits them
-//! back. The compiler fuses a layer whose only reader is a `requant`
-//! ([`crate::graph`]); the values are those of the two operators apart.
+//! back. The compiler fuses a layer whose only reader is a `requant`, or a
+//! `broadcast_mul` by a constant per output channel (the importer's scale
+//! alignment) read only by a `requant` ([`crate::graph`]); the values are
+//! those of the operators apart. Without a multiply the scale is all ones.
 //!
 //! The quotient's width comes from the accumulator's exact bound `top`
 //! rather than its precision: `q` needs `kq` bits when
@@ -20,13 +22,13 @@ use super::{Conv2d, ConvTranspose2d, Dense};
 use crate::gadgets::RequantPacked;
 use crate::zk_op;
 
-/// `requant(s, p)(dense(x, w, b))`: `y[i][j]` is the requantized
-/// `b[j] + sum_t x[i][t] * w[j][t]`. Groups of `per` output columns share
-/// one multiplication per input element, `x[i][t]` times the strand of
-/// their weights.
+/// `requant(s, p)(dense(x, w, b) * scale)`: `y[i][j]` is the requantized
+/// `scale[j] * (b[j] + sum_t x[i][t] * w[j][t])`. Groups of `per` output
+/// columns share one multiplication per input element, `x[i][t]` times the
+/// strand of their weights, each weight times its column's constant scale.
 #[zk_op(
     derive(
-        top = k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1,
+        top = (k * ((1 << (px - 1)) - 1) * ((1 << (pw - 1)) - 1) + (1 << (pb - 1)) - 1) * ((1 << (pa - 1)) - 1),
         kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
         d = s + kq,
         per = 126 / d,
@@ -39,6 +41,7 @@ pub fn dense_requant(
     #[input(shape = [m, k], prec = px)] x: Tensor,
     #[input(shape = [n, k], prec = pw)] w: Tensor,
     #[input(shape = [n], prec = pb)] b: Tensor,
+    #[input(shape = [n], prec = pa, constant = true)] scale: Tensor,
     #[output(shape = [m, n], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
 ) {
     for i in 0..m {
@@ -47,12 +50,12 @@ pub fn dense_requant(
             let g = min(per, n - first);
             let mut packed = 0;
             for j in 0..g {
-                packed += (b[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+                packed += (b[first + j] * scale[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
             }
             for t in 0..k {
                 let mut strand = 0;
                 for j in 0..g {
-                    strand += w[first + j][t] * (1 << (j * d));
+                    strand += w[first + j][t] * scale[first + j] * (1 << (j * d));
                 }
                 let prods = wire!(x[i][t] * strand);
                 packed += prods;
@@ -65,15 +68,16 @@ pub fn dense_requant(
     }
 }
 
-/// `requant(s, p)(conv2d(x, wt, b))` with `conv2d`'s attributes. Groups of
-/// `per` consecutive output positions of one channel share one
-/// multiplication per tap: the weight times the strand of the pixels those
-/// positions read through it (padding contributes nothing to a strand).
+/// `requant(s, p)(conv2d(x, wt, b) * scale)` with `conv2d`'s attributes and
+/// a constant factor per output channel. Groups of `per` consecutive output
+/// positions of one channel share one multiplication per tap: the weight
+/// times the strand of the pixels those positions read through it (padding
+/// contributes nothing to a strand); the channel's scale multiplies the sum.
 #[zk_op(
     derive(
         oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1,
         ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1,
-        top = cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
+        top = (cg * kh * kw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1) * ((1 << (pa - 1)) - 1),
         kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
         d = s + kq,
         per = 126 / d,
@@ -99,6 +103,7 @@ pub fn conv2d_requant(
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [o, cg, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
+    #[input(shape = [o, 1, 1], prec = pa, constant = true)] scale: Tensor,
     #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
 ) {
     let per_group = o / groups;
@@ -109,7 +114,7 @@ pub fn conv2d_requant(
                 let g = min(per, oh * ow - first);
                 let mut packed = 0;
                 for j in 0..g {
-                    packed += (b[oc] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+                    packed += (b[oc] * scale[oc][0][0] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
                 }
                 for ic in 0..cg {
                     for ky in 0..kh {
@@ -123,7 +128,7 @@ pub fn conv2d_requant(
                                 }
                             }
                             let taps = wire!(strand * wt[oc][ic][ky][kx]);
-                            packed += taps;
+                            packed += taps * scale[oc][0][0];
                         }
                     }
                 }
@@ -136,8 +141,8 @@ pub fn conv2d_requant(
     }
 }
 
-/// `requant(s, p)(conv_transpose2d(x, wt, b))` with `conv_transpose2d`'s
-/// attributes. An output reads tap `(ky, kx)` only when its row and column
+/// `requant(s, p)(conv_transpose2d(x, wt, b) * scale)` with
+/// `conv_transpose2d`'s attributes and a constant factor per output channel. An output reads tap `(ky, kx)` only when its row and column
 /// fall on the stride's grid through it, which depends on the position
 /// modulo the stride: so outputs are grouped by that phase (`ry`, `rx`),
 /// and within a phase `per` consecutive positions share one multiplication
@@ -153,7 +158,7 @@ pub fn conv2d_requant(
         tw = min(kw, (kw + sw - 1) / sw + (dw - 1) * kw),
         gy = (oh + sh - 1) / sh,
         gx = (ow + sw - 1) / sw,
-        top = cg * th * tw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1,
+        top = (cg * th * tw * ((1 << (px - 1)) - 1) * ((1 << (pk - 1)) - 1) + (1 << (pb - 1)) - 1) * ((1 << (pa - 1)) - 1),
         kq = max(bits(top + (1 << (s - 1))) - s + 1, 2),
         d = s + kq,
         per = 126 / d,
@@ -184,6 +189,7 @@ pub fn conv_transpose2d_requant(
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [c, og, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
+    #[input(shape = [o, 1, 1], prec = pa, constant = true)] scale: Tensor,
     #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
 ) {
     for bi in 0..nb {
@@ -198,7 +204,7 @@ pub fn conv_transpose2d_requant(
                             let g = min(per, ny * nx - first);
                             let mut packed = 0;
                             for j in 0..g {
-                                packed += (b[oc] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+                                packed += (b[oc] * scale[oc][0][0] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
                             }
                             for ic in 0..cg {
                                 let ch = (oc / og) * cg + ic;
@@ -218,7 +224,7 @@ pub fn conv_transpose2d_requant(
                                                 }
                                             }
                                             let taps = wire!(strand * wt[ch][oc % og][ky][kx]);
-                                            packed += taps;
+                                            packed += taps * scale[oc][0][0];
                                         }
                                     }
                                 }
@@ -236,8 +242,9 @@ pub fn conv_transpose2d_requant(
 }
 
 impl DenseRequant {
-    /// `layer` followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &Dense, s: u32, p: u32) -> DenseRequant {
+    /// `layer`, times a constant scale of precision `pa` per output channel,
+    /// followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &Dense, s: u32, p: u32, pa: u32) -> DenseRequant {
         let Dense { m, k, px, n, pw, pb } = *layer;
         DenseRequant {
             s,
@@ -248,13 +255,15 @@ impl DenseRequant {
             n,
             pw,
             pb,
+            pa,
         }
     }
 }
 
 impl Conv2dRequant {
-    /// `layer` followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &Conv2d, s: u32, p: u32) -> Conv2dRequant {
+    /// `layer`, times a constant scale of precision `pa` per output channel,
+    /// followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &Conv2d, s: u32, p: u32, pa: u32) -> Conv2dRequant {
         let Conv2d {
             sh,
             sw,
@@ -296,13 +305,15 @@ impl Conv2dRequant {
             kw,
             pk,
             pb,
+            pa,
         }
     }
 }
 
 impl ConvTranspose2dRequant {
-    /// `layer` followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &ConvTranspose2d, s: u32, p: u32) -> ConvTranspose2dRequant {
+    /// `layer`, times a constant scale of precision `pa` per output channel,
+    /// followed by `requant(s, p)`, as one operator.
+    pub fn fusing(layer: &ConvTranspose2d, s: u32, p: u32, pa: u32) -> ConvTranspose2dRequant {
         let ConvTranspose2d {
             sh,
             sw,
@@ -346,6 +357,7 @@ impl ConvTranspose2dRequant {
             kw,
             pk,
             pb,
+            pa,
         }
     }
 }

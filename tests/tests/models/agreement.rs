@@ -165,3 +165,41 @@ fn a_transposed_convolution_fuses_with_its_requantization() {
         assert!(count(&fused) < count(&apart));
     }
 }
+
+#[test]
+fn a_layer_scaled_by_public_constants_fuses_with_its_requantization() {
+    let fused = models::load(&models::scaled_layers(true));
+    assert_eq!(fused.nodes[fused.node("fc.q").unwrap()].op, "dense_requant");
+    assert_eq!(fused.nodes[fused.node("c.q").unwrap()].op, "conv2d_requant");
+    assert!(fused.node("fc.scaled").is_none() && fused.node("c").is_none());
+    // Listed as outputs, the layers stay apart: same values, more rows.
+    let (mut file, params) = models::scaled_layers(true);
+    file.outputs.extend(["fc".to_string(), "c".to_string()]);
+    let apart = models::load(&(file, params));
+    assert_eq!(apart.nodes[apart.node("fc.q").unwrap()].op, "requant");
+    for seed in 0..4 {
+        let inputs = fused.seeded_inputs(seed);
+        let (want, got) = (apart.run(&inputs).unwrap(), fused.run(&inputs).unwrap());
+        assert_eq!(got[..2], want[..2], "seed {seed}");
+        let count = |m: &Model| {
+            compile(m, &inputs, Weights::Committed, Builder::new())
+                .unwrap()
+                .cs
+                .num_constraints()
+        };
+        assert!(count(&fused) < count(&apart));
+    }
+}
+
+#[test]
+fn a_private_scale_stays_a_committed_weight() {
+    // A private parameter read as a fused operator's constant would leave
+    // the commitment and show in the circuit: the chain must stay apart.
+    let model = models::load(&models::scaled_layers(false));
+    assert_eq!(model.nodes[model.node("fc.scaled").unwrap()].op, "broadcast_mul");
+    assert_eq!(model.nodes[model.node("c.q").unwrap()].op, "requant");
+    let public = models::load(&models::scaled_layers(true));
+    assert_eq!(model.num_params(), public.num_params() + 9);
+    let c = compile(&model, &model.seeded_inputs(1), Weights::Committed, Builder::new()).unwrap();
+    assert!(c.commitment.is_some());
+}

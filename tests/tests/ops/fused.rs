@@ -1,20 +1,36 @@
-//! dense_requant, conv2d_requant and conv_transpose2d_requant: the layer
-//! and the requantization after it, with products packed several to a
-//! multiplication. Each must equal the two operators apart, for constant
-//! and private weights.
+//! dense_requant, conv2d_requant and conv_transpose2d_requant: the layer,
+//! a constant scale per output channel and the requantization after it,
+//! with products packed several to a multiplication. Each must equal the
+//! operators apart, for constant and private weights.
 
 use crate::{config, values};
 use proptest::prelude::*;
+use section9::bound::Bound;
 use section9::ops::{Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, Dense, DenseRequant, Requant};
 use section9::ZkOp;
 use section9_tests::harness::{check_agreement, check_all, reference};
 
-/// The two operators apart: the layer's output, requantized.
+/// The operators apart: the layer's output (`inputs` less the scale, the
+/// last), times its channel's scale, requantized.
 fn apart<O: ZkOp<Value = i128>>(layer: &O, s: u32, p: u32, inputs: &[Vec<i64>]) -> Vec<Vec<i64>> {
-    let acc = reference(layer, inputs).unwrap().remove(0);
-    let px = layer.output_bounds().unwrap()[0].precision();
+    let (scale, operands) = inputs.split_last().unwrap();
+    let acc = reference(layer, operands).unwrap().remove(0);
+    let shape = &layer.output_shapes().unwrap()[0];
+    let inner: usize = shape[2..].iter().product();
+    let scaled: Vec<i64> = acc
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * scale[(i / inner) % scale.len()])
+        .collect();
+    let top = layer.output_bounds().unwrap()[0].hi * scale.iter().map(|k| k.unsigned_abs() as i128).max().unwrap();
+    let px = Bound::range(-top, top).precision();
     let rq = Requant { s, p, n: acc.len(), px };
-    reference(&rq, &[acc]).unwrap()
+    reference(&rq, &[scaled]).unwrap()
+}
+
+/// `n` ones: the scale of a layer fused without one.
+fn ones(n: usize) -> Vec<i64> {
+    vec![1; n]
 }
 
 fn conv_shape() -> impl Strategy<Value = (Conv2d, u32, u32)> {
@@ -68,15 +84,15 @@ fn a_private_product_serves_several_outputs() {
         pw: 8,
         pb: 8,
     };
-    let fused = DenseRequant::fusing(&layer, 10, 8);
+    let fused = DenseRequant::fusing(&layer, 10, 8, 2);
     let rq = Requant {
         s: 10,
         p: 8,
         n: 64,
         px: layer.output_bounds().unwrap()[0].precision(),
     };
-    let private = fused.constraint_count(&[false, false, false]).unwrap();
-    let constant = fused.constraint_count(&[false, true, true]).unwrap();
+    let private = fused.constraint_count(&[false, false, false, true]).unwrap();
+    let constant = fused.constraint_count(&[false, true, true, true]).unwrap();
     assert_eq!(private - constant, 64 * 64_usize.div_ceil(6));
     let separate = layer.constraint_count(&[false, false, false]).unwrap() + rq.constraint_count(&[]).unwrap();
     assert!(private * 3 < separate * 2, "{private} against {separate}");
@@ -115,9 +131,9 @@ fn a_transposed_tap_is_multiplied_once_per_phase_group() {
     // the 4 phases has 16 positions, in strands of 6 (s = 8: 21-bit digits);
     // a strand on the border that reads only padding through a tap is free.
     let layer = upconv(4, 2, 4);
-    let fused = ConvTranspose2dRequant::fusing(&layer, 8, 8);
-    let private = fused.constraint_count(&[false, false, false]).unwrap();
-    let constant = fused.constraint_count(&[false, true, true]).unwrap();
+    let fused = ConvTranspose2dRequant::fusing(&layer, 8, 8, 2);
+    let private = fused.constraint_count(&[false, false, false, true]).unwrap();
+    let constant = fused.constraint_count(&[false, true, true, true]).unwrap();
     let strands = 2 * 4 * 16_usize.div_ceil(6);
     assert!(private - constant <= strands * 4 * 4);
     // Apart, one constraint per MAC: rows 0 and 7 read one row tap of two,
@@ -145,15 +161,15 @@ fn the_largest_transposed_sums_fit_the_fused_bound() {
         ..upconv(3, 1, 3)
     };
     for layer in [upconv(3, 1, 2), dilated] {
-        let fused = ConvTranspose2dRequant::fusing(&layer, 6, 8);
+        let fused = ConvTranspose2dRequant::fusing(&layer, 6, 8, 2);
         let (pixels, taps) = (3 * layer.h * layer.w, 3 * layer.kh * layer.kw);
         for (xv, wv) in [(127, 127), (-127, 127), (127, -127)] {
-            let inputs = [vec![xv; pixels], vec![wv; taps], vec![127]];
+            let inputs = [vec![xv; pixels], vec![wv; taps], vec![127], ones(1)];
             assert_eq!(reference(&fused, &inputs).unwrap(), apart(&layer, 6, 8, &inputs));
-            check_agreement(&fused, &inputs, &[false, false, false]).unwrap();
+            check_agreement(&fused, &inputs, &[false, false, false, true]).unwrap();
         }
-        let inputs = [vec![127; pixels], vec![127; taps], vec![127]];
-        check_all(&fused, &inputs, &[false, false, false]).unwrap();
+        let inputs = [vec![127; pixels], vec![127; taps], vec![127], ones(1)];
+        check_all(&fused, &inputs, &[false, false, false, true]).unwrap();
     }
 }
 
@@ -162,29 +178,29 @@ proptest! {
 
     #[test]
     fn dense_requant_is_dense_then_requant(
-        (m, k, n, s, p, x, w, b, constant) in (1usize..=2, 1usize..=5, 1usize..=14, 1u32..=14, 2u32..=8, any::<bool>())
-            .prop_flat_map(|(m, k, n, s, p, c)| {
-                (Just(m), Just(k), Just(n), Just(s), Just(p), values(8, m * k), values(8, n * k), values(14, n), Just(c))
+        (m, k, n, s, p, pa, x, w, b, scale, constant) in (1usize..=2, 1usize..=5, 1usize..=14, 1u32..=14, 2u32..=8, 2u32..=5, any::<bool>())
+            .prop_flat_map(|(m, k, n, s, p, pa, c)| {
+                (Just(m), Just(k), Just(n), Just(s), Just(p), Just(pa), values(8, m * k), values(8, n * k), values(14, n), values(pa, n), Just(c))
             })
     ) {
         let layer = Dense { m, k, n, px: 8, pw: 8, pb: 14 };
-        let op = DenseRequant::fusing(&layer, s, p);
-        let inputs = [x, w, b];
+        let op = DenseRequant::fusing(&layer, s, p, pa);
+        let inputs = [x, w, b, scale];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&layer, s, p, &inputs));
-        check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
+        check_all(&op, &inputs, &[false, constant, constant, true]).map_err(TestCaseError::fail)?;
     }
 
     #[test]
     fn conv2d_requant_is_conv2d_then_requant(
-        ((conv, s, p), x, w, b, constant) in conv_shape().prop_flat_map(|(conv, s, p)| {
+        ((conv, s, p), pa, x, w, b, scale, constant) in (conv_shape(), 2u32..=5).prop_flat_map(|((conv, s, p), pa)| {
             let (xs, ws, bs) = (conv.c * conv.h * conv.w, conv.o * conv.cg * conv.kh * conv.kw, conv.o);
-            (Just((conv, s, p)), values(8, xs), values(8, ws), values(12, bs), any::<bool>())
+            (Just((conv, s, p)), Just(pa), values(8, xs), values(8, ws), values(12, bs), values(pa, bs), any::<bool>())
         })
     ) {
-        let op = Conv2dRequant::fusing(&conv, s, p);
-        let inputs = [x, w, b];
+        let op = Conv2dRequant::fusing(&conv, s, p, pa);
+        let inputs = [x, w, b, scale];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&conv, s, p, &inputs));
-        check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
+        check_all(&op, &inputs, &[false, constant, constant, true]).map_err(TestCaseError::fail)?;
     }
 }
 
@@ -194,15 +210,15 @@ proptest! {
 
     #[test]
     fn conv_transpose2d_requant_is_conv_transpose2d_then_requant(
-        (layer, s, p, x, w, b, constant) in crate::conv_transpose2d::shapes().prop_flat_map(|layer| {
+        (layer, s, p, pa, x, w, b, scale, constant) in (crate::conv_transpose2d::shapes(), 2u32..=5).prop_flat_map(|(layer, pa)| {
             let xn = layer.nb * layer.c * layer.h * layer.w;
             let wn = layer.c * (layer.o / layer.groups) * layer.kh * layer.kw;
-            (Just(layer), 1u32..=12, 2u32..=8, values(8, xn), values(8, wn), values(12, layer.o), any::<bool>())
-        }).prop_map(|(layer, s, p, x, w, b, c)| (ConvTranspose2d { pb: 12, ..layer }, s, p, x, w, b, c))
+            (Just(layer), 1u32..=12, 2u32..=8, Just(pa), values(8, xn), values(8, wn), values(12, layer.o), values(pa, layer.o), any::<bool>())
+        }).prop_map(|(layer, s, p, pa, x, w, b, k, c)| (ConvTranspose2d { pb: 12, ..layer }, s, p, pa, x, w, b, k, c))
     ) {
-        let op = ConvTranspose2dRequant::fusing(&layer, s, p);
-        let inputs = [x, w, b];
+        let op = ConvTranspose2dRequant::fusing(&layer, s, p, pa);
+        let inputs = [x, w, b, scale];
         prop_assert_eq!(reference(&op, &inputs).unwrap(), apart(&layer, s, p, &inputs));
-        check_all(&op, &inputs, &[false, constant, constant]).map_err(TestCaseError::fail)?;
+        check_all(&op, &inputs, &[false, constant, constant, true]).map_err(TestCaseError::fail)?;
     }
 }
