@@ -2,7 +2,7 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift};
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift, ShiftPacked};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, CvmClip,
@@ -560,6 +560,15 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         call(OneHot { n: 16 }, "n = 16")?,
         call(RoundShift { s: 4, k: 8 }, "s = 4, k = 8")?,
         call(requant_packed(4, 12, 3), "three 16-bit accumulators, s = 4")?,
+        call(
+            ShiftPacked {
+                s: 4,
+                p: 8,
+                kq: 12,
+                g: 3,
+            },
+            "three signed 16-bit accumulators, s = 4",
+        )?,
         call(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8")?,
     ])
 }

@@ -73,3 +73,63 @@ pub fn requant_packed(
         }
     }
 }
+
+/// `cvm_right_shift` of `g` accumulators at once, the signed counterpart of
+/// [`RequantPacked`]: `v` packs `x_j + 2^(s-1) + 2^(d-1)` as digits of base
+/// `2^d` (`d = s + kq`), and each output is
+/// `cvm_clip(p)(floor((x_j + 2^(s-1)) / 2^s))`.
+///
+/// The decomposition proves every digit as in [`RequantPacked`]. Within a
+/// digit the quotient's bits are `q + 2^(kq-1)`, `t` the top one (1 for
+/// `q >= 0`). When `kq < p` no clip is possible and `y = q` costs nothing
+/// more. Otherwise, with `low` the bits below `p - 1` and `high` those
+/// between it and `t`: `q` is within `[-m, m]`, `m = 2^(p-1) - 1`, exactly
+/// when `high` is all zeros (`t = 1`) or all ones (`t = 0`), one is-zero
+/// test (`kept`), except `q = -2^(p-1)`, which is `low = 0` with `t = 0`
+/// (a second test, `z`). Then `y = kept * low + kept (1 - t) (z - 2^(p-1))
+/// + (1 - kept)(2 t - 1) m`. `g * (d + 7) + 1` constraints, `g * (d + 3) + 1`
+/// when `kq = p`, and `g * d + 1` when `kq < p`.
+#[zk_op(derive(d = s + kq), require(g * (s + kq) <= 126))]
+pub fn shift_packed(
+    #[attr(range = [1, 32])] s: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[attr(range = [2, 94])] kq: u32,
+    #[attr(range = [1, 126])] g: u32,
+    #[input(range = [0, (1 << (g * (s + kq))) - 1])] v: Scalar,
+    #[output(shape = [g], range = [-min((1 << (p - 1)) - 1, 1 << (kq - 1)), min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])]
+    y: Tensor,
+) {
+    let m = (1 << (p - 1)) - 1;
+    let b = call!(Bits { k: g * d }, v);
+    for j in 0..g {
+        let at = j * d + s;
+        let t = b[at + kq - 1];
+        if kq < p {
+            let mut q = -(1 << (kq - 1));
+            for i in 0..kq {
+                q += b[at + i] * (1 << i);
+            }
+            y[j] = q;
+        } else {
+            let mut low = 0;
+            for i in 0..(p - 1) {
+                low += b[at + i] * (1 << i);
+            }
+            let z = call!(IsZero { p }, low);
+            if kq > p {
+                let mut high = 0;
+                for i in (p - 1)..(kq - 1) {
+                    high += b[at + i] * (1 << (i - (p - 1)));
+                }
+                let kept = call!(IsZero { p: kq - p + 1 }, high - (1 - t) * ((1 << (kq - p)) - 1));
+                let part = wire!(kept * low);
+                let kt = wire!(kept * t);
+                let edge = wire!((kept - kt) * z);
+                y[j] = part + edge - (kept - kt) * (1 << (p - 1)) + (2 * t - 1 - 2 * kt + kept) * m;
+            } else {
+                let lifted = wire!((1 - t) * z);
+                y[j] = low - (1 - t) * (1 << (p - 1)) + lifted;
+            }
+        }
+    }
+}

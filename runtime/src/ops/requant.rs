@@ -1,6 +1,6 @@
 //! Clipping, shifts and requantization: how accumulators return to 8 bits.
 
-use crate::gadgets::{Clamp, IsNonneg, RequantPacked, RoundShift};
+use crate::gadgets::{Clamp, IsNonneg, RequantPacked, ShiftPacked};
 use crate::zk_op;
 
 /// `max(x, 0)`: one sign test and one product per element.
@@ -53,20 +53,28 @@ pub fn cvm_clip(
 }
 
 /// `cvm_clip(p)(floor((x + 2^(s-1)) / 2^s))`: division by `2^s` rounding
-/// half toward +inf ([`RoundShift`](crate::gadgets::RoundShift), which
-/// bounds remainder and quotient both), then a clip to precision `p`.
-#[zk_op(derive(kq = max(px - s + 1, 2)))]
+/// half toward +inf, then a clip to precision `p`. Elements go to
+/// [`ShiftPacked`] in groups as large as 126 bits hold: one decomposition
+/// bounds each remainder and quotient, and decides the clip from the
+/// quotient's bits. About `px + 8` constraints per element.
+#[zk_op(derive(kq = max(px - s + 1, 2), d = s + kq, per = 126 / d))]
 pub fn cvm_right_shift(
     #[attr(range = [1, 32])] s: u32,
     #[attr(range = [1, 64])] p: u32,
     #[input(shape = [n], prec = px)] x: Tensor,
     #[output(shape = [n], prec = min(p, kq))] y: Tensor,
 ) {
-    let m = (1 << (p - 1)) - 1;
-    for i in 0..n {
-        let q = call!(RoundShift { s, k: kq }, x[i]);
-        let c = call!(Clamp { k: kq, lo: -m, hi: m }, q);
-        y[i] = c;
+    for gi in 0..(n + per - 1) / per {
+        let first = gi * per;
+        let g = min(per, n - first);
+        let mut packed = 0;
+        for j in 0..g {
+            packed += (x[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
+        }
+        let q = call!(ShiftPacked { s, p, kq, g }, packed);
+        for j in 0..g {
+            y[first + j] = q[j];
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! cvm_right_shift and the fused requantization: the rounding of the spec
-//! (half toward +inf), exhaustively at every shift's rounding boundaries.
+//! (half toward +inf), exhaustively at every shift's rounding boundaries;
+//! the packed signed shift on every value of small digits.
 
 use crate::{config, values};
 use proptest::prelude::*;
+use section9::gadgets::ShiftPacked;
 use section9::ops::{CvmRightShift, Requant};
 use section9::ZkOp;
 use section9_tests::harness::{check_agreement, check_all, max_of, reference};
@@ -83,11 +85,45 @@ fn every_int8_at_every_small_shift() {
 }
 
 #[test]
+fn the_packed_signed_shift_clips_every_digit() {
+    // Every packed value of two digits, for each case of the clip: no clip
+    // possible (kq < p), the one edge value -2^(p-1) (kq = p), and high bits
+    // to test (kq > p, p = 1 included: every output is then 0).
+    for (s, p, kq) in [(1, 4, 3), (2, 3, 3), (1, 3, 4), (2, 2, 4), (1, 1, 3)] {
+        let d = s + kq;
+        let op = ShiftPacked { s, p, kq, g: 2 };
+        let m = max_of(p) as i128;
+        for v in 0..1i64 << (2 * d) {
+            let want: Vec<i64> = (0..2)
+                .map(|j| {
+                    let q = ((v >> (j * d)) & ((1 << d) - 1)) as i128 >> s;
+                    (q - (1 << (kq - 1))).clamp(-m, m) as i64
+                })
+                .collect();
+            assert_eq!(
+                reference(&op, &[vec![v]]).unwrap(),
+                vec![want],
+                "s {s} p {p} kq {kq} v {v}"
+            );
+            check_agreement(&op, &[vec![v]], &[]).unwrap();
+        }
+        for v in [0, 1, (1 << d) - 1, 1 << (2 * d - 1), (1 << (2 * d)) - 1] {
+            check_all(&op, &[vec![v]], &[]).unwrap();
+        }
+    }
+}
+
+#[test]
 fn requantization_costs_at_most_30_constraints_per_element() {
     // A dense 64x64 int8 accumulator has precision 8 + 8 + bits(64) + 1.
     for (px, s) in [(24, 8), (24, 10), (24, 12), (23, 9), (22, 7)] {
         let per = Requant { s, p: 8, n: 1, px }.constraint_count(&[]).unwrap();
         assert!(per <= 30, "px = {px}, s = {s}: {per} constraints");
+        let signed = CvmRightShift { s, p: 8, n: 1, px }.constraint_count(&[]).unwrap();
+        assert!(
+            signed <= (px + 9) as usize,
+            "px = {px}, s = {s}: {signed} constraints signed"
+        );
     }
 }
 
@@ -132,7 +168,7 @@ fn classic_division_forgeries_are_rejected_by_name() {
             .find(|&w| cs.wire_name(w) == name)
             .unwrap_or_else(|| panic!("no wire {name}"))
     };
-    let bit = |j: u32| format!("q[0]/v/bi[{j}]");
+    let bit = |j: u32| format!("q[0]/b/bi[{j}]");
     let kq = 8 - s + 1;
     let q_bits = |q: i128| -> Vec<(String, Fr)> {
         let u = q + (1 << (kq - 1));
@@ -146,8 +182,8 @@ fn classic_division_forgeries_are_rejected_by_name() {
     };
     // A remainder outside [0, 2^s) cannot be written in s bits; a consistent
     // set of bits must sum to x + 2^(s-1) + 2^(s+kq-1).
-    let not_a_bit = "q[0]/v/(bi * (bi - 1) == 0)[0]";
-    let wrong_sum = "q[0]/v/(acc == x)";
+    let not_a_bit = "q[0]/b/(bi * (bi - 1) == 0)[0]";
+    let wrong_sum = "q[0]/b/(acc == x)";
     type Changes = Vec<(String, Fr)>;
     let cases: Vec<(&str, Changes, &str)> = vec![
         (
