@@ -48,8 +48,9 @@ fn costs() -> Result<(), String> {
         "# Cost table\n\nExact constraint counts, computed from the `#[zk_op]` declarations by \
          `cargo xtask costs` (a test checks this file is current). Wiring operators and products \
          with a constant weight cost nothing; a k-bit range check costs k + 1. A model's `dense`, \
-         `conv2d` or `conv_transpose2d` read only by a `requant` is fused into `dense_requant`, \
-         `conv2d_requant` or `conv_transpose2d_requant`: their rows against the layer's plus `requant`'s show the saving, and their private-weight rows \
+         `conv2d` or `conv_transpose2d` read only by a `requant` (directly or through a multiply by a public \
+         constant per channel) is fused into `dense_requant`, `conv2d_requant` or \
+         `conv_transpose2d_requant`: their rows against the layer's plus `requant`'s show the saving, and their private-weight rows \
          less their constant ones give the cost per private multiply-accumulate.\n\n{table}\n\
          ## Field operators\n\nPoseidon (`#[zk_op(field)]`, circomlib's `Poseidon(n)`) costs \
          `3 (8 t + partial rounds) - 3` with `t = n + 1`: 240 for two inputs, as circomlib's \
