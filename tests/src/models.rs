@@ -22,6 +22,20 @@ pub fn ints<'a>(a: &[(&'a str, i64)]) -> Vec<(&'a str, AttrValue)> {
     a.iter().map(|&(k, v)| (k, int(v))).collect()
 }
 
+/// A `conv2d`'s attributes for stride 1 and padding 1: a 3x3 kernel keeps
+/// the image's size.
+fn same_conv() -> Vec<(&'static str, AttrValue)> {
+    ints(&[
+        ("sh", 1),
+        ("sw", 1),
+        ("ph", 1),
+        ("pw", 1),
+        ("dh", 1),
+        ("dw", 1),
+        ("groups", 1),
+    ])
+}
+
 /// Axis flags of a reduction over the given axes of a rank-4 tensor.
 fn axes(over: [bool; 4]) -> Vec<(&'static str, AttrValue)> {
     ["r0", "r1", "r2", "r3"]
@@ -39,17 +53,7 @@ pub fn cnn() -> (ModelFile, Params) {
     weights(&mut m, "conv.b", &[4], 12, 2);
     weights(&mut m, "fc.w", &[10, 64], 8, 3);
     weights(&mut m, "fc.b", &[10], 16, 4);
-    let conv = [
-        ("sh", 1),
-        ("sw", 1),
-        ("ph", 1),
-        ("pw", 1),
-        ("dh", 1),
-        ("dw", 1),
-        ("groups", 1),
-    ];
-    let conv = ints(&conv);
-    m.op("conv", "conv2d", &["image", "conv.w", "conv.b"], &conv);
+    m.op("conv", "conv2d", &["image", "conv.w", "conv.b"], &same_conv());
     m.op("act", "requant", &["conv"], &[("s", int(7)), ("p", int(8))]);
     let pool = [("kh", 2), ("kw", 2), ("sh", 2), ("sw", 2), ("ph", 0), ("pw", 0)];
     let mut pool = ints(&pool);
@@ -81,18 +85,8 @@ pub fn generator() -> (ModelFile, Params) {
     m.op("grid", "reshape", &["fc.q"], &[("shape", vec![1, 1, 4, 4].into())]);
     m.op("up", "upsampling", &["grid"], &[("scale", int(2))]);
     let conv = |m: &mut ModelBuilder, name: &str, x: &str| {
-        let a = [
-            ("sh", 1),
-            ("sw", 1),
-            ("ph", 1),
-            ("pw", 1),
-            ("dh", 1),
-            ("dw", 1),
-            ("groups", 1),
-        ];
-        let a = ints(&a);
         let (w, b) = (format!("{name}.w"), format!("{name}.b"));
-        m.op(name, "conv2d", &[x, &w, &b], &a);
+        m.op(name, "conv2d", &[x, &w, &b], &same_conv());
         m.op(
             &format!("{name}.q"),
             "requant",
@@ -239,16 +233,7 @@ pub fn scaled_layers(public: bool) -> (ModelFile, Params) {
     m.op("fc", "dense", &["v", "fc.w", "fc.b"], &[]);
     m.op("fc.scaled", "broadcast_mul", &["fc", "fc.k"], &[]);
     m.op("fc.q", "requant", &["fc.scaled"], &[("s", int(9)), ("p", int(8))]);
-    let a = ints(&[
-        ("sh", 1),
-        ("sw", 1),
-        ("ph", 1),
-        ("pw", 1),
-        ("dh", 1),
-        ("dw", 1),
-        ("groups", 1),
-    ]);
-    m.op("c", "conv2d", &["img", "c.w", "c.b"], &a);
+    m.op("c", "conv2d", &["img", "c.w", "c.b"], &same_conv());
     m.op("c.scaled", "broadcast_mul", &["c", "c.k"], &[]);
     m.op("c.q", "requant", &["c.scaled"], &[("s", int(8)), ("p", int(8))]);
     m.finish(

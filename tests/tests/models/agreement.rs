@@ -7,7 +7,7 @@ use proptest::test_runner::{Config, TestRunner};
 use section9::compile::{compile, Weights};
 use section9::field::fr_from_i128;
 use section9::gadgets::InRange;
-use section9::graph::Model;
+use section9::graph::{Model, ModelFile, Params};
 use section9::r1cs::Builder;
 use section9::ZkOp;
 use section9_tests::models;
@@ -139,56 +139,52 @@ fn take_private_by_parameter_indices_is_a_proven_selection_of_committed_indices(
     assert_ne!(digest(a, Weights::Constant).0, digest(b, Weights::Constant).0);
 }
 
-#[test]
-fn a_transposed_convolution_fuses_with_its_requantization() {
-    // The generator's `t1` is read by `t1.q` alone: fused. Listed as an
-    // output too, it stays apart; the values must not change, and with
-    // committed weights the fused form pays fewer private products.
-    let (file, params) = models::generator();
+/// Loads `(file, params)` twice: as written, where the loader fuses, and
+/// with `layers` listed as outputs too, which keeps them apart. Checks
+/// `fused` names the op each listed requant became, and that both forms
+/// give the same model outputs while the fused one, with committed
+/// weights, has fewer rows.
+fn check_fusion((file, params): (ModelFile, Params), layers: &[&str], fused_ops: &[(&str, &str)]) {
     let fused = models::load(&(file.clone(), params.clone()));
-    let t1q = fused.node("t1.q").unwrap();
-    assert_eq!(fused.nodes[t1q].op, "conv_transpose2d_requant");
+    for (node, op) in fused_ops {
+        assert_eq!(fused.nodes[fused.node(node).unwrap()].op, *op, "{node}");
+    }
+    assert!(layers.iter().all(|l| fused.node(l).is_none()));
     let mut apart_file = file;
-    apart_file.outputs.push("t1".into());
+    let outputs = apart_file.outputs.len();
+    apart_file.outputs.extend(layers.iter().map(|l| l.to_string()));
     let apart = models::load(&(apart_file, params));
-    assert_eq!(apart.nodes[apart.node("t1.q").unwrap()].op, "requant");
+    for (node, _) in fused_ops {
+        assert_eq!(apart.nodes[apart.node(node).unwrap()].op, "requant", "{node}");
+    }
+    let count = |m: &Model, inputs: &[Vec<i64>]| {
+        compile(m, inputs, Weights::Committed, Builder::new())
+            .unwrap()
+            .cs
+            .num_constraints()
+    };
     for seed in 0..4 {
         let inputs = fused.seeded_inputs(seed);
         let (want, got) = (apart.run(&inputs).unwrap(), fused.run(&inputs).unwrap());
-        assert_eq!(got[0], want[0], "seed {seed}");
-        let count = |m: &Model| {
-            compile(m, &inputs, Weights::Committed, Builder::new())
-                .unwrap()
-                .cs
-                .num_constraints()
-        };
-        assert!(count(&fused) < count(&apart));
+        assert_eq!(got[..outputs], want[..outputs], "seed {seed}");
+        assert!(count(&fused, &inputs) < count(&apart, &inputs));
     }
 }
 
 #[test]
+fn a_transposed_convolution_fuses_with_its_requantization() {
+    // The generator's `t1` is read by `t1.q` alone.
+    check_fusion(models::generator(), &["t1"], &[("t1.q", "conv_transpose2d_requant")]);
+}
+
+#[test]
 fn a_layer_scaled_by_public_constants_fuses_with_its_requantization() {
-    let fused = models::load(&models::scaled_layers(true));
-    assert_eq!(fused.nodes[fused.node("fc.q").unwrap()].op, "dense_requant");
-    assert_eq!(fused.nodes[fused.node("c.q").unwrap()].op, "conv2d_requant");
-    assert!(fused.node("fc.scaled").is_none() && fused.node("c").is_none());
-    // Listed as outputs, the layers stay apart: same values, more rows.
-    let (mut file, params) = models::scaled_layers(true);
-    file.outputs.extend(["fc".to_string(), "c".to_string()]);
-    let apart = models::load(&(file, params));
-    assert_eq!(apart.nodes[apart.node("fc.q").unwrap()].op, "requant");
-    for seed in 0..4 {
-        let inputs = fused.seeded_inputs(seed);
-        let (want, got) = (apart.run(&inputs).unwrap(), fused.run(&inputs).unwrap());
-        assert_eq!(got[..2], want[..2], "seed {seed}");
-        let count = |m: &Model| {
-            compile(m, &inputs, Weights::Committed, Builder::new())
-                .unwrap()
-                .cs
-                .num_constraints()
-        };
-        assert!(count(&fused) < count(&apart));
-    }
+    check_fusion(
+        models::scaled_layers(true),
+        &["fc", "c"],
+        &[("fc.q", "dense_requant"), ("c.q", "conv2d_requant")],
+    );
+    assert!(models::load(&models::scaled_layers(true)).node("fc.scaled").is_none());
 }
 
 #[test]

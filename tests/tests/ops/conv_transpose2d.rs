@@ -82,10 +82,10 @@ pub fn shapes() -> impl Strategy<Value = ConvTranspose2d> {
         .prop_filter("a valid transposed convolution", |op| op.check().is_ok())
 }
 
-#[test]
-fn dcgan_upsampling_by_two() {
-    // 4x4 kernel, stride 2, padding 1: 4x4 -> 8x8, as in DCGAN generators.
-    let op = ConvTranspose2d {
+/// A DCGAN upsampling step: 4x4 kernel, stride 2, padding 1, `c` channels
+/// of `h x h` to `o`.
+pub fn dcgan_step(c: usize, o: usize, h: usize) -> ConvTranspose2d {
+    ConvTranspose2d {
         sh: 2,
         sw: 2,
         ph: 1,
@@ -95,17 +95,23 @@ fn dcgan_upsampling_by_two() {
         dh: 1,
         dw: 1,
         groups: 1,
-        o: 1,
+        o,
         nb: 1,
-        c: 1,
-        h: 4,
-        w: 4,
+        c,
+        h,
+        w: h,
         px: 8,
         kh: 4,
         kw: 4,
         pk: 8,
         pb: 8,
-    };
+    }
+}
+
+#[test]
+fn dcgan_upsampling_by_two() {
+    // 4x4 -> 8x8, as in DCGAN generators.
+    let op = dcgan_step(1, 1, 4);
     assert_eq!(op.output_shapes().unwrap(), vec![vec![1, 1, 8, 8]]);
     let x: Vec<i64> = (0..16).map(|i| i - 8).collect();
     let wt: Vec<i64> = (0..16).map(|i| 3 - i % 7).collect();
@@ -120,27 +126,7 @@ fn the_largest_sums_fit_the_bound() {
     // stride 2 and dilation 1, but all 3 when stride and dilation are 2
     // (a row's parity decides for every tap at once). check_agreement
     // holds every output to the declared bound.
-    let dcgan = ConvTranspose2d {
-        sh: 2,
-        sw: 2,
-        ph: 1,
-        pw: 1,
-        oph: 0,
-        opw: 0,
-        dh: 1,
-        dw: 1,
-        groups: 1,
-        o: 1,
-        nb: 1,
-        c: 3,
-        h: 3,
-        w: 3,
-        px: 8,
-        kh: 4,
-        kw: 4,
-        pk: 8,
-        pb: 8,
-    };
+    let dcgan = dcgan_step(3, 1, 3);
     let dilated = ConvTranspose2d {
         dh: 2,
         dw: 2,

@@ -3,6 +3,7 @@
 //! with products packed several to a multiplication. Each must equal the
 //! operators apart, for constant and private weights.
 
+use crate::conv_transpose2d::dcgan_step;
 use crate::{config, values};
 use proptest::prelude::*;
 use section9::bound::Bound;
@@ -98,39 +99,13 @@ fn a_private_product_serves_several_outputs() {
     assert!(private * 3 < separate * 2, "{private} against {separate}");
 }
 
-/// DCGAN's upsampling step: 4x4 kernel, stride 2, padding 1, `c` channels
-/// of `h x h` to `o` channels.
-fn upconv(c: usize, o: usize, h: usize) -> ConvTranspose2d {
-    ConvTranspose2d {
-        sh: 2,
-        sw: 2,
-        ph: 1,
-        pw: 1,
-        oph: 0,
-        opw: 0,
-        dh: 1,
-        dw: 1,
-        groups: 1,
-        o,
-        nb: 1,
-        c,
-        h,
-        w: h,
-        px: 8,
-        kh: 4,
-        kw: 4,
-        pk: 8,
-        pb: 8,
-    }
-}
-
 #[test]
 fn a_transposed_tap_is_multiplied_once_per_phase_group() {
     // Stride 2: each output reads 2x2 of the 4x4 taps per input channel,
     // fixed by its row and column parity. 4 channels, 4x4 -> 8x8: each of
     // the 4 phases has 16 positions, in strands of 6 (s = 8: 21-bit digits);
     // a strand on the border that reads only padding through a tap is free.
-    let layer = upconv(4, 2, 4);
+    let layer = dcgan_step(4, 2, 4);
     let fused = ConvTranspose2dRequant::fusing(&layer, 8, 8, 2);
     let private = fused.constraint_count(&[false, false, false, true]).unwrap();
     let constant = fused.constraint_count(&[false, true, true, true]).unwrap();
@@ -158,9 +133,9 @@ fn the_largest_transposed_sums_fit_the_fused_bound() {
         dw: 2,
         kh: 3,
         kw: 3,
-        ..upconv(3, 1, 3)
+        ..dcgan_step(3, 1, 3)
     };
-    for layer in [upconv(3, 1, 2), dilated] {
+    for layer in [dcgan_step(3, 1, 2), dilated] {
         let fused = ConvTranspose2dRequant::fusing(&layer, 6, 8, 2);
         let (pixels, taps) = (3 * layer.h * layer.w, 3 * layer.kh * layer.kw);
         for (xv, wv) in [(127, 127), (-127, 127), (127, -127)] {
