@@ -2,7 +2,7 @@
 //! source of the cost table, the circom snapshots and the circom
 //! cross-checks, so each walks the same instances.
 
-use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift, ShiftPacked};
+use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, RequantPacked, RoundShift};
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, CvmClip,
@@ -446,7 +446,13 @@ fn clamp(lo: i64, hi: i64) -> Clamp {
 /// `g` accumulators of `s + kq` bits packed in one field element, each
 /// requantized to int8 by a shift of `s`.
 fn requant_packed(s: u32, kq: u32, g: u32) -> RequantPacked {
-    RequantPacked { s, p: 8, kq, g }
+    RequantPacked {
+        s,
+        p: 8,
+        kq,
+        g,
+        signed: 0,
+    }
 }
 
 /// Every operator and gadget on a representative shape.
@@ -456,9 +462,9 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
     let dense_macs = 64 * 64;
     let conv_macs = 4 * 8 * 8 * 4 * 9;
     let upconv_macs = 4 * 4 * 4 * 4 * 16;
-    let dense_requant = DenseRequant::fusing(&dense(), 10, 8, 2);
-    let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8, 2);
-    let upconv_requant = ConvTranspose2dRequant::fusing(&upconv(), 8, 8, 2);
+    let dense_requant = DenseRequant::fusing(&dense(), 10, 8, false, 2);
+    let conv_requant = Conv2dRequant::fusing(&conv(8), 9, 8, false, 2);
+    let upconv_requant = ConvTranspose2dRequant::fusing(&upconv(), 8, 8, false, 2);
     Ok(vec![
         constant_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
         private_weights(dense(), "1x64 -> 64, int8", dense_macs)?,
@@ -561,11 +567,9 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         call(RoundShift { s: 4, k: 8 }, "s = 4, k = 8")?,
         call(requant_packed(4, 12, 3), "three 16-bit accumulators, s = 4")?,
         call(
-            ShiftPacked {
-                s: 4,
-                p: 8,
-                kq: 12,
-                g: 3,
+            RequantPacked {
+                signed: 1,
+                ..requant_packed(4, 12, 3)
             },
             "three signed 16-bit accumulators, s = 4",
         )?,

@@ -212,8 +212,9 @@ pub fn private_take(indices: Vec<i64>) -> (ModelFile, Params) {
 
 /// A dense layer and a convolution, each multiplied by a constant per
 /// output channel (as the importer aligns per-channel weight scales) and
-/// requantized. With `public` scales the loader fuses each chain into one
-/// operator; private ones are weights and stay apart.
+/// rescaled (signed, and by a `requant`). With `public` scales the loader
+/// fuses each chain into one operator; private ones are weights and stay
+/// apart.
 pub fn scaled_layers(public: bool) -> (ModelFile, Params) {
     let mut m = ModelBuilder::new();
     m.input("v", &[1, 8], 8);
@@ -232,7 +233,12 @@ pub fn scaled_layers(public: bool) -> (ModelFile, Params) {
     }
     m.op("fc", "dense", &["v", "fc.w", "fc.b"], &[]);
     m.op("fc.scaled", "broadcast_mul", &["fc", "fc.k"], &[]);
-    m.op("fc.q", "requant", &["fc.scaled"], &[("s", int(9)), ("p", int(8))]);
+    m.op(
+        "fc.q",
+        "cvm_right_shift",
+        &["fc.scaled"],
+        &[("s", int(9)), ("p", int(8))],
+    );
     m.op("c", "conv2d", &["img", "c.w", "c.b"], &same_conv());
     m.op("c.scaled", "broadcast_mul", &["c", "c.k"], &[]);
     m.op("c.q", "requant", &["c.scaled"], &[("s", int(8)), ("p", int(8))]);

@@ -11,4 +11,4 @@ pub use bits::Bits;
 pub use compare::{AtMost, Clamp, InRange, IsNonneg, IsZero, Max2};
 pub use divide::DivTrunc;
 pub use select::OneHot;
-pub use shift::{RequantPacked, RoundShift, ShiftPacked};
+pub use shift::{RequantPacked, RoundShift};

@@ -2,18 +2,19 @@
 //! folding.
 //!
 //! A `dense`, `conv2d` or `conv_transpose2d` layer read only by a `requant`
-//! becomes one `dense_requant`, `conv2d_requant` or
-//! `conv_transpose2d_requant` node under the requant's name
+//! or a `cvm_right_shift` (attribute `signed` 1) becomes one
+//! `dense_requant`, `conv2d_requant` or `conv_transpose2d_requant` node
+//! under that rescale's name
 //! ([`crate::ops::DenseRequant`]): the same outputs, computed by the same
 //! integer arithmetic, with products that share multiplications. So does a
 //! layer read only by a `broadcast_mul` with a public parameter of one value
 //! per output channel (the importer's per-channel scale alignment) that only
-//! a `requant` reads: the fused node takes that parameter as its scale. A
+//! such a rescale reads: the fused node takes that parameter as its scale. A
 //! layer fused without one gets a public scale of ones. The layer's own
 //! values are then no longer a node of the model, which is why a layer that
 //! is an output or read elsewhere stays apart.
 
-use super::file::{ModelFile, NodeSpec, Params, Visibility};
+use super::file::{AttrValue, ModelFile, NodeSpec, Params, Visibility};
 
 /// The file with every fusable layer fused, or `None` when none is.
 pub fn fuse_requants(file: &ModelFile, params: &Params) -> Option<(ModelFile, Params)> {
@@ -27,11 +28,13 @@ pub fn fuse_requants(file: &ModelFile, params: &Params) -> Option<(ModelFile, Pa
 }
 
 /// A layer, the public per-channel scale it is multiplied by if any, and
-/// the `requant` that reads the result.
+/// the rescale that reads the result (`requant`, or `cvm_right_shift` when
+/// `signed`).
 struct Chain {
     layer: String,
     scaled: Option<(String, String)>,
     requant: String,
+    signed: bool,
 }
 
 fn next_chain(file: &ModelFile) -> Option<Chain> {
@@ -40,19 +43,21 @@ fn next_chain(file: &ModelFile) -> Option<Chain> {
             return None;
         }
         let next = only_reader(file, &layer.name)?;
-        if is_requant_of(next, &layer.name) {
+        if let Some(signed) = rescale_of(next, &layer.name) {
             return Some(Chain {
                 layer: layer.name.clone(),
                 scaled: None,
                 requant: next.name.clone(),
+                signed,
             });
         }
         let scale = channel_scale(file, layer, next)?;
-        let requant = only_reader(file, &next.name).filter(|r| is_requant_of(r, &next.name))?;
+        let rescale = only_reader(file, &next.name)?;
         Some(Chain {
             layer: layer.name.clone(),
             scaled: Some((next.name.clone(), scale)),
-            requant: requant.name.clone(),
+            requant: rescale.name.clone(),
+            signed: rescale_of(rescale, &next.name)?,
         })
     })
 }
@@ -69,8 +74,17 @@ fn only_reader<'a>(file: &'a ModelFile, name: &str) -> Option<&'a NodeSpec> {
     }
 }
 
-fn is_requant_of(node: &NodeSpec, input: &str) -> bool {
-    node.op == "requant" && node.inputs == [input]
+/// Whether `node` rescales `input` alone: `Some(false)` for a `requant`,
+/// `Some(true)` for a `cvm_right_shift`.
+fn rescale_of(node: &NodeSpec, input: &str) -> Option<bool> {
+    if node.inputs != [input] {
+        return None;
+    }
+    match node.op.as_str() {
+        "requant" => Some(false),
+        "cvm_right_shift" => Some(true),
+        _ => None,
+    }
 }
 
 /// The parameter `mul` multiplies `layer` by, when it is public and holds
@@ -109,6 +123,7 @@ fn fuse(file: &mut ModelFile, params: &mut Params, chain: Chain) -> Option<()> {
     node.inputs = layer.inputs;
     node.inputs.push(scale);
     node.attrs.extend(layer.attrs);
+    node.attrs.insert("signed".into(), AttrValue::Int(chain.signed.into()));
     Some(())
 }
 

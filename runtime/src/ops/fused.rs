@@ -3,10 +3,14 @@
 //! encoding): a field element holds several accumulators as digits of
 //! base `2^d`, one multiplication adds a product to each, and the
 //! requantization's decomposition, which it needs anyway, splits them
-//! back. The compiler fuses a layer whose only reader is a `requant`, or a
-//! `broadcast_mul` by a constant per output channel (the importer's scale
-//! alignment) read only by a `requant` ([`crate::graph`]); the values are
-//! those of the operators apart. Without a multiply the scale is all ones.
+//! back. The compiler fuses a layer whose only reader is a `requant` or a
+//! `cvm_right_shift` (`signed`), or a `broadcast_mul` by a constant per
+//! output channel (the importer's scale alignment) read only by one of
+//! them ([`crate::graph`]); the values are those of the operators apart.
+//! Without a multiply the scale is all ones.
+//!
+//! A signed output's bound is symmetric: the quotient never reaches
+//! `-2^(kq-1)`, as `top + 2^(s-1) < 2^(s + kq - 1)` keeps it above.
 //!
 //! The quotient's width comes from the accumulator's exact bound `top`
 //! rather than its precision: `q` needs `kq` bits when
@@ -37,12 +41,14 @@ use crate::zk_op;
 )]
 pub fn dense_requant(
     #[attr(range = [1, 32])] s: u32,
-    #[attr(range = [2, 64])] p: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[attr(range = [0, 1])] signed: u32,
     #[input(shape = [m, k], prec = px)] x: Tensor,
     #[input(shape = [n, k], prec = pw)] w: Tensor,
     #[input(shape = [n], prec = pb)] b: Tensor,
     #[input(shape = [n], prec = pa, constant = true)] scale: Tensor,
-    #[output(shape = [m, n], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+    #[output(shape = [m, n], range = [0 - signed * min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1), min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])]
+    y: Tensor,
 ) {
     for i in 0..m {
         for gi in 0..(n + per - 1) / per {
@@ -60,7 +66,7 @@ pub fn dense_requant(
                 let prods = wire!(x[i][t] * strand);
                 packed += prods;
             }
-            let q = call!(RequantPacked { s, p, kq, g }, packed);
+            let q = call!(RequantPacked { s, p, kq, g, signed }, packed);
             for j in 0..g {
                 y[i][first + j] = q[j];
             }
@@ -99,12 +105,14 @@ pub fn conv2d_requant(
     #[attr(range = [1, 64])] dw: usize,
     #[attr(range = [1, 4096])] groups: usize,
     #[attr(range = [1, 32])] s: u32,
-    #[attr(range = [2, 64])] p: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[attr(range = [0, 1])] signed: u32,
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [o, cg, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
     #[input(shape = [o, 1, 1], prec = pa, constant = true)] scale: Tensor,
-    #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [0 - signed * min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1), min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])]
+    y: Tensor,
 ) {
     let per_group = o / groups;
     for bi in 0..nb {
@@ -132,7 +140,7 @@ pub fn conv2d_requant(
                         }
                     }
                 }
-                let q = call!(RequantPacked { s, p, kq, g }, packed);
+                let q = call!(RequantPacked { s, p, kq, g, signed }, packed);
                 for j in 0..g {
                     y[bi][oc][(first + j) / ow][(first + j) % ow] = q[j];
                 }
@@ -185,12 +193,14 @@ pub fn conv_transpose2d_requant(
     #[attr(range = [1, 4096])] groups: usize,
     #[attr(range = [1, 4096])] o: usize,
     #[attr(range = [1, 32])] s: u32,
-    #[attr(range = [2, 64])] p: u32,
+    #[attr(range = [1, 64])] p: u32,
+    #[attr(range = [0, 1])] signed: u32,
     #[input(shape = [nb, c, h, w], prec = px)] x: Tensor,
     #[input(shape = [c, og, kh, kw], prec = pk)] wt: Tensor,
     #[input(shape = [o], prec = pb)] b: Tensor,
     #[input(shape = [o, 1, 1], prec = pa, constant = true)] scale: Tensor,
-    #[output(shape = [nb, o, oh, ow], range = [0, min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])] y: Tensor,
+    #[output(shape = [nb, o, oh, ow], range = [0 - signed * min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1), min((1 << (p - 1)) - 1, (1 << (kq - 1)) - 1)])]
+    y: Tensor,
 ) {
     for bi in 0..nb {
         for oc in 0..o {
@@ -229,7 +239,7 @@ pub fn conv_transpose2d_requant(
                                     }
                                 }
                             }
-                            let q = call!(RequantPacked { s, p, kq, g }, packed);
+                            let q = call!(RequantPacked { s, p, kq, g, signed }, packed);
                             for j in 0..g {
                                 y[bi][oc][ry + ((first + j) / nx) * sh][rx + ((first + j) % nx) * sw] = q[j];
                             }
@@ -243,12 +253,14 @@ pub fn conv_transpose2d_requant(
 
 impl DenseRequant {
     /// `layer`, times a constant scale of precision `pa` per output channel,
-    /// followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &Dense, s: u32, p: u32, pa: u32) -> DenseRequant {
+    /// followed by `requant(s, p)`, or `cvm_right_shift(s, p)` when
+    /// `signed`, as one operator.
+    pub fn fusing(layer: &Dense, s: u32, p: u32, signed: bool, pa: u32) -> DenseRequant {
         let Dense { m, k, px, n, pw, pb } = *layer;
         DenseRequant {
             s,
             p,
+            signed: signed.into(),
             m,
             k,
             px,
@@ -262,8 +274,9 @@ impl DenseRequant {
 
 impl Conv2dRequant {
     /// `layer`, times a constant scale of precision `pa` per output channel,
-    /// followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &Conv2d, s: u32, p: u32, pa: u32) -> Conv2dRequant {
+    /// followed by `requant(s, p)`, or `cvm_right_shift(s, p)` when
+    /// `signed`, as one operator.
+    pub fn fusing(layer: &Conv2d, s: u32, p: u32, signed: bool, pa: u32) -> Conv2dRequant {
         let Conv2d {
             sh,
             sw,
@@ -294,6 +307,7 @@ impl Conv2dRequant {
             groups,
             s,
             p,
+            signed: signed.into(),
             nb,
             c,
             h,
@@ -312,8 +326,9 @@ impl Conv2dRequant {
 
 impl ConvTranspose2dRequant {
     /// `layer`, times a constant scale of precision `pa` per output channel,
-    /// followed by `requant(s, p)`, as one operator.
-    pub fn fusing(layer: &ConvTranspose2d, s: u32, p: u32, pa: u32) -> ConvTranspose2dRequant {
+    /// followed by `requant(s, p)`, or `cvm_right_shift(s, p)` when
+    /// `signed`, as one operator.
+    pub fn fusing(layer: &ConvTranspose2d, s: u32, p: u32, signed: bool, pa: u32) -> ConvTranspose2dRequant {
         let ConvTranspose2d {
             sh,
             sw,
@@ -348,6 +363,7 @@ impl ConvTranspose2dRequant {
             o,
             s,
             p,
+            signed: signed.into(),
             nb,
             c,
             h,

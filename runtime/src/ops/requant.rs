@@ -1,6 +1,6 @@
 //! Clipping, shifts and requantization: how accumulators return to 8 bits.
 
-use crate::gadgets::{Clamp, IsNonneg, RequantPacked, ShiftPacked};
+use crate::gadgets::{Clamp, IsNonneg, RequantPacked};
 use crate::zk_op;
 
 /// `max(x, 0)`: one sign test and one product per element.
@@ -54,7 +54,7 @@ pub fn cvm_clip(
 
 /// `cvm_clip(p)(floor((x + 2^(s-1)) / 2^s))`: division by `2^s` rounding
 /// half toward +inf, then a clip to precision `p`. Elements go to
-/// [`ShiftPacked`] in groups as large as 126 bits hold: one decomposition
+/// [`RequantPacked`] (signed) in groups as large as 126 bits hold: one decomposition
 /// bounds each remainder and quotient, and decides the clip from the
 /// quotient's bits. About `px + 8` constraints per element.
 #[zk_op(derive(kq = max(px - s + 1, 2), d = s + kq, per = 126 / d))]
@@ -71,7 +71,7 @@ pub fn cvm_right_shift(
         for j in 0..g {
             packed += (x[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
         }
-        let q = call!(ShiftPacked { s, p, kq, g }, packed);
+        let q = call!(RequantPacked { s, p, kq, g, signed: 1 }, packed);
         for j in 0..g {
             y[first + j] = q[j];
         }
@@ -120,7 +120,7 @@ pub fn requant(
         for j in 0..g {
             packed += (x[first + j] + (1 << (s - 1)) + (1 << (d - 1))) * (1 << (j * d));
         }
-        let q = call!(RequantPacked { s, p, kq, g }, packed);
+        let q = call!(RequantPacked { s, p, kq, g, signed: 0 }, packed);
         for j in 0..g {
             y[first + j] = q[j];
         }

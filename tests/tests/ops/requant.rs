@@ -4,7 +4,7 @@
 
 use crate::{config, values};
 use proptest::prelude::*;
-use section9::gadgets::ShiftPacked;
+use section9::gadgets::RequantPacked;
 use section9::ops::{CvmRightShift, Requant};
 use section9::ZkOp;
 use section9_tests::harness::{check_agreement, check_all, max_of, reference};
@@ -91,7 +91,13 @@ fn the_packed_signed_shift_clips_every_digit() {
     // to test (kq > p, p = 1 included: every output is then 0).
     for (s, p, kq) in [(1, 4, 3), (2, 3, 3), (1, 3, 4), (2, 2, 4), (1, 1, 3)] {
         let d = s + kq;
-        let op = ShiftPacked { s, p, kq, g: 2 };
+        let op = RequantPacked {
+            s,
+            p,
+            kq,
+            g: 2,
+            signed: 1,
+        };
         let m = max_of(p) as i128;
         for v in 0..1i64 << (2 * d) {
             let want: Vec<i64> = (0..2)
