@@ -263,6 +263,19 @@ MODELS = [
         ),
         "Pipeline(StandardScaler, Binarizer(0), DecisionTreeClassifier(depth 5))",
     ),
+    (
+        "sybil-binarized-logreg",
+        "sybil",
+        "sklearn",
+        lambda: Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("binarize", Binarizer(threshold=0.0)),
+                ("logreg", LogisticRegression(max_iter=2000)),
+            ]
+        ),
+        "Pipeline(StandardScaler, Binarizer(0), LogisticRegression)",
+    ),
     ("diabetes-linear", "diabetes", "sklearn", LinearRegression, "LinearRegression"),
     (
         "diabetes-forest",

@@ -249,12 +249,10 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
         "ai.onnx.ml.TreeEnsembleClassifier" => trees(main, features, true)?,
         _ => trees(main, features, false)?,
     };
-    if binarizer.is_some() && matches!(body, Body::Linear { .. }) {
-        return Err(OnnxError::node(
-            main,
-            "a Binarizer before a linear model is not supported (before a tree ensemble it folds into the thresholds)",
-        ));
-    }
+    let body = match body {
+        Body::Linear { coef, intercept } if binarizer.is_some() => stumps(&coef, &intercept, features),
+        body => body,
+    };
     check_after(model, main, nodes.as_slice())?;
     let logit = is_logit(main, features, &task)?;
     Ok(Classic {
@@ -267,6 +265,44 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
         node: main.name.clone(),
         op: main.op.clone(),
     })
+}
+
+/// A linear model over binarized features as a forest of one-branch
+/// trees: feature `j`'s term `coef[c][j] * b[j]`, with `b[j]` 0 or 1, is a
+/// stump whose leaves are 0 and `coef[c][j]`, and the intercepts join the
+/// first stump's leaves. The sum is the linear model's, and each stump's
+/// test folds the scaler and binarizer into its integer threshold as any
+/// tree's does, so every decision on a quantized row is exact.
+fn stumps(coef: &[Vec<f64>], intercept: &[f64], features: usize) -> Body {
+    let column = |j: usize| coef.iter().map(|row| row[j]).collect::<Vec<f64>>();
+    let with_intercept = |j: usize, v: Vec<f64>| match j {
+        0 => v.iter().zip(intercept).map(|(a, b)| a + b).collect(),
+        _ => v,
+    };
+    let stump = |j: usize| Tree {
+        nodes: vec![
+            TreeNode::Branch {
+                feature: j,
+                // A binarized feature is 0 or 1: at most one half is 0.
+                threshold: 0.5,
+                rule: Rule::Leq,
+                yes: 1,
+                no: 2,
+            },
+            TreeNode::Leaf(with_intercept(j, vec![0.0; intercept.len()])),
+            TreeNode::Leaf(with_intercept(j, column(j))),
+        ],
+    };
+    let mut trees: Vec<Tree> = (0..features).map(stump).collect();
+    if trees.is_empty() {
+        trees.push(Tree {
+            nodes: vec![TreeNode::Leaf(intercept.to_vec())],
+        });
+    }
+    Body::Trees {
+        trees,
+        targets: intercept.len(),
+    }
 }
 
 /// Whether the one score a binary classifier keeps is the logit its ONNX
