@@ -74,7 +74,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E
 from sklearn.metrics import r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import Binarizer, StandardScaler  # noqa: E402
+from sklearn.preprocessing import Binarizer, Normalizer, StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 SEED = 9
@@ -275,6 +275,36 @@ MODELS = [
             ]
         ),
         "Pipeline(StandardScaler, Binarizer(0), LogisticRegression)",
+    ),
+    (
+        "cancer-normalized-logreg",
+        "cancer",
+        "sklearn",
+        lambda: Pipeline(
+            [
+                ("normalize", Normalizer(norm="l2")),
+                ("scale", StandardScaler()),
+                ("logreg", LogisticRegression(max_iter=2000)),
+            ]
+        ),
+        "Pipeline(Normalizer(l2), StandardScaler, LogisticRegression)",
+    ),
+    (
+        "wine-normalized-forest",
+        "wine",
+        "sklearn",
+        lambda: Pipeline(
+            [
+                ("normalize", Normalizer(norm="l1")),
+                (
+                    "forest",
+                    RandomForestClassifier(
+                        n_estimators=30, max_depth=4, random_state=SEED, n_jobs=1
+                    ),
+                ),
+            ]
+        ),
+        "Pipeline(Normalizer(l1), RandomForestClassifier(30 trees, depth 4))",
     ),
     ("diabetes-linear", "diabetes", "sklearn", LinearRegression, "LinearRegression"),
     (

@@ -81,6 +81,7 @@ pub fn operators() -> Vec<OpKind> {
         kind::<Negative>(&[]),
         kind::<Abs>(&[]),
         kind::<CvmPrecision>(&[]),
+        kind::<Isqrt>(&[]),
         kind::<Where>(&[]),
         kind::<Reduce>(&[]),
         alias::<Reduce>("sum", &[("op", REDUCE_SUM as i128)]),

@@ -1,5 +1,5 @@
-//! Elementwise operators: sign changes, selection, and arithmetic with numpy
-//! broadcasting from the right.
+//! Elementwise operators: sign changes, selection, square roots, and
+//! arithmetic with numpy broadcasting from the right.
 
 use crate::gadgets::{Bits, DivTrunc, IsNonneg, IsZero, Max2};
 use crate::zk_op;
@@ -119,6 +119,39 @@ pub fn cvm_precision(
             }
             y[i] = count;
         }
+    }
+}
+
+/// `floor(sqrt(x))` for `x >= 0`, and 0 for `x < 0`: the integer square
+/// root a row's L2 norm needs (a `Normalizer` before a classic model).
+///
+/// The root's `h = px / 2` bits are decided from the top, each by the sign
+/// test of `x - t^2` for `t` the root so far with that bit set, and `t^2`
+/// carried as a wire, so no bit is a free hint: the greedy choice is the
+/// only witness. `2^h` bounds the root because `2^(2h) >= 2^(px - 1)`; the
+/// test's operand is within `2^(px + 1)`. `h (px + 3)` constraints per
+/// element for the tests and `h - 2` for the squares (the first is a bit
+/// times a constant, the last is not needed).
+#[zk_op]
+pub fn isqrt(
+    #[input(shape = [n], prec = px)] x: Tensor,
+    #[output(shape = [n], range = [0, (1 << (px / 2)) - 1])] y: Tensor,
+) {
+    for i in 0..n {
+        let mut root = 0;
+        let mut square = 0;
+        for s in 0..px / 2 {
+            let b = px / 2 - 1 - s;
+            // (root + 2^b)^2, linear in the carried square and root.
+            let grown = (1 << (b + 1)) * root + (1 << (2 * b));
+            let fits = call!(IsNonneg { k: px + 2 }, x[i] - square - grown);
+            root += fits * (1 << b);
+            if b > 0 {
+                let added = wire!(fits * grown);
+                square += added;
+            }
+        }
+        y[i] = root;
     }
 }
 

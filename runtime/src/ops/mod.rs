@@ -12,8 +12,8 @@ mod shape;
 mod tree;
 
 pub use elementwise::{
-    Abs, Broadcast, CvmPrecision, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX,
-    BROADCAST_MUL, BROADCAST_SUB,
+    Abs, Broadcast, CvmPrecision, Isqrt, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
+    BROADCAST_MAX, BROADCAST_MUL, BROADCAST_SUB,
 };
 pub use fused::{Conv2dRequant, ConvTranspose2dRequant, DenseRequant};
 pub use gather::{CvmLut, Take, TakeConstant};

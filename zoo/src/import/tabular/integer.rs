@@ -11,6 +11,7 @@
 //! strictly between the threshold and the next grid point on its far side.
 
 use super::ml::{Body, Classic, Rule, Task, Tree, TreeNode};
+use super::normalize::Normalization;
 use section9::graph::{AttrValue, ModelBuilder, ModelFile, Params, Visibility};
 use serde::Serialize;
 
@@ -93,7 +94,7 @@ impl Rounding {
     }
 }
 
-fn max_int(prec: u32) -> i64 {
+pub(super) fn max_int(prec: u32) -> i64 {
     (1i64 << (prec - 1)) - 1
 }
 
@@ -218,7 +219,13 @@ pub struct Names<'a> {
 
 /// Emits the graph: the features, the model's scores, and for a
 /// classifier its label.
-pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> IntegerModel {
+pub fn emit(
+    c: &Classic,
+    scales: &FeatureScales,
+    normalization: Option<&Normalization>,
+    w: Widths,
+    names: &Names,
+) -> IntegerModel {
     let mut m = ModelBuilder::new();
     let x = m.input_range(
         "x",
@@ -227,6 +234,11 @@ pub fn emit(c: &Classic, scales: &FeatureScales, w: Widths, names: &Names) -> In
         scales.range[1],
         Visibility::Private,
     );
+    // The body reads the normalized features on their own grid.
+    let (x, scales) = match normalization {
+        Some(n) => (n.emit(&mut m, &x), &n.body),
+        None => (x, scales),
+    };
     let (score, score_exp, depth, branches) = match &c.body {
         Body::Linear { coef, intercept } => {
             let (score, exp) = linear(&mut m, &x, c, coef, intercept, scales, w);
@@ -327,7 +339,7 @@ fn columns(c: &Classic, targets: usize) -> Vec<usize> {
 }
 
 /// The precision that holds `v`.
-fn bits_for(v: i64) -> u32 {
+pub(super) fn bits_for(v: i64) -> u32 {
     65 - v.unsigned_abs().leading_zeros()
 }
 
@@ -478,7 +490,12 @@ fn trees_node(
         wiring("trees.feature", &[nn], feature),
         wiring("trees.child", &[nn, 2], child),
         wiring("trees.root", &[trees.len()], root),
-        ("trees.threshold".into(), vec![nn], w.feature + 1, forest.threshold),
+        (
+            "trees.threshold".into(),
+            vec![nn],
+            bits_for(scales.range[0] - 1),
+            forest.threshold,
+        ),
         ("trees.leaf".into(), vec![nl, nc], w.weight, leaf_q),
     ] {
         inputs.push(m.param(&name, &shape, prec, values));

@@ -15,6 +15,8 @@ pub const MAX_DEPTH: usize = 12;
 #[derive(Clone, Debug)]
 pub struct Classic {
     pub features: usize,
+    /// A Normalizer's norm: each row divided by it, before the scaler.
+    pub normalizer: Option<Norm>,
     pub scaler: Option<Scaler>,
     /// A Binarizer's threshold, after the scaler: a feature becomes 1 when
     /// above it, else 0.
@@ -27,6 +29,42 @@ pub struct Classic {
     /// The ONNX node holding the model.
     pub node: String,
     pub op: String,
+}
+
+/// The norm a Normalizer divides each row by (a zero row stays zero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    /// The sum of magnitudes.
+    L1,
+    /// The square root of the sum of squares.
+    L2,
+}
+
+impl Norm {
+    fn parse(n: &Node) -> Result<Norm, OnnxError> {
+        match n.string("norm")?.as_deref() {
+            Some("L1") => Ok(Norm::L1),
+            Some("L2") => Ok(Norm::L2),
+            // scikit-learn's "max" divides by the largest magnitude, ONNX
+            // Runtime by the largest value: on a row with negative values
+            // the exported model is not the trained one.
+            Some("MAX") => Err(OnnxError::node(
+                n,
+                "norm `MAX`: ONNX Runtime divides each row by its largest value, scikit-learn by its largest magnitude, so the file and the trained model disagree on rows with negative values; L1 and L2 are supported",
+            )),
+            Some(other) => Err(OnnxError::node(n, format!("norm `{other}`; L1 and L2 are supported"))),
+            None => Err(OnnxError::node(n, "missing attribute `norm`")),
+        }
+    }
+
+    /// `row` divided by its norm, as ONNX Runtime does it: in float32.
+    pub fn apply(self, row: &[f32]) -> Vec<f32> {
+        let norm = match self {
+            Norm::L1 => row.iter().map(|v| v.abs()).sum(),
+            Norm::L2 => row.iter().map(|v| v * v).sum::<f32>().sqrt(),
+        };
+        row.iter().map(|v| v / norm.max(1e-30)).collect()
+    }
 }
 
 /// `(x - offset) * scale`, per feature.
@@ -152,6 +190,8 @@ impl Classic {
     }
 
     pub fn scores(&self, x: &[f32]) -> Vec<f64> {
+        let normalized = self.normalizer.map(|n| n.apply(x));
+        let x = normalized.as_deref().unwrap_or(x);
         let x: Vec<f32> = x.iter().enumerate().map(|(j, &v)| self.prepare(j, v)).collect();
         match &self.body {
             Body::Linear { coef, intercept } => coef
@@ -211,6 +251,7 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
     };
     let features = *features;
     let mut current = model.input.clone();
+    let mut normalizer = None;
     let mut scaler = None;
     let mut binarizer = None;
     let mut nodes = model.nodes.iter();
@@ -233,10 +274,14 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
                 binarizer = Some(t);
             }
             op if MODELS.contains(&op) => break n,
+            "ai.onnx.ml.Normalizer" if normalizer.is_none() && scaler.is_none() && binarizer.is_none() => {
+                only_known(n, &["norm"])?;
+                normalizer = Some(Norm::parse(n)?);
+            }
             "ai.onnx.ml.Normalizer" => {
                 return Err(OnnxError::node(
                     n,
-                    "a Normalizer before the model divides each row by its norm, which has no exact integer form; normalize the rows before they reach the model",
+                    "a Normalizer is supported as the first step before the model (it reads the raw features), once",
                 ))
             }
             _ => return Err(OnnxError::node(n, "not supported before a classic model")),
@@ -257,6 +302,7 @@ pub fn read(model: &OnnxModel) -> Result<Classic, OnnxError> {
     let logit = is_logit(main, features, &task)?;
     Ok(Classic {
         features,
+        normalizer,
         scaler,
         binarizer,
         body,

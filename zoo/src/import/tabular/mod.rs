@@ -5,6 +5,7 @@
 
 pub mod integer;
 pub mod ml;
+pub mod normalize;
 pub mod report;
 
 use super::data;
@@ -14,6 +15,7 @@ use super::{DataFiles, Options};
 use indicatif::ProgressBar;
 use integer::{FeatureScales, Names, Rounding, Widths};
 use ml::{Body, Classic, Task};
+use normalize::Normalization;
 use report::{Agreement, TabularReport, Tally, TreeShape};
 use section9::graph::{Model, ModelFile, Params};
 use std::path::Path;
@@ -64,12 +66,21 @@ pub fn import(
     }
     let calibration = data::samples(files.calibration, &model.input_shape)?;
     let widths = Widths::default();
-    let rounding = Rounding::for_model(&classic);
-    let scales = FeatureScales::from_rows(&calibration.rows, classic.features, widths.feature, rounding);
+    let normalization = classic
+        .normalizer
+        .map(|norm| Normalization::from_rows(norm, &calibration.rows, classic.features, widths.feature));
+    let scales = match &normalization {
+        Some(n) => n.input.clone(),
+        None => {
+            let rounding = Rounding::for_model(&classic);
+            FeatureScales::from_rows(&calibration.rows, classic.features, widths.feature, rounding)
+        }
+    };
     let description = format!("Imported from {source} by section9 import");
     let int = integer::emit(
         &classic,
         &scales,
+        normalization.as_ref(),
         widths,
         &Names {
             name: &opts.name,
