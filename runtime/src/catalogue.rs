@@ -6,9 +6,10 @@ use crate::gadgets::{Bits, Clamp, DivTrunc, IsNonneg, IsZero, Max2, OneHot, Requ
 use crate::op::{DynOp, Erased, Role};
 use crate::ops::{
     Abs, Argmax, Broadcast, Clip, Concatenate, Conv2d, Conv2dRequant, ConvTranspose2d, ConvTranspose2dRequant, CvmClip,
-    CvmLeftShift, CvmPrecision, CvmRightShift, Dense, DenseRequant, Isqrt, MaxPool2d, Negative, Pad, Reduce, Relu,
-    Repeat, Requant, Reshape, StridedSlice, SumPool2d, Take, TakeConstant, Tile, Transpose, TreeEnsemble, Upsampling,
-    Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX, REDUCE_SUM,
+    CvmLeftShift, CvmPrecision, CvmRightShift, Dense, DenseRequant, DivClip, Isqrt, MaxPool2d, Negative, Pad, Reduce,
+    Relu, Repeat, Requant, Reshape, StridedSlice, SumPool2d, Take, TakeConstant, Tile, Transpose, TreeEnsemble,
+    Upsampling, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER, BROADCAST_MAX, BROADCAST_MUL, REDUCE_MAX,
+    REDUCE_SUM,
 };
 use crate::OpError;
 use crate::ZkOp;
@@ -508,6 +509,17 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
         outputs(Abs { n: 64, px: 8 }, "int8", 64)?,
         outputs(CvmPrecision { n: 64, px: 8 }, "int8", 64)?,
         outputs(Isqrt { n: 1, px: 61 }, "a 61-bit sum of squares (an L2 norm)", 1)?,
+        outputs(
+            DivClip {
+                p: 16,
+                m: 1,
+                n: 30,
+                pa: 47,
+                pb: 31,
+            },
+            "30 47-bit values over a 31-bit norm, to 16 bits",
+            30,
+        )?,
         row(
             take(256, 1, 64),
             "cvm_lut: 64 int8 indices into a constant table of 256",
@@ -574,7 +586,11 @@ pub fn examples() -> Result<Vec<Example>, OpError> {
             },
             "three signed 16-bit accumulators, s = 4",
         )?,
-        call(DivTrunc { ka: 8, kb: 8 }, "ka = kb = 8")?,
+        call(DivTrunc { ka: 8, kb: 8, kq: 8 }, "ka = kb = 8")?,
+        call(
+            DivTrunc { ka: 47, kb: 31, kq: 16 },
+            "ka = 47, kb = 31, clamped to kq = 16",
+        )?,
     ])
 }
 

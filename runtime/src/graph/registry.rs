@@ -82,6 +82,7 @@ pub fn operators() -> Vec<OpKind> {
         kind::<Abs>(&[]),
         kind::<CvmPrecision>(&[]),
         kind::<Isqrt>(&[]),
+        kind::<DivClip>(&[]),
         kind::<Where>(&[]),
         kind::<Reduce>(&[]),
         alias::<Reduce>("sum", &[("op", REDUCE_SUM as i128)]),

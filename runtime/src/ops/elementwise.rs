@@ -60,7 +60,7 @@ pub fn broadcast(
                         let gt = call!(IsNonneg { k: m + 1 }, u - v - 1);
                         y[i0][i1][i2][i3] = gt;
                     } else {
-                        let quotient = call!(DivTrunc { ka: pa, kb: pb }, u, v);
+                        let quotient = call!(DivTrunc { ka: pa, kb: pb, kq: pa }, u, v);
                         y[i0][i1][i2][i3] = quotient;
                     }
                 }
@@ -74,6 +74,27 @@ pub fn broadcast(
 pub fn negative(#[input(shape = [n], prec = px)] x: Tensor, #[output(shape = [n], prec = px)] y: Tensor) {
     for i in 0..n {
         y[i] = -x[i];
+    }
+}
+
+/// Each row of `a` divided by its own `b[i]`, truncated toward zero and
+/// clamped to precision `p`, and 0 where `b[i] == 0`: a division whose
+/// quotient is known to be small (a row over its norm) without paying for
+/// the digits it cannot have. A [`DivTrunc`] with `kq = p` per element:
+/// `p - 1` division steps of `pb + 2` constraints, where `broadcast_div`
+/// takes `pa - 1`.
+#[zk_op]
+pub fn div_clip(
+    #[attr(range = [2, 62])] p: u32,
+    #[input(shape = [m, n], prec = pa)] a: Tensor,
+    #[input(shape = [m, 1], prec = pb)] b: Tensor,
+    #[output(shape = [m, n], prec = min(p, pa))] y: Tensor,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let quotient = call!(DivTrunc { ka: pa, kb: pb, kq: p }, a[i][j], b[i][0]);
+            y[i][j] = quotient;
+        }
     }
 }
 

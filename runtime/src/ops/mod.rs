@@ -12,7 +12,7 @@ mod shape;
 mod tree;
 
 pub use elementwise::{
-    Abs, Broadcast, CvmPrecision, Isqrt, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
+    Abs, Broadcast, CvmPrecision, DivClip, Isqrt, Negative, Where, BROADCAST_ADD, BROADCAST_DIV, BROADCAST_GREATER,
     BROADCAST_MAX, BROADCAST_MUL, BROADCAST_SUB,
 };
 pub use fused::{Conv2dRequant, ConvTranspose2dRequant, DenseRequant};

@@ -150,7 +150,7 @@ fn div_truncates_toward_zero_and_a_zero_divisor_gives_zero() {
 #[test]
 fn div_trunc_on_every_small_pair_resists_forgery() {
     for (ka, kb) in [(4, 4), (2, 5), (5, 2)] {
-        let op = DivTrunc { ka, kb };
+        let op = DivTrunc { ka, kb, kq: ka };
         for u in -max_of(ka)..=max_of(ka) {
             for v in -max_of(kb)..=max_of(kb) {
                 assert_eq!(reference(&op, &[vec![u], vec![v]]).unwrap(), vec![vec![div_spec(u, v)]]);
@@ -163,7 +163,7 @@ fn div_trunc_on_every_small_pair_resists_forgery() {
 #[test]
 fn div_costs_what_its_doc_says() {
     for (ka, kb) in [(8, 8), (3, 10), (16, 2)] {
-        let n = DivTrunc { ka, kb }.constraint_count(&[]).unwrap();
+        let n = DivTrunc { ka, kb, kq: ka }.constraint_count(&[]).unwrap();
         assert_eq!(
             n,
             ((ka - 1) * (kb + 1) + 3 * ka + kb + 7) as usize,

@@ -11,6 +11,7 @@ mod constants;
 mod conv2d;
 mod conv_transpose2d;
 mod dense;
+mod div_clip;
 mod field;
 mod fused;
 mod in_range;

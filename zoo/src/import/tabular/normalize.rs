@@ -12,8 +12,9 @@
 //! the others, and a scaler after the Normalizer can magnify them again, so
 //! each gets its own grid from the calibration rows normalized in float,
 //! as raw features do: `y[j] = trunc(x[j] * 2^(e[j] - E + k[j]) / norm)`,
-//! then clamped to the grid's range (a normalized value beyond the
-//! calibration's, as a raw one beyond it, is clipped).
+//! clamped to the grid's range (a normalized value beyond the
+//! calibration's, as a raw one beyond it, is clipped) by `div_clip`, which
+//! divides out only the quotient digits the grid can hold.
 
 use super::integer::{bits_for, FeatureScales, Rounding};
 use super::ml::Norm;
@@ -78,10 +79,9 @@ impl Normalization {
             }
         };
         let scaled = m.op("norm.scaled", "broadcast_mul", &[x, &unit], &[]);
-        let quotient = m.op("norm.quotient", "broadcast_div", &[&scaled, &n], &[]);
-        let [lo, hi] = self.body.range;
-        let attrs = [("a_min", AttrValue::Int(lo)), ("a_max", AttrValue::Int(hi))];
-        m.op("normalized", "clip", &[&quotient], &attrs)
+        // The body's grid holds `|y| <= 2^(p-1) - 1`.
+        let p = bits_for(self.body.range[1]) as i64;
+        m.op("normalized", "div_clip", &[&scaled, &n], &[("p", AttrValue::Int(p))])
     }
 }
 
