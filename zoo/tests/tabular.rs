@@ -260,12 +260,7 @@ fn held_out_values_beyond_the_calibration_range_are_counted() {
 fn a_tree_with_hidden_features_imports_proves_and_verifies() {
     let report = end_to_end("cancer-tree", "cancer", &["--trees", "hidden"]);
     assert_eq!(report["trees"]["layout"], "hidden");
-    assert_eq!(
-        report["eval"]["label_agreement"].as_f64(),
-        Some(1.0),
-        "{}",
-        report["eval"]
-    );
+    assert_every_label_agrees(&report);
 }
 
 fn path(p: &Path) -> &str {
@@ -369,6 +364,12 @@ fn boosted_regression_trees_as_they_are_import_prove_and_verify() {
     assert!((float - int).abs() < 0.01, "{eval}");
 }
 
+/// Every held-out label of the report is the library's.
+fn assert_every_label_agrees(report: &serde_json::Value) {
+    let eval = &report["eval"];
+    assert_eq!(eval["label_agreement"].as_f64(), Some(1.0), "{eval}");
+}
+
 /// A scaler and a binarizer before a tree fold into its thresholds: the
 /// integer tree reads the raw features and agrees with the library on
 /// every held-out row.
@@ -376,12 +377,7 @@ fn boosted_regression_trees_as_they_are_import_prove_and_verify() {
 fn a_scaled_and_binarized_tree_imports_proves_and_verifies() {
     let report = end_to_end("sybil-binarized-tree", "sybil", &[]);
     assert_eq!(report["kind"], "TreeEnsembleClassifier");
-    assert_eq!(
-        report["eval"]["label_agreement"].as_f64(),
-        Some(1.0),
-        "{}",
-        report["eval"]
-    );
+    assert_every_label_agrees(&report);
 }
 
 /// A linear model over binarized features becomes one stump per feature
@@ -394,17 +390,12 @@ fn a_binarized_logistic_regression_imports_as_stumps_proves_and_verifies() {
     assert_eq!(report["kind"], "LinearClassifier");
     assert_eq!(report["trees"]["count"], 12);
     assert_eq!(report["trees"]["depth"], 1);
-    assert_eq!(
-        report["eval"]["label_agreement"].as_f64(),
-        Some(1.0),
-        "{}",
-        report["eval"]
-    );
+    assert_every_label_agrees(&report);
 }
 
 /// A Normalizer before the model: each row divided by its L2 norm (an
-/// integer square root in the circuit) or its L1 norm, on a grid of
-/// 2^-16; the labels agree with the library's on every held-out row here
+/// integer square root in the circuit) or its L1 norm, each normalized
+/// feature on its own grid; the labels agree with the library's on every held-out row here
 /// (the rule is 99.5%: a normalized feature within a grid step of a
 /// threshold may go the other way), and the L2 model proves and verifies
 /// in both weight modes.
@@ -419,12 +410,7 @@ fn normalized_rows_import_prove_and_verify() {
     }
     let report = end_to_end("cancer-normalized-logreg", "cancer", &[]);
     assert_eq!(report["kind"], "LinearClassifier");
-    assert_eq!(
-        report["eval"]["label_agreement"].as_f64(),
-        Some(1.0),
-        "{}",
-        report["eval"]
-    );
+    assert_every_label_agrees(&report);
 }
 
 // ---- bad ONNX-ML files, made by editing the committed exports ----
