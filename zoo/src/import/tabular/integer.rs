@@ -100,7 +100,7 @@ pub(super) fn max_int(prec: u32) -> i64 {
 
 /// The smallest `e` with `max_abs <= limit * 2^e` (0 for an all-zero
 /// column, whose scale does not matter).
-fn exponent(max_abs: f64, limit: i64) -> i32 {
+pub(super) fn exponent(max_abs: f64, limit: i64) -> i32 {
     if max_abs > 0.0 {
         let mut e = (max_abs / limit as f64).log2().ceil() as i32;
         // log2 rounds: step until the bound holds exactly.

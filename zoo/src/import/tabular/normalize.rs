@@ -16,7 +16,7 @@
 //! calibration's, as a raw one beyond it, is clipped) by `div_clip`, which
 //! divides out only the quotient digits the grid can hold.
 
-use super::integer::{bits_for, FeatureScales, Rounding};
+use super::integer::{bits_for, exponent, max_int, FeatureScales, Rounding};
 use super::ml::Norm;
 use section9::graph::{AttrValue, ModelBuilder};
 
@@ -38,8 +38,11 @@ impl Normalization {
     pub fn from_rows(norm: Norm, rows: &[Vec<f32>], features: usize, prec: u32) -> Normalization {
         let mut input = FeatureScales::from_rows(rows, features, prec, Rounding::Nearest);
         let spread = spread(features, prec) as i32;
-        let top = input.exp.iter().copied().max().unwrap_or(0);
-        input.exp.iter_mut().for_each(|e| *e = (*e).max(top - spread));
+        // The largest feature's grid, from the data: an all-zero column's
+        // exponent (0) says nothing, and is clamped like any other.
+        let largest = rows.iter().flatten().fold(0f64, |m, v| m.max((*v as f64).abs()));
+        let top = exponent(largest, max_int(prec));
+        input.exp.iter_mut().for_each(|e| *e = (*e).clamp(top - spread, top));
         let normalized: Vec<Vec<f32>> = rows.iter().map(|r| norm.apply(r)).collect();
         let mut body = FeatureScales::from_rows(&normalized, features, prec, Rounding::Down);
         // The numerator x * 2^(e - E + k) must fit: k at most what is left.
@@ -98,6 +101,19 @@ fn spread(features: usize, prec: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A feature far smaller than the largest, and one that is always
+    /// zero, both get grids within the spread of the largest's.
+    #[test]
+    fn every_grid_lies_within_the_spread_of_the_largest() {
+        let rows: Vec<Vec<f32>> = (1..=8)
+            .map(|k| vec![1000.0 * k as f32, 0.001 / k as f32, 0.0])
+            .collect();
+        let n = Normalization::from_rows(Norm::L2, &rows, 3, 16);
+        let s = spread(3, 16) as i32;
+        let top = n.input.exp[0];
+        assert_eq!(n.input.exp, vec![top, top - s, top], "{:?}", n.input.exp);
+    }
 
     #[test]
     fn the_sum_of_squares_fits_the_engine_as_declared() {
