@@ -20,7 +20,7 @@ pub const BROADCAST_DIV: u32 = 5;
 /// costs one product of two signals; max a [`Max2`] (`m + 3`); greater
 /// (1 if `a > b`, else 0) the sign test of `a - b - 1` (`m + 2`); div
 /// (truncating toward zero, 0 for a zero divisor) a [`DivTrunc`]
-/// (`(pa - 1)(pb + 1) + 3 pa + pb + 7`).
+/// (`2 pa + 3 pb + 10`).
 #[zk_op(
     derive(o0 = max(a0, b0), o1 = max(a1, b1), o2 = max(a2, b2), o3 = max(a3, b3), m = max(pa, pb)),
     require(
@@ -79,10 +79,10 @@ pub fn negative(#[input(shape = [n], prec = px)] x: Tensor, #[output(shape = [n]
 
 /// Each row of `a` divided by its own `b[i]`, truncated toward zero and
 /// clamped to precision `p`, and 0 where `b[i] == 0`: a division whose
-/// quotient is known to be small (a row over its norm) without paying for
-/// the digits it cannot have. A [`DivTrunc`] with `kq = p` per element:
-/// `p - 1` division steps of `pb + 2` constraints, where `broadcast_div`
-/// takes `pa - 1`.
+/// quotient is known to be small (a row over its norm), so that what reads
+/// it sees `p`-bit values where `broadcast_div`'s would be `pa` bits wide. A
+/// [`DivTrunc`] with `kq = p` per element: 3 constraints more than
+/// `broadcast_div`'s, for the saturation.
 #[zk_op]
 pub fn div_clip(
     #[attr(range = [2, 62])] p: u32,

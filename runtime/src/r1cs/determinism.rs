@@ -19,6 +19,12 @@
 //! 5. `x * y = c * out + known` with `x` fixed, together with a guard
 //!    `x' * (t * out + t0) = u * x'` where `x'` is a non-zero multiple of `x`,
 //!    fixes `out`: when `x = 0` the first row pins it, otherwise the guard.
+//! 6. `q * d = f - r` with `d` and `f` fixed, where bit decompositions prove
+//!    `q`, `r` and `d - 1 - r` non-negative and below `2^kq`, `2^kr` and
+//!    `2^ks`, fixes `q` and `r` when `kq + max(kr, ks) + 1 <= 253`: then `d`
+//!    is the integer `1 + r + (d - 1 - r)`, at least 1 and more than `r`,
+//!    `q d + r` stays below the modulus, and Euclid's division of `f` by `d`
+//!    has one quotient and one remainder in `[0, d)`.
 //!
 //! Each wire lists the rows it occurs in and each row counts its unknowns,
 //! so a row is looked at again only when one of its unknowns gets fixed,
@@ -111,6 +117,10 @@ const MAX_EXP: i32 = 250;
 /// At most this many distinct exponents fit in `0..=MAX_EXP`.
 const MAX_BITS: u32 = MAX_EXP as u32 + 1;
 
+/// Rule 6's width: `2^253` is below the modulus, so a quotient times a
+/// divisor plus a remainder within it cannot wrap.
+const MAX_DIVISION_BITS: u32 = 253;
+
 /// Counter slots of a row: the two factors of a product, and its linear part.
 const A: usize = 0;
 const B: usize = 1;
@@ -121,6 +131,8 @@ const QUEUED: u8 = 2;
 /// Rule 5 is tried once per fixed factor: once a factor is fixed and `C` has
 /// one unknown left, nothing it depends on changes until that unknown is fixed.
 const TRIED: [u8; 2] = [4, 8];
+/// Rule 6 likewise, once per fixed factor whose other factor has one unknown.
+const DIVIDED: [u8; 2] = [16, 32];
 
 type Terms = Vec<(Wire, Fr)>;
 
@@ -172,12 +184,17 @@ fn constant(lc: &[(Wire, Fr)]) -> Option<Fr> {
     }
 }
 
-/// `k * other - c` without its constant term: the linear row `k * other = c`.
-fn linear_part(out: &mut Terms, k: Fr, other: &[(Wire, Fr)], c: &[(Wire, Fr)]) {
+/// `k * other - c`: the linear row `k * other = c`.
+fn linear_row(out: &mut Terms, k: Fr, other: &[(Wire, Fr)], c: &[(Wire, Fr)]) {
     out.clear();
     out.extend(other.iter().map(|&(w, x)| (w, k * x)));
     out.extend(c.iter().map(|&(w, x)| (w, -x)));
     normalize(out);
+}
+
+/// `k * other - c` without its constant term.
+fn linear_part(out: &mut Terms, k: Fr, other: &[(Wire, Fr)], c: &[(Wire, Fr)]) {
+    linear_row(out, k, other, c);
     out.retain(|p| p.0 != 0);
 }
 
@@ -447,6 +464,10 @@ impl<'a> Solver<'a> {
                     self.rows[i].flags |= TRIED[side];
                     self.try_is_zero(i, side, st.xor);
                 }
+                if st.unknown[side] == 0 && st.unknown[A + B - side] == 1 && st.flags & DIVIDED[side] == 0 {
+                    self.rows[i].flags |= DIVIDED[side];
+                    self.try_division(i, side, st.xor);
+                }
             }
         }
     }
@@ -502,6 +523,99 @@ impl<'a> Solver<'a> {
         if found {
             self.determine(out);
         }
+    }
+
+    /// Rule 6 on row `i`, whose factor `side` (the divisor `d`) is fixed,
+    /// whose other factor has one unknown and whose `C` has the single
+    /// unknown `r`.
+    fn try_division(&mut self, i: usize, side: usize, r: Wire) {
+        if self.det[r as usize] {
+            return;
+        }
+        self.loaded.load(self.matrices, i);
+        let (d, q) = if side == A {
+            (&self.loaded.a, &self.loaded.b)
+        } else {
+            (&self.loaded.b, &self.loaded.a)
+        };
+        let &[(q, unit)] = q.as_slice() else { return };
+        let minus_one = -Fr::one();
+        let r_in_c = self.loaded.c.iter().find(|p| p.0 == r).map(|p| p.1);
+        if q == 0 || q == r || !unit.is_one() || r_in_c != Some(minus_one) {
+            return;
+        }
+        let mut slack = d.clone();
+        slack.extend([(0, minus_one), (r, minus_one)]);
+        normalize(&mut slack);
+        let kq = self.bound(&[(q, Fr::one())], q);
+        let kr = self.bound(&[(r, Fr::one())], r);
+        let ks = self.bound(&slack, r);
+        if let (Some(kq), Some(kr), Some(ks)) = (kq, kr, ks) {
+            if kq + kr.max(ks) + 1 <= MAX_DIVISION_BITS {
+                self.determine(q);
+                self.determine(r);
+            }
+        }
+    }
+
+    /// The smallest `k` for which a linear row mentioning `via` proves
+    /// `0 <= lc < 2^k`: a row that is a non-zero multiple of
+    /// `sum 2^e_j b_j - lc`, the `b_j` boolean and the `e_j` distinct.
+    fn bound(&mut self, lc: &[(Wire, Fr)], via: Wire) -> Option<u32> {
+        let lc_via = lc.iter().find(|p| p.0 == via)?.1;
+        let (ma, mb, mc) = self.matrices;
+        let mut best = None;
+        let mut row = Terms::new();
+        let mut sum = Terms::new();
+        for k in self.occ_start[via as usize]..self.occ_start[via as usize + 1] {
+            let o = self.occ[k];
+            if o.slot as usize != EQ || self.rows[o.row].flags & QUADRATIC != 0 {
+                continue;
+            }
+            fill(&mut self.loaded.a, ma.row(o.row));
+            fill(&mut self.loaded.b, mb.row(o.row));
+            fill(&mut self.loaded.c, mc.row(o.row));
+            let l = &self.loaded;
+            match (constant(&l.a), constant(&l.b)) {
+                (Some(k), _) => linear_row(&mut row, k, &l.b, &l.c),
+                (None, Some(k)) => linear_row(&mut row, k, &l.a, &l.c),
+                (None, None) => continue,
+            }
+            let Some(inv_row_via) = row.iter().find(|p| p.0 == via).and_then(|p| p.1.inverse()) else {
+                continue;
+            };
+            // A satisfied row is zero, so `sum = row / mu + lc` equals `lc`
+            // for any `mu`; `mu = -row_via / lc_via` cancels `via`.
+            let inv_mu = -lc_via * inv_row_via;
+            sum.clear();
+            sum.extend(row.iter().map(|&(w, x)| (w, x * inv_mu)));
+            sum.extend_from_slice(lc);
+            normalize(&mut sum);
+            if let Some(k) = self.width_of_bits(&sum) {
+                best = Some(best.map_or(k, |b: u32| b.min(k)));
+            }
+        }
+        best
+    }
+
+    /// `Some(max e + 1)` when `sum` is `sum 2^e_j b_j` over boolean wires
+    /// with distinct `e_j >= 0`, without a constant term.
+    fn width_of_bits(&self, sum: &[(Wire, Fr)]) -> Option<u32> {
+        let mut exps = Vec::with_capacity(sum.len());
+        for &(w, x) in sum {
+            if w == 0 || !self.boolean[w as usize] {
+                return None;
+            }
+            match self.powers.get(&x) {
+                Some(&e) if e >= 0 => exps.push(e),
+                _ => return None,
+            }
+        }
+        exps.sort_unstable();
+        if exps.windows(2).any(|p| p[0] == p[1]) {
+            return None;
+        }
+        Some(exps.last().map_or(0, |&e| e as u32 + 1))
     }
 }
 
@@ -674,6 +788,74 @@ mod tests {
         let r = cs.report(&wires(&b));
         assert_eq!(r.undetermined, wires(&b));
         assert!(r.describe(&cs).contains("b[2]"));
+    }
+
+    /// `f = q d + r` with `q` given `kq` bits and, when `top` is set, one
+    /// more (zero) at `2^top`, and `r` and (when `slack`) `d - 1 - r` each
+    /// `kr` bits; returns `q`, `r` and every bit.
+    fn division(cs: &mut Builder, (f, d): (i128, i128), (kq, kr): (usize, usize), top: Option<u32>, slack: bool) -> Vec<Wire> {
+        let fs = cs.input("f", &[], f, false);
+        let ds = cs.input("d", &[], d, false);
+        let (qv, rv) = (f.div_euclid(d), f.rem_euclid(d));
+        let q = cs.hint("q", &[], qv);
+        let r = cs.hint("r", &[], rv);
+        let mut targets = vec![wire_of(&q), wire_of(&r)];
+        let (qb, qsum) = bits(cs, "qb", qv, kq, None, |i| 1 << i);
+        targets.extend(wires(&qb));
+        let mut qsum = qsum.to_field().unwrap();
+        if let Some(e) = top {
+            let b = cs.hint("top", &[], Fr::zero());
+            let minus_one = b.sub(&Sig::constant(Fr::one())).unwrap();
+            let zero = Quad::lin(Sig::constant(Fr::zero()));
+            cs.enforce("top_bool", &[], Quad::mul(b.clone(), minus_one).unwrap(), zero)
+                .unwrap();
+            let weight = (Fr::one() + Fr::one()).pow([u64::from(e)]);
+            qsum = qsum.add(&b.scale(weight).unwrap()).unwrap();
+            targets.push(b.lc.terms[0].0);
+        }
+        cs.enforce("qb", &[], Quad::lin(qsum), Quad::lin(q.to_field().unwrap()))
+            .unwrap();
+        let mut ranged = vec![("rb", r.clone(), rv)];
+        if slack {
+            let s = ds.sub(&r).unwrap().sub(&Sig::constant(1)).unwrap();
+            ranged.push(("sb", s, d - 1 - rv));
+        }
+        for (name, v, value) in ranged {
+            let (b, sum) = bits(cs, name, value, kr, None, |i| 1 << i);
+            cs.enforce(name, &[], lin(&sum), lin(&v)).unwrap();
+            targets.extend(wires(&b));
+        }
+        cs.enforce("div", &[], Quad::mul(q, ds).unwrap(), lin(&fs.sub(&r).unwrap()))
+            .unwrap();
+        targets
+    }
+
+    #[test]
+    fn a_bounded_division_fixes_its_quotient_remainder_and_bits() {
+        let mut cs = Builder::with_names();
+        let targets = division(&mut cs, (1000, 7), (8, 3), None, true);
+        let r = cs.report(&targets);
+        assert!(r.is_ok(), "{}", r.describe(&cs));
+    }
+
+    #[test]
+    fn a_remainder_not_proven_below_the_divisor_fixes_nothing() {
+        // 1000 = 142 * 7 + 6 = 141 * 7 + 13: without r < d both hold.
+        let mut cs = Builder::with_names();
+        let targets = division(&mut cs, (1000, 7), (8, 4), None, false);
+        assert_eq!(cs.report(&targets[..2]).undetermined, targets[..2]);
+    }
+
+    #[test]
+    fn a_division_that_could_wrap_fixes_nothing() {
+        // q < 2^(e + 1) and r, d - 1 - r < 2^3: fixed only when
+        // e + 1 + 3 + 1 <= 253.
+        for (e, fixed) in [(248, true), (249, false)] {
+            let mut cs = Builder::with_names();
+            let targets = division(&mut cs, (1000, 7), (8, 3), Some(e), true);
+            let r = cs.report(&targets[..2]);
+            assert_eq!(r.is_ok(), fixed, "e = {e}: {}", r.describe(&cs));
+        }
     }
 
     #[test]

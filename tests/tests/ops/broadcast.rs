@@ -166,7 +166,7 @@ fn div_costs_what_its_doc_says() {
         let n = DivTrunc { ka, kb, kq: ka }.constraint_count(&[]).unwrap();
         assert_eq!(
             n,
-            ((ka - 1) * (kb + 1) + 3 * ka + kb + 7) as usize,
+            (2 * ka + 3 * kb + 10) as usize,
             "ka = {ka}, kb = {kb}"
         );
     }
