@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         Command::Calldata(a) => commands::evm::calldata(a),
         Command::ExportR1cs(a) => commands::export::run(a, ui),
         Command::Import(a) => commands::import::run(a, ui),
-        Command::Info(a) => commands::info::run(a),
+        Command::Info(a) => commands::info::run(a, ui),
         Command::Run(a) => commands::run::run(a),
         Command::Prove(a) => commands::prove::run(a, ui),
         Command::Serve(a) => commands::serve::run(a, ui),

@@ -50,6 +50,34 @@ fn info_ends_with_the_total() {
     assert!(out.contains("requant"));
 }
 
+/// `--json` gives scripts the same table: the nodes' constraints, the
+/// outputs' bindings and the commitment add up to the total the text
+/// prints; `--quiet` prints nothing.
+#[test]
+fn info_speaks_json_to_scripts_and_nothing_when_quiet() {
+    let o = section9(&["info", "mlp-fixture", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let nodes: u64 = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["constraints"].as_u64().unwrap())
+        .sum();
+    let parts = nodes + v["outputs"].as_u64().unwrap() + v["commitment"]["constraints"].as_u64().unwrap();
+    assert_eq!(Some(parts), v["constraints"].as_u64());
+    let text = stdout(&section9(&["info", "mlp-fixture"]));
+    assert!(text.contains(&format!("total {parts} constraints")), "{text}");
+    let o = section9(&["info", "mlp-fixture", "--weights", "constant", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["mode"].as_str(), v["commitment"].is_null()),
+        (Some("constant"), true)
+    );
+    let o = section9(&["info", "mlp-fixture", "--quiet"]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", stdout(&o));
+}
+
 #[test]
 fn run_prints_the_engine_outputs_as_json() {
     let o = section9(&["run", "mlp-fixture", "--seed", "3"]);

@@ -551,7 +551,7 @@ impl<'a> Solver<'a> {
         let kr = self.bound(&[(r, Fr::one())], r);
         let ks = self.bound(&slack, r);
         if let (Some(kq), Some(kr), Some(ks)) = (kq, kr, ks) {
-            if kq + kr.max(ks) + 1 <= MAX_DIVISION_BITS {
+            if kq + kr.max(ks) < MAX_DIVISION_BITS {
                 self.determine(q);
                 self.determine(r);
             }
@@ -793,7 +793,13 @@ mod tests {
     /// `f = q d + r` with `q` given `kq` bits and, when `top` is set, one
     /// more (zero) at `2^top`, and `r` and (when `slack`) `d - 1 - r` each
     /// `kr` bits; returns `q`, `r` and every bit.
-    fn division(cs: &mut Builder, (f, d): (i128, i128), (kq, kr): (usize, usize), top: Option<u32>, slack: bool) -> Vec<Wire> {
+    fn division(
+        cs: &mut Builder,
+        (f, d): (i128, i128),
+        (kq, kr): (usize, usize),
+        top: Option<u32>,
+        slack: bool,
+    ) -> Vec<Wire> {
         let fs = cs.input("f", &[], f, false);
         let ds = cs.input("d", &[], d, false);
         let (qv, rv) = (f.div_euclid(d), f.rem_euclid(d));

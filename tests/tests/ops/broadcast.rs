@@ -164,11 +164,7 @@ fn div_trunc_on_every_small_pair_resists_forgery() {
 fn div_costs_what_its_doc_says() {
     for (ka, kb) in [(8, 8), (3, 10), (16, 2)] {
         let n = DivTrunc { ka, kb, kq: ka }.constraint_count(&[]).unwrap();
-        assert_eq!(
-            n,
-            (2 * ka + 3 * kb + 10) as usize,
-            "ka = {ka}, kb = {kb}"
-        );
+        assert_eq!(n, (2 * ka + 3 * kb + 10) as usize, "ka = {ka}, kb = {kb}");
     }
 }
 

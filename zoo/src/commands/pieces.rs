@@ -77,18 +77,51 @@ impl CutArgs {
 
 /// The cut `prove --chunks` would make: each piece's nodes, exact
 /// constraints (counted, not built) and estimated resources.
-pub fn print_cut(model: &Model, weights: WeightsArg, c: CutArgs, max_constraints: usize) -> Result<(), CliError> {
+/// One piece of a cut as `info --chunks` shows it.
+#[derive(Serialize)]
+pub struct PieceRow {
+    index: usize,
+    first: String,
+    last: String,
+    /// `None` when the piece has more than `--max-constraints`.
+    constraints: Option<usize>,
+    #[serde(skip)]
+    max_constraints: usize,
+}
+
+impl std::fmt::Display for PieceRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let size = match self.constraints {
+            Some(n) => format!("{n} constraints, {}", super::info::resources(n)),
+            None => format!("more than {} constraints (`--max-constraints`)", self.max_constraints),
+        };
+        write!(f, "piece {:<8} {} .. {}: {size}", self.index, self.first, self.last)
+    }
+}
+
+/// How `prove --chunks` would cut `model`: each piece's nodes and size.
+pub fn cut_rows(
+    model: &Model,
+    weights: WeightsArg,
+    c: CutArgs,
+    max_constraints: usize,
+) -> Result<Vec<PieceRow>, CliError> {
     let pieces = cut(model, weights.into(), c.chunks())?;
     let sizes = section9::pieces::piece_sizes(model, &pieces, weights.into(), max_constraints)?;
-    for (p, size) in pieces.iter().zip(sizes) {
-        let (first, last) = first_last(model, p);
-        let size = match size {
-            Some(n) => format!("{n} constraints, {}", super::info::resources(n)),
-            None => format!("more than {max_constraints} constraints (`--max-constraints`)"),
-        };
-        println!("piece {:<8} {first} .. {last}: {size}", p.index);
-    }
-    Ok(())
+    Ok(pieces
+        .iter()
+        .zip(sizes)
+        .map(|(p, constraints)| {
+            let (first, last) = first_last(model, p);
+            PieceRow {
+                index: p.index,
+                first,
+                last,
+                constraints,
+                max_constraints,
+            }
+        })
+        .collect())
 }
 
 /// What `pieces plan` decided, for the other verbs (`plan.json`).
