@@ -74,6 +74,13 @@ fn info_speaks_json_to_scripts_and_nothing_when_quiet() {
         (v["mode"].as_str(), v["commitment"].is_null()),
         (Some("constant"), true)
     );
+    let o = section9(&["info", "mlp-fixture", "--chunks", "2", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let pieces = v["pieces"].as_array().unwrap();
+    assert_eq!(pieces.len(), 2);
+    assert!(pieces
+        .iter()
+        .all(|p| p["constraints"].as_u64() > Some(0) && p["peak_bytes_estimate"].as_u64() > Some(0)));
     let o = section9(&["info", "mlp-fixture", "--quiet"]);
     assert!(o.status.success() && o.stdout.is_empty(), "{}", stdout(&o));
 }

@@ -85,6 +85,8 @@ pub struct PieceRow {
     last: String,
     /// `None` when the piece has more than `--max-constraints`.
     constraints: Option<usize>,
+    peak_bytes_estimate: Option<u64>,
+    key_bytes_estimate: Option<u64>,
     #[serde(skip)]
     max_constraints: usize,
 }
@@ -113,11 +115,14 @@ pub fn cut_rows(
         .zip(sizes)
         .map(|(p, constraints)| {
             let (first, last) = first_last(model, p);
+            let e = constraints.map(section9::prove::estimate::estimate);
             PieceRow {
                 index: p.index,
                 first,
                 last,
                 constraints,
+                peak_bytes_estimate: e.as_ref().map(|e| e.peak_bytes),
+                key_bytes_estimate: e.as_ref().map(|e| e.key_bytes),
                 max_constraints,
             }
         })
