@@ -262,7 +262,7 @@ pub fn input_bits(
                 Quad::mul(b.clone(), less_one)?,
                 Quad::lin(Sig::constant(0)),
             )?;
-            x = x.add(&b.scale(1 << j)?)?;
+            x.add_assign(&b.scale(1 << j)?)?;
         }
         cs.enter("at_most", &[i as i128]);
         let y = at_most.synthesize(cs, &[std::slice::from_ref(&x)]);
@@ -299,6 +299,20 @@ pub fn hash_groups(cs: &mut Builder, name: &str, groups: &[(&[Sig], Bound)], ent
     })
 }
 
+/// `sum_i parts[i] * shift^i`, one signal holding every part. Each part is
+/// scaled once and added in place: scaling the running sum by `shift` at
+/// every step instead multiplies its ever longer combination again, which
+/// made packing most of a commitment's synthesis.
+pub fn pack(parts: &[Sig<Fr>], shift: Fr) -> Result<Sig<Fr>, OpError> {
+    let mut packed = Sig::<Fr>::constant(Fr::from(0u64));
+    let mut power = Fr::from(1u64);
+    for part in parts {
+        packed.add_assign(&part.scale(power)?)?;
+        power *= shift;
+    }
+    Ok(packed)
+}
+
 /// Range-checks (for [`Entry::Check`]), packs and hashes one group onto
 /// the chain value `h`.
 fn absorb(
@@ -328,14 +342,9 @@ fn absorb(
         offsets.push(checked.sub(&Sig::constant(bound.lo))?.to_field()?);
     }
     let two_w = Fr::from(2u64).pow([packing.width as u64]);
-    let mut packed = Vec::with_capacity(packing.elements(values.len()));
-    for chunk in offsets.chunks(packing.per_element) {
-        let mut p = Sig::<Fr>::constant(Fr::from(0u64));
-        for u in chunk.iter().rev() {
-            p = p.scale(two_w)?.add(u)?;
-        }
-        packed.push(p);
-    }
+    let packed = (offsets.chunks(packing.per_element))
+        .map(|chunk| pack(chunk, two_w))
+        .collect::<Result<Vec<_>, _>>()?;
     let native_h = h.as_ref().map(|s| s.val);
     let mut head: Vec<Sig<Fr>> = h.into_iter().collect();
     head.extend(

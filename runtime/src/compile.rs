@@ -8,7 +8,9 @@
 //! because operators trust the bounds of what they read.
 
 use crate::bound::Bound;
-use crate::commit::{commitment_groups, enforce_commitment, enforce_commitment_groups, input_bits, Entry, Packing};
+use crate::commit::{
+    commitment_groups, enforce_commitment, enforce_commitment_groups, input_bits, pack, Entry, Packing,
+};
 use crate::error::OpError;
 use crate::field::Fr;
 use crate::gadgets::InRange;
@@ -297,13 +299,11 @@ fn enforce_outputs(
     let shift = Fr::from(2u64).pow([Packing::new(node.bound).map_err(&fail)?.width as u64]);
     for (i, (&wire, chunk)) in wires.iter().zip(values.chunks(per)).enumerate() {
         // Element i of the chunk, offset to unsigned, times 2^(width i).
-        let mut packed = Sig::<Fr>::constant(Fr::from(0u64));
-        for s in chunk.iter().rev() {
-            packed = packed.scale(shift).map_err(&fail)?;
-            packed = packed
-                .add(&s.sub(&Sig::constant(lo)).and_then(|d| d.to_field()).map_err(&fail)?)
-                .map_err(&fail)?;
-        }
+        let offsets = (chunk.iter())
+            .map(|s| s.sub(&Sig::constant(lo)).and_then(|d| d.to_field()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&fail)?;
+        let packed = pack(&offsets, shift).map_err(&fail)?;
         cs.set_value(wire, packed.val);
         let public = Sig {
             lc: Lc::<Fr>::wire(wire),

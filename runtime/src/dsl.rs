@@ -10,7 +10,7 @@
 
 use crate::bound::Bound;
 use crate::error::{or_overflow, OpError, OVERFLOW};
-use crate::field::{fr_from_i128, Fr};
+use crate::field::{fr_from_i128, word_inverse, Fr};
 use crate::r1cs::{Sig, Value};
 use ark_ff::Field;
 
@@ -136,10 +136,14 @@ pub fn abs(a: i128) -> Result<i128, OpError> {
 
 /// The field inverse of `a`, or 0 for 0: the hint of an is-zero test.
 pub fn field_inv(a: i128) -> Fr {
-    match small_inverse(a.unsigned_abs()) {
-        Some(inv) if a < 0 => -inv,
-        Some(inv) => inv,
-        None => fr_from_i128(a).inverse().unwrap_or_default(),
+    let m = a.unsigned_abs();
+    let inv = small_inverse(m)
+        .or_else(|| u64::try_from(m).ok().and_then(word_inverse))
+        .unwrap_or_else(|| Fr::from(m).inverse().unwrap_or_default());
+    if a < 0 {
+        -inv
+    } else {
+        inv
     }
 }
 
@@ -520,7 +524,17 @@ mod tests {
 
     #[test]
     fn is_zero_hints_are_inverses_in_and_beyond_the_table() {
-        let beyond = [1i128 << 100, -(1 << 100), 12345, i128::MAX, i128::MIN + 1];
+        let beyond = [
+            1i128 << 100,
+            -(1 << 100),
+            12345,
+            -131071,
+            1 << 64,
+            u64::MAX as i128,
+            i128::MAX,
+            i128::MIN + 1,
+            i128::MIN,
+        ];
         for a in (-300i128..=300).chain(beyond) {
             let inv = field_inv(a);
             match a {

@@ -63,6 +63,37 @@ pub fn i128_from_fr(f: &Fr) -> Option<i128> {
     }
 }
 
+/// The inverse of a non-zero integer below `2^64`. A hint inverts many
+/// such values (a value's distance to a bound it must not reach), and a
+/// field inversion costs about as much as a hundred multiplications: one
+/// division of the modulus, `r = q m + s`, leaves Euclid's algorithm on
+/// machine words, whose coefficients `a m + b s = 1` give `m^-1 = a - b q`.
+pub fn word_inverse(m: u64) -> Option<Fr> {
+    match m {
+        0 => return None,
+        1 => return Some(Fr::from(1u64)),
+        _ => {}
+    }
+    let mut q = [0u64; 4];
+    let mut s: u128 = 0;
+    for (limb, q) in Fr::MODULUS.0.iter().zip(&mut q).rev() {
+        let cur = (s << 64) | *limb as u128;
+        *q = (cur / m as u128) as u64;
+        s = cur % m as u128;
+    }
+    // Coefficients stay within `m` in magnitude, so i128 holds them.
+    let (mut x, mut y) = (m, s as u64);
+    let (mut ax, mut bx, mut ay, mut by) = (1i128, 0i128, 0i128, 1i128);
+    while y != 0 {
+        let k = (x / y) as i128;
+        (x, y) = (y, x % y);
+        (ax, ay) = (ay, ax - k * ay);
+        (bx, by) = (by, bx - k * by);
+    }
+    let q = Fr::from_bigint(ark_ff::BigInt(q))?;
+    Some(fr_from_i128(ax) - fr_from_i128(bx) * q)
+}
+
 /// The field modulus as decimal text.
 pub fn modulus_decimal() -> String {
     Fr::MODULUS.to_string()
@@ -77,6 +108,7 @@ pub fn fr_to_decimal(f: &Fr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::Field;
     use proptest::prelude::*;
 
     proptest! {
@@ -108,6 +140,21 @@ mod tests {
         {
             assert_eq!(fr_from_i128(v), slow(v), "{v}");
         }
+    }
+
+    proptest! {
+        #[test]
+        fn word_inverses_invert(m in 1u64..) {
+            prop_assert_eq!(word_inverse(m).map(|inv| inv * Fr::from(m)), Some(Fr::from(1u64)));
+        }
+    }
+
+    #[test]
+    fn word_inverses_at_the_edges() {
+        for m in [1, 2, 3, 255, 256, u32::MAX as u64, u64::MAX - 1, u64::MAX] {
+            assert_eq!(word_inverse(m), Fr::from(m).inverse(), "{m}");
+        }
+        assert_eq!(word_inverse(0), None);
     }
 
     #[test]

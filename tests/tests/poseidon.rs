@@ -205,6 +205,9 @@ fn permute_optimized(mut s: Vec<Fr>) -> (Vec<Fr>, Vec<Fr>) {
     let mut c = o.round_constants.iter();
     let mut sbox_inputs = Vec::new();
     let dense = |m: &[Fr], s: &[Fr]| -> Vec<Fr> { (0..t).map(|i| (0..t).map(|j| m[i * t + j] * s[j]).sum()).collect() };
+    // The fifth powers of the last full round before the partial ones, and
+    // of each partial round: new cell 0 is read over them.
+    let (mut y, mut powers) = (Vec::new(), Vec::new());
     for r in 0..FULL_ROUNDS + o.partial {
         if r < half || r >= half + o.partial {
             for x in s.iter_mut() {
@@ -212,15 +215,20 @@ fn permute_optimized(mut s: Vec<Fr>) -> (Vec<Fr>, Vec<Fr>) {
                 sbox_inputs.push(*x);
                 *x = x.pow([5u64]);
             }
+            if r == half - 1 {
+                y = s.clone();
+            }
             s = dense(if r == half - 1 { &o.pre } else { &params(t).mds }, &s);
         } else {
+            let k = r - half;
             s[0] += c.next().unwrap();
             sbox_inputs.push(s[0]);
-            let x0 = s[0].pow([5u64]);
-            let b = &o.sparse[(r - half) * (2 * t - 1)..(r - half + 1) * (2 * t - 1)];
-            let cell0 = b[0] * x0 + (1..t).map(|j| b[j] * s[j]).sum::<Fr>();
+            powers.push(s[0].pow([5u64]));
+            let b = &o.mixing[k * (2 * t - 1)..(k + 1) * (2 * t - 1)];
+            let cell0 =
+                (0..t).map(|i| b[i] * y[i]).sum::<Fr>() + (0..=k).map(|j| o.history[k - j] * powers[j]).sum::<Fr>();
             for i in 1..t {
-                s[i] += b[t - 1 + i] * x0;
+                s[i] += b[t - 1 + i] * powers[k];
             }
             s[0] = cell0;
         }
@@ -256,7 +264,8 @@ fn optimized_constants_reproduce_the_plain_permutation() {
         let o = sparse(t);
         assert_eq!(o.round_constants.len(), FULL_ROUNDS * t + o.partial, "t = {t}");
         assert_eq!(o.pre.len(), t * t, "t = {t}");
-        assert_eq!(o.sparse.len(), o.partial * (2 * t - 1), "t = {t}");
+        assert_eq!(o.mixing.len(), o.partial * (2 * t - 1), "t = {t}");
+        assert_eq!(o.history.len(), o.partial, "t = {t}");
         for _ in 0..4 {
             let state: Vec<Fr> = (0..t).map(|_| Fr::rand(&mut rng)).collect();
             let (out, inputs) = permute_optimized(state.clone());

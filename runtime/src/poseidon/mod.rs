@@ -18,7 +18,10 @@
 //! state cell is a linear combination of every earlier fifth power (dozens
 //! of wires), and the plain form's dense matrix makes `t^2` scaled
 //! additions of such combinations per partial round (289 for `t = 17`,
-//! over 68 rounds), where the sparse one makes about `3 t`. The rewrite is
+//! over 68 rounds), where the sparse one makes about `3 t`. New cell 0 is
+//! read straight over the fifth powers, with coefficients derived once
+//! ([`Sparse::mixing`], [`Sparse::history`]), so each of its terms is
+//! written once rather than merged from every cell's copy. The rewrite is
 //! an exact identity in the fifth powers, the only wires: every S-box
 //! input is the same affine function of them as in the plain form, so the
 //! constraints, their rows as linear forms and every witness value are
@@ -52,8 +55,12 @@ fn pre(t: i128) -> &'static [Fr] {
     &sparse(t as usize).pre
 }
 
-fn sparse_matrices(t: i128) -> &'static [Fr] {
-    &sparse(t as usize).sparse
+fn mixing(t: i128) -> &'static [Fr] {
+    &sparse(t as usize).mixing
+}
+
+fn history(t: i128) -> &'static [Fr] {
+    &sparse(t as usize).history
 }
 
 /// The optimized form's round constants by width ([`Sparse`]): `t` for
@@ -81,12 +88,20 @@ pub const POSEIDON_PRE: Table = Table {
     row: pre,
 };
 
-/// The partial rounds' sparse matrices by width: `2 t - 1` entries per
-/// round, laid out as [`Sparse::sparse`].
-pub const POSEIDON_SPARSE: Table = Table {
-    name: "s9_poseidon_sparse",
+/// The partial rounds' matrices by width: `2 t - 1` entries per round,
+/// laid out as [`Sparse::mixing`].
+pub const POSEIDON_MIXING: Table = Table {
+    name: "s9_poseidon_mixing",
     keys: (2, 17),
-    row: sparse_matrices,
+    row: mixing,
+};
+
+/// New cell 0's coefficient of each earlier partial round's fifth power by
+/// width, as [`Sparse::history`].
+pub const POSEIDON_HISTORY: Table = Table {
+    name: "s9_poseidon_history",
+    keys: (2, 17),
+    row: history,
 };
 
 /// The partial rounds by width, index `t - 2` ([`PARTIAL_ROUNDS`]).
@@ -104,14 +119,24 @@ pub const POSEIDON_PARTIAL: Ints = Ints {
         rp = partial[t - 2],
         rounds = 8 + rp
     ),
-    tables(rc = POSEIDON_RC, mds = POSEIDON_MDS, pre = POSEIDON_PRE, sm = POSEIDON_SPARSE),
+    tables(
+        rc = POSEIDON_RC,
+        mds = POSEIDON_MDS,
+        pre = POSEIDON_PRE,
+        mix = POSEIDON_MIXING,
+        hist = POSEIDON_HISTORY
+    ),
     ints(partial = POSEIDON_PARTIAL)
 )]
 pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs: Tensor, #[output] out: Scalar) {
     // The state, updated in place round after round: a partial round adds
     // a multiple of cell 0 to each other cell, which appends one term to
-    // its combination instead of copying it.
+    // its combination instead of copying it. `y` keeps the fifth powers of
+    // the last full round before the partial ones and `p` each partial
+    // round's, the wires new cell 0 is written over.
     let mut s = [0; t];
+    let mut y = [0; t];
+    let mut p = [0; rp];
     for i in 0..n {
         s[i + 1] = inputs[i];
     }
@@ -141,6 +166,7 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
         }
         if r == 3 {
             for i in 0..t {
+                y[i] = x[i];
                 s[i] = pre[t][i * t] * x[0];
                 for j in 1..t {
                     s[i] += pre[t][i * t + j] * x[j];
@@ -154,15 +180,21 @@ pub fn poseidon(#[attr(range = [1, 16])] n: usize, #[input(shape = [n])] inputs:
                 }
             }
         } else {
-            // The sparse matrix: cell 0 mixes every cell, the others only
-            // add a multiple of cell 0.
-            let b = (r - 4) * (2 * t - 1);
-            let mut mixed = sm[t][b] * x[0];
-            for j in 1..t {
-                mixed += sm[t][b + j] * s[j];
+            // The sparse matrix: the other cells only add a multiple of
+            // cell 0, and new cell 0, which mixes every cell, is read over
+            // the fifth powers in wire order.
+            let q = r - 4;
+            let b = q * (2 * t - 1);
+            p[q] = x[0];
+            let mut mixed = mix[t][b] * y[0];
+            for i in 1..t {
+                mixed += mix[t][b + i] * y[i];
+            }
+            for j in 0..q + 1 {
+                mixed += hist[t][q - j] * p[j];
             }
             for i in 1..t {
-                s[i] += sm[t][b + t - 1 + i] * x[0];
+                s[i] += mix[t][b + t - 1 + i] * x[0];
             }
             s[0] = mixed;
         }

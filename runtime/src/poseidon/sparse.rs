@@ -47,10 +47,17 @@ pub struct Sparse {
     /// The dense matrix of the last full round before the partial ones,
     /// row by row: `pre[i * t + j]`.
     pub pre: Vec<Fr>,
-    /// `2 t - 1` entries per partial round, in order: `n00`, then
-    /// `w^_1 .. w^_{t-1}` (new cell 0 is `n00 x0 + sum_j w^_j s_j`), then
-    /// `v_1 .. v_{t-1}` (new cell `i` is `v_i x0 + s_i`).
-    pub sparse: Vec<Fr>,
+    /// `2 t - 1` entries per partial round `k`, in order: `h_0 .. h_{t-1}`,
+    /// then `v_1 .. v_{t-1}` (new cell `i` is `s_i + v_i x_k`, `x_k` the
+    /// round's fifth power). New cell 0 is `sum_i h_i y_i + sum_{j <= k}
+    /// history[k - j] x_j`, `y` the fifth powers of the full round before
+    /// the partial ones.
+    pub mixing: Vec<Fr>,
+    /// New cell 0's coefficient of the fifth power `d` partial rounds back:
+    /// `history[0] = n00`, `history[d] = w^T M^^(d-1) c` (`w` row 0 of `M`
+    /// past cell 0, `c` column 0, `M^` its lower right block); `partial`
+    /// entries.
+    pub history: Vec<Fr>,
 }
 
 /// The optimized constants of width `t` (2..=17), derived once.
@@ -123,7 +130,7 @@ fn derive(t: usize) -> Sparse {
     // The first partial round's `A` times `M`: row 0 is `M`'s, the others
     // `M^^partial` times `M`'s rows past row 0.
     let a = power(&m_hat, p.partial);
-    let pre = (0..t * t)
+    let pre: Vec<Fr> = (0..t * t)
         .map(|k| {
             let (i, j) = (k / t, k % t);
             if i == 0 {
@@ -133,12 +140,34 @@ fn derive(t: usize) -> Sparse {
             }
         })
         .collect();
+    // New cell 0 written over the fifth powers themselves (see `mixing`):
+    // the sparse form would merge every cell's growing combination each
+    // round, `t` scaled copies of dozens of terms, where these coefficients
+    // give each term once. A cell `j > 0` is `y` times row `j` of `pre`
+    // plus `v_j` times each earlier power, so the `y` part is `w^ pre` and
+    // the power `d` rounds back has `w^_k . v_(k-d)`, which the powers of
+    // `M^` reduce to `w^T M^^(d-1) c` for every `k`.
+    let mixing = rounds
+        .iter()
+        .flat_map(|row| {
+            let y_part = (0..t).map(|i| (1..t).map(|j| row[j] * pre[j * t + i]).sum::<Fr>());
+            y_part.chain(row[t..].iter().copied()).collect::<Vec<_>>()
+        })
+        .collect();
+    let w: Vec<Fr> = (1..t).map(|j| m(0, j)).collect();
+    let mut column: Vec<Fr> = (1..t).map(|i| m(i, 0)).collect();
+    let mut history = vec![m(0, 0)];
+    for _ in 1..p.partial {
+        history.push(w.iter().zip(&column).map(|(a, b)| *a * b).sum());
+        column = apply(&m_hat, &column);
+    }
     Sparse {
         t,
         partial: p.partial,
         round_constants,
         pre,
-        sparse: rounds.concat(),
+        mixing,
+        history,
     }
 }
 

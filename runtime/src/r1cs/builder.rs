@@ -487,6 +487,26 @@ mod tests {
         assert_eq!(cs.which_unsatisfied().as_deref(), Some("layer[2]/(same)[0]"));
     }
 
+    /// An integer combination's terms repeat and come in any order; its
+    /// field form sums them by wire, sorted, and drops the zeros.
+    #[test]
+    fn integer_combinations_become_canonical_field_combinations() {
+        let mut cs = Builder::with_names();
+        let x = cs.input("x", &[], 3, false);
+        let y = cs.input("y", &[], -4, false);
+        let s = (y.scale(2).and_then(|t| t.add(&x)))
+            .and_then(|t| t.sub(&y.scale(2)?))
+            .and_then(|t| t.add(&x.scale(-5)?))
+            .and_then(|t| t.add(&Sig::constant(7)))
+            .unwrap();
+        let f = s.to_field().unwrap();
+        let (wx, wy) = (x.lc.terms[0].0, y.lc.terms[0].0);
+        assert!(wx < wy);
+        assert_eq!(f.lc.terms.as_slice(), &[(wx, fr_from_i128(-4))]);
+        assert_eq!(f.lc.constant, fr_from_i128(7));
+        assert_eq!((f.val, cs.eval(&f.lc)), (fr_from_i128(-5), fr_from_i128(-5)));
+    }
+
     #[test]
     fn forged_hints_replace_honest_values() {
         let mut cs = Builder::with_names();

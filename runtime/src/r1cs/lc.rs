@@ -205,12 +205,26 @@ impl Sig {
     /// The same signal seen as a field signal (same wires, same value):
     /// where integers enter a hash.
     pub fn to_field(&self) -> Result<Sig<Fr>, OpError> {
-        let mut lc = Lc::constant(Fr::from_i128(self.lc.constant));
-        for &(w, c) in &self.lc.terms {
-            lc = lc.add(&Lc::wire(w), Fr::from_i128(c))?;
+        // Integer terms may repeat and come in any order; field terms are
+        // sorted, each wire once, none zero.
+        let mut terms: SmallVec<[(Wire, Fr); 2]> = self.lc.terms.iter().map(|&(w, c)| (w, Fr::from_i128(c))).collect();
+        if !terms.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            terms.sort_by_key(|&(w, _)| w);
+            let mut summed: SmallVec<[(Wire, Fr); 2]> = SmallVec::with_capacity(terms.len());
+            for (w, c) in terms {
+                match summed.last_mut() {
+                    Some((last, sum)) if *last == w => *sum += c,
+                    _ => summed.push((w, c)),
+                }
+            }
+            terms = summed;
         }
+        terms.retain(|(_, c)| *c != Fr::ZERO);
         Ok(Sig {
-            lc,
+            lc: Lc {
+                terms,
+                constant: Fr::from_i128(self.lc.constant),
+            },
             val: Fr::from_i128(self.val),
         })
     }
