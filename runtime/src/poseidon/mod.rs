@@ -43,6 +43,15 @@ use crate::dsl::{Ints, Table};
 use crate::field::Fr;
 use crate::zk_op;
 
+/// A table with one row per Poseidon width, `t = 2..=17`.
+const fn by_width(name: &'static str, row: fn(i128) -> &'static [Fr]) -> Table {
+    Table {
+        name,
+        keys: (2, 17),
+        row,
+    }
+}
+
 fn round_constants(t: i128) -> &'static [Fr] {
     &sparse(t as usize).round_constants
 }
@@ -66,43 +75,23 @@ fn history(t: i128) -> &'static [Fr] {
 /// The optimized form's round constants by width ([`Sparse`]): `t` for
 /// each full round and 1 for each partial round, in round order; a
 /// partial round `r` adds `POSEIDON_RC[t][4 t + r - 4]` to cell 0.
-pub const POSEIDON_RC: Table = Table {
-    name: "s9_poseidon_rc",
-    keys: (2, 17),
-    row: round_constants,
-};
+pub const POSEIDON_RC: Table = by_width("s9_poseidon_rc", round_constants);
 
 /// MDS matrices by width: `POSEIDON_MDS[t][i * t + j]` is `M[i][j]`, and a
 /// full round's new cell `i` is `sum_j M[i][j] * cell j`.
-pub const POSEIDON_MDS: Table = Table {
-    name: "s9_poseidon_mds",
-    keys: (2, 17),
-    row: mds,
-};
+pub const POSEIDON_MDS: Table = by_width("s9_poseidon_mds", mds);
 
 /// The dense matrix of the fourth round, the last full one before the
 /// partial rounds, by width (`[i * t + j]`, as [`POSEIDON_MDS`]).
-pub const POSEIDON_PRE: Table = Table {
-    name: "s9_poseidon_pre",
-    keys: (2, 17),
-    row: pre,
-};
+pub const POSEIDON_PRE: Table = by_width("s9_poseidon_pre", pre);
 
 /// The partial rounds' matrices by width: `2 t - 1` entries per round,
 /// laid out as [`Sparse::mixing`].
-pub const POSEIDON_MIXING: Table = Table {
-    name: "s9_poseidon_mixing",
-    keys: (2, 17),
-    row: mixing,
-};
+pub const POSEIDON_MIXING: Table = by_width("s9_poseidon_mixing", mixing);
 
 /// New cell 0's coefficient of each earlier partial round's fifth power by
 /// width, as [`Sparse::history`].
-pub const POSEIDON_HISTORY: Table = Table {
-    name: "s9_poseidon_history",
-    keys: (2, 17),
-    row: history,
-};
+pub const POSEIDON_HISTORY: Table = by_width("s9_poseidon_history", history);
 
 /// The partial rounds by width, index `t - 2` ([`PARTIAL_ROUNDS`]).
 pub const POSEIDON_PARTIAL: Ints = Ints {
