@@ -37,7 +37,7 @@ use ark_std::rand::rngs::OsRng;
 use ark_std::UniformRand;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 const MAGIC: &[u8; 4] = b"zkey";
 const VERSION: u32 = 1;
@@ -101,12 +101,33 @@ struct Coefficient {
 }
 
 /// A proving key read from a `.zkey`, with the matrices it was made for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Zkey {
     pub pk: ProvingKey<Bn254>,
     pub num_public: usize,
     pub domain_size: usize,
     coefficients: Vec<Coefficient>,
+    /// The matrices at random points, for [`Zkey::check_circuit`]: taken
+    /// when a key is read, so that a reader on another thread has it ready
+    /// before the circuit is synthesized.
+    fingerprint: OnceLock<Fingerprint>,
+}
+
+/// Equal keys: the same points and entries (the fingerprints' random
+/// points differ from read to read).
+impl PartialEq for Zkey {
+    fn eq(&self, other: &Zkey) -> bool {
+        (self.pk == other.pk)
+            && (self.num_public, self.domain_size) == (other.num_public, other.domain_size)
+            && self.coefficients == other.coefficients
+    }
+}
+
+/// Random points and the key's A and B at them.
+#[derive(Clone, Debug)]
+struct Fingerprint {
+    challenges: Challenges,
+    entries: [Fr; 2],
 }
 
 /// `R^2 mod r`: the key stores every matrix value times it.
@@ -206,6 +227,7 @@ impl Zkey {
             num_public: layout.num_public(),
             domain_size: domain_size(cs.num_constraints(), layout.num_instance())?,
             coefficients: coefficients(cs, &layout)?,
+            fingerprint: OnceLock::new(),
         })
     }
 
@@ -505,12 +527,15 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
         l_query: points(&sections, 8, "C", num_vars - num_public - 1, G1_BYTES, g1)?,
         h_query: points(&sections, 9, "H", domain, G1_BYTES, g1)?,
     };
-    Ok(Zkey {
+    let key = Zkey {
         pk,
         num_public,
         domain_size: domain,
         coefficients,
-    })
+        fingerprint: OnceLock::new(),
+    };
+    key.fingerprint();
+    Ok(key)
 }
 
 fn read_coefficients(
@@ -563,6 +588,7 @@ fn read_coefficients(
 /// same row and signal taken as their sum, as the QAP takes them) give
 /// different numbers except with probability about `(rows + signals) / r`
 /// (Schwartz-Zippel; `rows[i] = x^i`, `signals[j] = y^j`).
+#[derive(Clone, Debug)]
 struct Challenges {
     rows: Vec<Fr>,
     signals: Vec<Fr>,
@@ -614,6 +640,14 @@ impl Challenges {
 }
 
 impl Zkey {
+    fn fingerprint(&self) -> &Fingerprint {
+        self.fingerprint.get_or_init(|| {
+            let challenges = Challenges::new(self.domain_size, self.pk.a_query.len());
+            let entries = challenges.of_entries(&self.coefficients);
+            Fingerprint { challenges, entries }
+        })
+    }
+
     /// Whether this key was made for `cs`: the counts, then A's and B's
     /// entries, in whatever order the key lists them, compared at random
     /// points (see [`Challenges`]); a difference is then named. C is not in
@@ -640,8 +674,8 @@ impl Zkey {
                 });
             }
         }
-        let challenges = Challenges::new(self.domain_size, self.pk.a_query.len());
-        if challenges.of_circuit(cs, &layout) == challenges.of_entries(&self.coefficients) {
+        let Fingerprint { challenges, entries } = self.fingerprint();
+        if challenges.of_circuit(cs, &layout) == *entries {
             return Ok(());
         }
         // Rare and slow: name the first difference.
