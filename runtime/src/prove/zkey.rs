@@ -603,17 +603,21 @@ impl Challenges {
         }
     }
 
-    /// A's and B's numbers for a key's entries.
+    /// A's and B's numbers for a key's entries. Entries of one row in a
+    /// run (as keys list them) share one multiplication by the row's
+    /// point; any order gives the same numbers.
     fn of_entries(&self, entries: &[Coefficient]) -> [Fr; 2] {
+        let of_chunk = |chunk: &[Coefficient]| {
+            let mut acc = [Fr::ZERO; 2];
+            for run in chunk.chunk_by(|c, d| (c.matrix, c.row) == (d.matrix, d.row)) {
+                let row: Fr = run.iter().map(|c| c.value * self.signals[c.signal as usize]).sum();
+                acc[run[0].matrix as usize] += row * self.rows[run[0].row as usize];
+            }
+            acc
+        };
         entries
-            .par_iter()
-            .fold(
-                || [Fr::ZERO; 2],
-                |mut acc, c| {
-                    acc[c.matrix as usize] += c.value * self.rows[c.row as usize] * self.signals[c.signal as usize];
-                    acc
-                },
-            )
+            .par_chunks(1 << 14)
+            .map(of_chunk)
             .reduce(|| [Fr::ZERO; 2], |a, b| [a[0] + b[0], a[1] + b[1]])
     }
 
