@@ -10,7 +10,10 @@
 //! files and reads its peak memory from the kernel's account of children.
 //! Then the release `section9` binary runs `prove --zkey` with that key as a
 //! user would (synthesis, key read, proof, verification, files written),
-//! timed as a whole process like snarkjs's.
+//! timed as a whole process like snarkjs's. With `SECTION9_RAPIDSNARK`
+//! naming a rapidsnark `prover` binary (built by hand: no registry this
+//! project installs from has it), that prover runs on the same two files,
+//! in turn with section9's whole command.
 
 use crate::bench::{machine, median, median_by, ms, peak_mib, record, release_binary, release_xtask};
 use crate::whole_command::measure;
@@ -146,16 +149,54 @@ pub fn snarkjs_side(workspace: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A rapidsnark `prover` binary to compare with, if one is named: it is in
+/// no registry this project installs from, so it is built by hand.
+const RAPIDSNARK: &str = "SECTION9_RAPIDSNARK";
+
+/// Runs of each whole command when rapidsnark is compared: its times vary
+/// more from run to run than the others'.
+const RAPIDSNARK_RUNS: usize = 9;
+
 /// The median wall time of `section9 prove NAME --zkey circuit.zkey` as a
-/// process of its own.
-fn whole_command(section9: &Path, name: &str, dir: &Path) -> Result<Duration, String> {
+/// process of its own into `row["whole_ms"]`; with a rapidsnark binary, its
+/// `prover` on the same `.zkey` and `.wtns` too, the two run in turn, and
+/// its proof checked by section9.
+fn whole_commands(section9: &Path, name: &str, dir: &Path, row: &mut Value) -> Result<(), String> {
     let (zkey, out) = (dir.join("circuit.zkey"), dir.join("section9-out"));
     let (zkey, out) = (zkey.to_string_lossy(), out.to_string_lossy());
     let args = ["prove", name, "--seed", "1", "--zkey", &zkey, "--out", &out, "--json"];
-    let runs = (0..RUNS)
-        .map(|_| measure(section9, &args))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(median_by(runs, |m| m.wall).wall)
+    let Some(rapidsnark) = std::env::var_os(RAPIDSNARK).map(PathBuf::from) else {
+        let runs = (0..RUNS)
+            .map(|_| measure(section9, &args))
+            .collect::<Result<Vec<_>, _>>()?;
+        row["whole_ms"] = json!(ms(median_by(runs, |m| m.wall).wall));
+        return Ok(());
+    };
+    let files = [
+        "circuit.zkey",
+        "witness.wtns",
+        "rapidsnark-proof.json",
+        "rapidsnark-public.json",
+    ]
+    .map(|f| dir.join(f).to_string_lossy().into_owned());
+    let files = files.each_ref().map(String::as_str);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..RAPIDSNARK_RUNS {
+        theirs.push(measure(&rapidsnark, &files)?);
+        ours.push(measure(section9, &args)?);
+    }
+    let text = |f: &str| String::from_utf8(read(dir, f)?).map_err(|e| format!("{f}: {e}"));
+    let vk = vk_from_json(&text("verification_key.json")?).map_err(|e| e.to_string())?;
+    let proof = proof_from_json(&text("rapidsnark-proof.json")?).map_err(|e| e.to_string())?;
+    let public = public_from_json(&text("rapidsnark-public.json")?).map_err(|e| e.to_string())?;
+    if !verify(&vk, &public, &proof).map_err(|e| e.to_string())? {
+        return Err("rapidsnark's proof does not verify under section9".into());
+    }
+    let theirs = median_by(theirs, |m| m.wall);
+    row["whole_ms"] = json!(ms(median_by(ours, |m| m.wall).wall));
+    row["rapidsnark_ms"] = json!(ms(theirs.wall));
+    row["rapidsnark_peak_mib"] = json!(theirs.peak_mib);
+    Ok(())
 }
 
 fn child(exe: &Path, args: &[&str]) -> Result<Value, String> {
@@ -170,14 +211,19 @@ fn child(exe: &Path, args: &[&str]) -> Result<Value, String> {
 }
 
 fn table(rows: &[(String, Value)]) -> String {
+    let rapidsnark = rows.iter().any(|(_, r)| r.get("rapidsnark_ms").is_some());
     let mut t = String::from(
-        "| model | constraints | section9 read .zkey | section9 prove | snarkjs prove (whole command) | snarkjs / section9 prove | snarkjs / section9 (read + prove) | section9 `prove --zkey` (whole command) | snarkjs / section9, whole commands | section9 peak | snarkjs peak |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| model | constraints | section9 read .zkey | section9 prove | snarkjs prove (whole command) | snarkjs / section9 prove | snarkjs / section9 (read + prove) | section9 `prove --zkey` (whole command) | snarkjs / section9, whole commands | section9 peak | snarkjs peak |",
     );
+    if rapidsnark {
+        t.push_str(" rapidsnark `prover` (whole command) | rapidsnark / section9, whole commands | rapidsnark peak |");
+    }
+    t.push_str("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    t.push_str(if rapidsnark { "---:|---:|---:|\n" } else { "\n" });
     for (name, r) in rows {
         let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
         t.push_str(&format!(
-            "| {name} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} | {:.1} | {:.0} ms | {:.1} | {:.0} MiB | {:.0} MiB |\n",
+            "| {name} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} | {:.1} | {:.0} ms | {:.1} | {:.0} MiB | {:.0} MiB |",
             r["constraints"],
             f("read_ms"),
             f("prove_ms"),
@@ -189,6 +235,15 @@ fn table(rows: &[(String, Value)]) -> String {
             f("peak_mib"),
             f("snarkjs_peak_mib"),
         ));
+        if rapidsnark {
+            t.push_str(&format!(
+                " {:.0} ms | {:.2} | {:.0} MiB |",
+                f("rapidsnark_ms"),
+                f("rapidsnark_ms") / f("whole_ms"),
+                f("rapidsnark_peak_mib"),
+            ));
+        }
+        t.push('\n');
     }
     t
 }
@@ -220,7 +275,7 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
                     row.extend(more.clone());
                 }
             }
-            row["whole_ms"] = json!(ms(whole_command(&section9, b.name, &dir)?));
+            whole_commands(&section9, b.name, &dir, &mut row)?;
             Ok(row)
         });
         let _ = std::fs::remove_dir_all(&dir);
@@ -236,7 +291,15 @@ pub fn bench(workspace: &Path, write: bool) -> Result<(), String> {
          `.zkey`, then `section9::prove`; peak of a process that also synthesized the witness. \
          section9's whole command: `section9 prove MODEL --zkey circuit.zkey`, spawn to exit (it also \
          synthesizes the witness from the model, verifies the proof and writes its files). Medians \
-         of {RUNS}.\n\n{}",
+         of {RUNS}{}.\n\n{}",
+        match std::env::var_os(RAPIDSNARK) {
+            Some(_) => format!(
+                "; rapidsnark: its `prover` on the same `.zkey` and `.wtns` (handed the witness), \
+                 whole process, run in turn with section9's whole command, medians of \
+                 {RAPIDSNARK_RUNS} each, every proof checked by section9"
+            ),
+            None => String::new(),
+        },
         table(&rows)
     );
     println!("{text}");

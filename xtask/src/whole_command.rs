@@ -64,7 +64,10 @@ pub(crate) fn measure(exe: &Path, args: &[&str]) -> Result<Measured, String> {
         wall,
         cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
         peak_mib: usage.ru_maxrss as f64 / 1024.0,
-        summary: serde_json::from_slice(out.trim_ascii()).map_err(|e| format!("{args:?}: {e}"))?,
+        summary: match out.trim_ascii() {
+            [] => Value::Null,
+            json => serde_json::from_slice(json).map_err(|e| format!("{args:?}: {e}"))?,
+        },
     })
 }
 
