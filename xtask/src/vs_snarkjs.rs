@@ -110,6 +110,19 @@ fn snarkjs_bin(workspace: &Path) -> PathBuf {
     workspace.join("tools/node_modules/.bin/snarkjs")
 }
 
+/// section9 checks another prover's proof against the shared key's
+/// verifying key.
+fn check_proof(dir: &Path, prover: &str, proof: &str, public: &str) -> Result<(), String> {
+    let text = |f: &str| String::from_utf8(read(dir, f)?).map_err(|e| format!("{f}: {e}"));
+    let vk = vk_from_json(&text("verification_key.json")?).map_err(|e| e.to_string())?;
+    let proof = proof_from_json(&text(proof)?).map_err(|e| e.to_string())?;
+    let public = public_from_json(&text(public)?).map_err(|e| e.to_string())?;
+    if !verify(&vk, &public, &proof).map_err(|e| e.to_string())? {
+        return Err(format!("{prover}'s proof does not verify under section9"));
+    }
+    Ok(())
+}
+
 /// Child 3: snarkjs proves with the same files; section9 checks its proof.
 pub fn snarkjs_side(workspace: &Path, dir: &Path) -> Result<(), String> {
     let bin = snarkjs_bin(workspace);
@@ -135,13 +148,7 @@ pub fn snarkjs_side(workspace: &Path, dir: &Path) -> Result<(), String> {
     if let Some(e) = failed {
         return Err(format!("snarkjs groth16 prove: {e}"));
     }
-    let text = |f: &str| String::from_utf8(read(dir, f)?).map_err(|e| format!("{f}: {e}"));
-    let vk = vk_from_json(&text("verification_key.json")?).map_err(|e| e.to_string())?;
-    let proof = proof_from_json(&text("proof.json")?).map_err(|e| e.to_string())?;
-    let public = public_from_json(&text("public.json")?).map_err(|e| e.to_string())?;
-    if !verify(&vk, &public, &proof).map_err(|e| e.to_string())? {
-        return Err("snarkjs's proof does not verify under section9".into());
-    }
+    check_proof(dir, "snarkjs", "proof.json", "public.json")?;
     println!(
         "{}",
         json!({ "snarkjs_ms": ms(time), "snarkjs_peak_mib": children_peak_mib() })
@@ -185,13 +192,7 @@ fn whole_commands(section9: &Path, name: &str, dir: &Path, row: &mut Value) -> R
         theirs.push(measure(&rapidsnark, &files)?);
         ours.push(measure(section9, &args)?);
     }
-    let text = |f: &str| String::from_utf8(read(dir, f)?).map_err(|e| format!("{f}: {e}"));
-    let vk = vk_from_json(&text("verification_key.json")?).map_err(|e| e.to_string())?;
-    let proof = proof_from_json(&text("rapidsnark-proof.json")?).map_err(|e| e.to_string())?;
-    let public = public_from_json(&text("rapidsnark-public.json")?).map_err(|e| e.to_string())?;
-    if !verify(&vk, &public, &proof).map_err(|e| e.to_string())? {
-        return Err("rapidsnark's proof does not verify under section9".into());
-    }
+    check_proof(dir, "rapidsnark", "rapidsnark-proof.json", "rapidsnark-public.json")?;
     let theirs = median_by(theirs, |m| m.wall);
     row["whole_ms"] = json!(ms(median_by(ours, |m| m.wall).wall));
     row["rapidsnark_ms"] = json!(ms(theirs.wall));

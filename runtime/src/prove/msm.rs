@@ -484,11 +484,17 @@ mod tests {
                 }
             })
             .collect();
-        let r = Recoded::new(&scalars);
-        let g1 = points::<G1Projective>(n - 100, 2);
-        let g2 = points::<G2Projective>(n - 100, 3);
-        assert_eq!(r.msm(100..n, &g1), arkworks::<G1Projective>(&g1, &scalars[100..]));
-        assert_eq!(r.msm(100..n, &g2), arkworks::<G2Projective>(&g2, &scalars[100..]));
+        range_agrees_in_g1_and_g2(&scalars, 100, 2);
+    }
+
+    /// `msm` over the scalars from `skip` on, against arkworks, in G1 and
+    /// G2 (bases from `seed` and `seed + 1`).
+    fn range_agrees_in_g1_and_g2(scalars: &[Fr], skip: usize, seed: u64) {
+        let (r, n) = (Recoded::new(scalars), scalars.len());
+        let g1 = points::<G1Projective>(n - skip, seed);
+        let g2 = points::<G2Projective>(n - skip, seed + 1);
+        assert_eq!(r.msm(skip..n, &g1), arkworks::<G1Projective>(&g1, &scalars[skip..]));
+        assert_eq!(r.msm(skip..n, &g2), arkworks::<G2Projective>(&g2, &scalars[skip..]));
     }
 
     /// The same base many times forces doublings (equal x, same y) and,
@@ -528,11 +534,7 @@ mod tests {
         let scalars: Vec<Fr> = (0..n as i64)
             .map(|i| small([1, -1, 1, 0, 1, -1, 1, 7, 1, -1][i as usize % 10] * if i == 500 { 1 << 40 } else { 1 }))
             .collect();
-        let r = Recoded::new(&scalars);
-        let g1 = points::<G1Projective>(n - 7, 9);
-        let g2 = points::<G2Projective>(n - 7, 10);
-        assert_eq!(r.msm(7..n, &g1), arkworks::<G1Projective>(&g1, &scalars[7..]));
-        assert_eq!(r.msm(7..n, &g2), arkworks::<G2Projective>(&g2, &scalars[7..]));
+        range_agrees_in_g1_and_g2(&scalars, 7, 9);
     }
 
     #[test]
