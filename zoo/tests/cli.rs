@@ -112,15 +112,15 @@ fn bad_input_is_an_error_that_names_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("neither a built-in model"));
 
-    // A key that is mapped when it is a file: a directory, an empty file
-    // and a cut one are each refused by name, and nothing is written.
+    // A key is mapped: a directory, an empty file and a cut one are each
+    // refused by name, and nothing is written.
     let cut = dir.path().join("cut.zkey");
     std::fs::write(&cut, b"zkey\x01\x00\x00\x00\x0a").unwrap();
     let empty = dir.path().join("empty.zkey");
     std::fs::write(&empty, b"").unwrap();
     let out = dir.path().join("out");
     for (key, says) in [
-        (dir.path(), "directory"),
+        (dir.path(), "not a regular file"),
         (&empty, "not a .zkey file"),
         (&cut, "truncated"),
     ] {

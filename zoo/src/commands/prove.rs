@@ -197,20 +197,19 @@ fn read_zkey_file(path: PathBuf) -> std::thread::JoinHandle<Result<Zkey, CliErro
             source,
         };
         let file = std::fs::File::open(&path).map_err(io)?;
-        let parsed = if file.metadata().map_err(io)?.is_file() {
-            // SAFETY: the map is read only by `read_zkey`, which checks
-            // every value it copies out. A file rewritten meanwhile gives a
-            // key that fails the circuit check or a proof that fails
-            // verification, both checked before anything is written; one
-            // truncated meanwhile ends the process (SIGBUS), as for any
-            // program that maps its input.
-            let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
-            read_zkey(&map)
-        } else {
-            // A pipe or a device cannot be mapped; a directory fails here.
-            read_zkey(&section9::files::read_whole(&path).map_err(io)?)
-        };
-        parsed.map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(CliError::Other(format!(
+                "{}: not a regular file (a .zkey is mapped, so a directory, pipe or device will not do)",
+                path.display()
+            )));
+        }
+        // SAFETY: the map is read only by `read_zkey`, which checks every
+        // value it copies out. A file rewritten meanwhile gives a key that
+        // fails the circuit check or a proof that fails verification, both
+        // checked before anything is written; one truncated meanwhile ends
+        // the process (SIGBUS), as for any program that maps its input.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
+        read_zkey(&map).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
     })
 }
 
